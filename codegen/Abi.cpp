@@ -1,0 +1,110 @@
+//===- Abi.cpp - The attnc C ABI, seen from the compiler ------------------===//
+#include "codegen/Abi.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+std::optional<int64_t> abi::dtypeCode(Type t) {
+  if (t.isF32()) return 1;
+  if (t.isF16()) return 2;
+  if (t.isBF16()) return 3;
+  if (t.isF64()) return 4;
+  if (t.isInteger(1)) return 5;
+  if (t.isInteger(32)) return 6;
+  if (t.isInteger(64)) return 7;
+  return std::nullopt;
+}
+
+llvm::StringRef abi::dtypeName(int64_t code) {
+  switch (code) {
+  case 1: return "f32";
+  case 2: return "f16";
+  case 3: return "bf16";
+  case 4: return "f64";
+  case 5: return "i1";
+  case 6: return "i32";
+  case 7: return "i64";
+  default: return "invalid";
+  }
+}
+
+bool abi::isCIdentifier(llvm::StringRef name) {
+  if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
+    return false;
+  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+llvm::SmallVector<int64_t> abi::encode(const Signature &sig) {
+  llvm::SmallVector<int64_t> out = {kSignatureMagic, sig.numInputs,
+                                    sig.numOutputs, sig.numSymbols,
+                                    (int64_t)sig.divisibility.size()};
+  for (const ArgSpec &a : sig.args) {
+    out.push_back(a.dtype);
+    out.push_back((int64_t)a.staticDims.size());
+    for (auto [s, sym] : llvm::zip(a.staticDims, a.symbols)) {
+      out.push_back(s);
+      out.push_back(sym);
+    }
+  }
+  for (auto [n, d] : sig.divisibility) {
+    out.push_back(n);
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::string abi::encodeNames(const Signature &sig) {
+  std::string s = sig.kernelName;
+  s.push_back('\0');
+  for (const ArgSpec &a : sig.args) {
+    s += a.name;
+    s.push_back('\0');
+  }
+  return s;
+}
+
+std::optional<abi::Signature> abi::decode(Operation *func) {
+  auto name = func->getAttrOfType<StringAttr>(kExportNameAttr);
+  auto enc = func->getAttrOfType<DenseI64ArrayAttr>(kSignatureAttr);
+  auto names = func->getAttrOfType<ArrayAttr>(kArgNamesAttr);
+  if (!name || !enc || !names)
+    return std::nullopt;
+  ArrayRef<int64_t> w = enc.asArrayRef();
+  if (w.size() < 5 || w[0] != kSignatureMagic)
+    return std::nullopt;
+  Signature sig;
+  sig.kernelName = name.str();
+  sig.numInputs = w[1];
+  sig.numOutputs = w[2];
+  sig.numSymbols = w[3];
+  int64_t numDivs = w[4];
+  if ((int64_t)names.size() != sig.numInputs + sig.numOutputs)
+    return std::nullopt;
+  size_t p = 5;
+  for (int64_t i = 0; i < sig.numInputs + sig.numOutputs; ++i) {
+    if (p + 2 > w.size())
+      return std::nullopt;
+    ArgSpec a;
+    a.name = cast<StringAttr>(names[i]).str();
+    a.isOutput = i >= sig.numInputs;
+    a.dtype = w[p];
+    int64_t rank = w[p + 1];
+    p += 2;
+    if (rank < 0 || p + 2 * rank > w.size())
+      return std::nullopt;
+    for (int64_t k = 0; k < rank; ++k) {
+      a.staticDims.push_back(w[p + 2 * k]);
+      a.symbols.push_back(w[p + 2 * k + 1]);
+    }
+    p += 2 * rank;
+    sig.args.push_back(std::move(a));
+  }
+  if (p + 2 * numDivs != w.size())
+    return std::nullopt;
+  for (int64_t d = 0; d < numDivs; ++d)
+    sig.divisibility.push_back({w[p + 2 * d], w[p + 2 * d + 1]});
+  return sig;
+}

@@ -1,0 +1,70 @@
+//===- Abi.h - The attnc C ABI, seen from the compiler ----------*- C++ -*-===//
+//
+// Helpers shared by attn-export-functions, attn-emit-entry-points and the
+// C header writer: dtype codes and the signature encoding of
+// runtime/attn_runtime.h (docs/abi.md, "Signature encoding").
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CODEGEN_ABI_H
+#define ATTN_CODEGEN_ABI_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Types.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::attn::abi {
+
+/// Attribute names set by attn-export-functions.
+inline constexpr llvm::StringLiteral kExportNameAttr = "attn.export_name";
+inline constexpr llvm::StringLiteral kSignatureAttr = "attn.signature";
+inline constexpr llvm::StringLiteral kArgNamesAttr = "attn.arg_names";
+/// Optional argument/result attribute naming it in the C ABI.
+inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
+/// Prefix of the internal kernel symbol.
+inline constexpr llvm::StringLiteral kKernelPrefix = "__attn_kernel_";
+
+/// Must match ATTN_SIGNATURE_MAGIC and ATTN_MAX_RANK in attn_runtime.h.
+inline constexpr int64_t kSignatureMagic = 0x41544E01;
+inline constexpr int64_t kMaxRank = 8;
+
+/// The attn_dtype_t code of an element type, or std::nullopt if the ABI has
+/// none for it.
+std::optional<int64_t> dtypeCode(Type elementType);
+/// "f32", "i1", ...
+llvm::StringRef dtypeName(int64_t code);
+
+/// True if `name` is a C identifier.
+bool isCIdentifier(llvm::StringRef name);
+
+/// A decoded signature.
+struct ArgSpec {
+  std::string name;
+  int64_t dtype = 0;
+  bool isOutput = false;
+  llvm::SmallVector<int64_t> staticDims; // -1 = dynamic
+  llvm::SmallVector<int64_t> symbols;
+};
+struct Signature {
+  std::string kernelName;
+  int64_t numInputs = 0, numOutputs = 0, numSymbols = 0;
+  llvm::SmallVector<ArgSpec> args;
+  llvm::SmallVector<std::pair<int64_t, int64_t>> divisibility;
+};
+
+/// Encodes to the runtime's int64 form.
+llvm::SmallVector<int64_t> encode(const Signature &sig);
+/// Decodes from an exported function's attributes; std::nullopt if absent or
+/// malformed.
+std::optional<Signature> decode(Operation *func);
+/// NUL-separated names: the kernel name, then each argument's.
+std::string encodeNames(const Signature &sig);
+
+} // namespace mlir::attn::abi
+
+#endif // ATTN_CODEGEN_ABI_H

@@ -1,0 +1,306 @@
+//===- ExportFunctions.cpp - attn-export-functions --------------------------===//
+//
+// Derives each public function's ABI signature and rewrites it to
+// destination-passing style on strided memrefs. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Abi.h"
+#include "codegen/Passes.h"
+#include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNEXPORTFUNCTIONS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// Union-find over the dims of the tensors in one function. Each dim of each
+/// tensor value gets an id; ops that relate dims unite their ids.
+class DimRelations {
+public:
+  /// Ids of the dims of `v`, created fresh on first sight.
+  ArrayRef<int64_t> dimsOf(Value v) {
+    auto it = dims.find(v);
+    if (it != dims.end())
+      return it->second;
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> ids;
+    for (int64_t k = 0; k < type.getRank(); ++k)
+      ids.push_back(fresh(type.getDimSize(k)));
+    return dims[v] = ids;
+  }
+  void setDims(Value v, ArrayRef<int64_t> ids) {
+    auto type = cast<RankedTensorType>(v.getType());
+    for (auto [k, id] : llvm::enumerate(ids))
+      noteStatic(id, type.getDimSize(k));
+    dims[v] = SmallVector<int64_t>(ids);
+  }
+  int64_t fresh(int64_t staticSize) {
+    int64_t id = next++;
+    classes.insert(id);
+    noteStatic(id, staticSize);
+    return id;
+  }
+  void unite(int64_t a, int64_t b) {
+    int64_t sa = staticOf(a), sb = staticOf(b);
+    classes.unionSets(a, b);
+    noteStatic(a, sa);
+    noteStatic(a, sb);
+  }
+  int64_t leader(int64_t id) { return classes.getLeaderValue(id); }
+  /// The static size of id's class, or -1.
+  int64_t staticOf(int64_t id) {
+    auto it = staticSize.find(leader(id));
+    return it == staticSize.end() ? -1 : it->second;
+  }
+  void addDivisibility(int64_t num, int64_t den) { divs.push_back({num, den}); }
+  ArrayRef<std::pair<int64_t, int64_t>> divisibility() { return divs; }
+
+private:
+  void noteStatic(int64_t id, int64_t size) {
+    if (size >= 0 && !ShapedType::isDynamic(size))
+      staticSize[leader(id)] = size;
+  }
+  llvm::DenseMap<Value, SmallVector<int64_t>> dims;
+  llvm::EquivalenceClasses<int64_t> classes;
+  llvm::DenseMap<int64_t, int64_t> staticSize;
+  SmallVector<std::pair<int64_t, int64_t>> divs;
+  int64_t next = 0;
+};
+
+/// Relates the dims of one attn.sdpa op (see AttnOps.td for the shapes).
+void relateSdpa(SdpaOp op, DimRelations &rel) {
+  SmallVector<int64_t> q(rel.dimsOf(op.getQuery()));
+  SmallVector<int64_t> k(rel.dimsOf(op.getKey()));
+  SmallVector<int64_t> v(rel.dimsOf(op.getValue()));
+  rel.unite(k[0], q[0]);
+  rel.unite(v[0], q[0]);
+  rel.unite(v[1], k[1]);
+  rel.unite(v[2], k[2]);
+  rel.unite(k[3], q[3]);
+  if (Value mask = op.getMask()) {
+    SmallVector<int64_t> m(rel.dimsOf(mask));
+    RankedTensorType mt = op.getMaskType();
+    int64_t r = mt.getRank();
+    rel.unite(m[r - 2], q[2]);
+    rel.unite(m[r - 1], k[2]);
+    if (r == 4) {
+      if (mt.getDimSize(0) != 1)
+        rel.unite(m[0], q[0]);
+      if (mt.getDimSize(1) != 1)
+        rel.unite(m[1], q[1]);
+    }
+  }
+  rel.addDivisibility(q[1], k[1]);
+  rel.setDims(op.getOutput(), {q[0], q[1], q[2], v[3]});
+}
+
+struct AttnExportFunctionsPass final
+    : public attn::impl::AttnExportFunctionsBase<AttnExportFunctionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> funcs;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (f.isPublic() && !f.isExternal())
+        funcs.push_back(f);
+    for (func::FuncOp f : funcs)
+      if (failed(exportFunction(module, f)))
+        return signalPassFailure();
+  }
+
+  LogicalResult exportFunction(ModuleOp module, func::FuncOp func);
+};
+
+} // namespace
+
+static FailureOr<std::string> argName(func::FuncOp func, bool isResult,
+                                      unsigned i) {
+  DictionaryAttr attrs = isResult ? func.getResultAttrDict(i)
+                                  : func.getArgAttrDict(i);
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>(abi::kNameAttr))
+      return name.str();
+  return ((isResult ? "result" : "arg") + Twine(i)).str();
+}
+
+LogicalResult
+AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
+  StringRef name = func.getSymName();
+  MLIRContext *ctx = &getContext();
+  if (!abi::isCIdentifier(name) || name.starts_with("__attn"))
+    return func.emitError() << "exported function name '" << name
+                            << "' is not a C identifier (or uses the reserved "
+                               "prefix '__attn')";
+  if (!SymbolTable::symbolKnownUseEmpty(func, module))
+    return func.emitError() << "exported function '" << name
+                            << "' is called inside the module; call a "
+                               "private copy instead";
+  if (!llvm::hasSingleElement(func.getBody()))
+    return func.emitError() << "exported function '" << name
+                            << "' must have a single block";
+
+  FunctionType type = func.getFunctionType();
+  abi::Signature sig;
+  sig.kernelName = name.str();
+  sig.numInputs = type.getNumInputs();
+  sig.numOutputs = type.getNumResults();
+
+  // Argument and result types, and names.
+  llvm::StringSet<> seen;
+  auto checkType = [&](Type t, bool isResult, unsigned i) -> LogicalResult {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    const char *what = isResult ? "result" : "argument";
+    if (!rt || !abi::dtypeCode(rt.getElementType()) ||
+        rt.getRank() > abi::kMaxRank)
+      return func.emitError()
+             << what << " #" << i << " of exported function '" << name
+             << "' has type " << t << "; expected a ranked tensor of rank <= "
+             << abi::kMaxRank << " with an element type of the C ABI "
+             << "(f32, f16, bf16, f64, i1, i32, i64)";
+    FailureOr<std::string> n = argName(func, isResult, i);
+    if (!abi::isCIdentifier(*n))
+      return func.emitError() << what << " #" << i << " name '" << *n
+                              << "' is not a C identifier";
+    if (!seen.insert(*n).second)
+      return func.emitError() << what << " #" << i << " name '" << *n
+                              << "' is used twice";
+    return success();
+  };
+  for (auto [i, t] : llvm::enumerate(type.getInputs()))
+    if (failed(checkType(t, false, i)))
+      return failure();
+  for (auto [i, t] : llvm::enumerate(type.getResults()))
+    if (failed(checkType(t, true, i)))
+      return failure();
+
+  // Dim relations.
+  Block &body = func.getBody().front();
+  DimRelations rel;
+  for (BlockArgument arg : body.getArguments())
+    (void)rel.dimsOf(arg);
+  llvm::DenseSet<int64_t> inputIds;
+  for (BlockArgument arg : body.getArguments())
+    for (int64_t id : rel.dimsOf(arg))
+      inputIds.insert(id);
+  func.walk([&](Operation *op) {
+    if (auto sdpa = dyn_cast<SdpaOp>(op))
+      relateSdpa(sdpa, rel);
+    else if (auto cast = dyn_cast<tensor::CastOp>(op);
+             cast && isa<RankedTensorType>(cast.getSource().getType()) &&
+             isa<RankedTensorType>(cast.getType()))
+      rel.setDims(cast.getResult(),
+                  SmallVector<int64_t>(rel.dimsOf(cast.getSource())));
+  });
+
+  auto returnOp = cast<func::ReturnOp>(body.getTerminator());
+  SmallVector<SmallVector<int64_t>> resultIds;
+  for (auto [r, v] : llvm::enumerate(returnOp.getOperands())) {
+    auto rt = cast<RankedTensorType>(type.getResult(r));
+    SmallVector<int64_t> ids(rel.dimsOf(v));
+    for (auto [k, id] : llvm::enumerate(ids)) {
+      if (!rt.isDynamicDim(k))
+        continue;
+      bool anchored = rel.staticOf(id) >= 0 ||
+                      llvm::any_of(inputIds, [&](int64_t in) {
+                        return rel.leader(in) == rel.leader(id);
+                      });
+      if (!anchored)
+        return func.emitError()
+               << "cannot derive dim " << k << " of result #" << r
+               << " of exported function '" << name
+               << "' from its arguments; make it static";
+    }
+    resultIds.push_back(ids);
+  }
+
+  // Dense symbol numbering.
+  llvm::DenseMap<int64_t, int64_t> symbolOf;
+  auto symbol = [&](int64_t id) {
+    auto [it, inserted] = symbolOf.try_emplace(rel.leader(id), symbolOf.size());
+    return it->second;
+  };
+  auto addArg = [&](Type t, ArrayRef<int64_t> ids, bool isResult, unsigned i) {
+    auto rt = cast<RankedTensorType>(t);
+    abi::ArgSpec a;
+    a.name = *argName(func, isResult, i);
+    a.isOutput = isResult;
+    a.dtype = *abi::dtypeCode(rt.getElementType());
+    for (auto [k, id] : llvm::enumerate(ids)) {
+      int64_t s = rt.isDynamicDim(k) ? rel.staticOf(id) : rt.getDimSize(k);
+      a.staticDims.push_back(s);
+      a.symbols.push_back(symbol(id));
+    }
+    sig.args.push_back(std::move(a));
+  };
+  for (auto [i, arg] : llvm::enumerate(body.getArguments()))
+    addArg(arg.getType(), rel.dimsOf(arg), false, i);
+  for (auto [r, ids] : llvm::enumerate(resultIds))
+    addArg(type.getResult(r), ids, true, r);
+  for (auto [n, d] : rel.divisibility()) {
+    std::pair<int64_t, int64_t> div = {symbol(n), symbol(d)};
+    if (!llvm::is_contained(sig.divisibility, div) && div.first != div.second)
+      sig.divisibility.push_back(div);
+  }
+  sig.numSymbols = symbolOf.size();
+
+  // Rewrite to destination-passing style on strided memrefs.
+  auto memrefOf = [&](Type t) {
+    auto rt = cast<RankedTensorType>(t);
+    SmallVector<int64_t> strides(rt.getRank(), ShapedType::kDynamic);
+    auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
+    return MemRefType::get(rt.getShape(), rt.getElementType(), layout);
+  };
+  SmallVector<Type> newInputs;
+  for (Type t : type.getInputs())
+    newInputs.push_back(memrefOf(t));
+  for (Type t : type.getResults())
+    newInputs.push_back(memrefOf(t));
+
+  unsigned numOld = body.getNumArguments();
+  OpBuilder b = OpBuilder::atBlockBegin(&body);
+  for (auto [i, t] : llvm::enumerate(newInputs)) {
+    BlockArgument m = body.addArgument(t, func.getLoc());
+    if (i < numOld) {
+      BlockArgument old = body.getArgument(i);
+      Value tensor = bufferization::ToTensorOp::create(
+          b, old.getLoc(), old.getType(), m, /*restrict=*/true,
+          /*writable=*/false);
+      old.replaceAllUsesWith(tensor);
+    }
+  }
+  body.eraseArguments(0, numOld);
+
+  b.setInsertionPoint(returnOp);
+  for (auto [r, v] : llvm::enumerate(returnOp.getOperands())) {
+    Value out = body.getArgument(numOld + r);
+    bufferization::MaterializeInDestinationOp::create(
+        b, returnOp.getLoc(), TypeRange{}, v, out, /*restrict=*/true,
+        /*writable=*/true);
+  }
+  func::ReturnOp::create(b, returnOp.getLoc());
+  returnOp.erase();
+
+  func.setFunctionType(FunctionType::get(ctx, newInputs, {}));
+  func.removeArgAttrsAttr();
+  func.removeResAttrsAttr();
+  func.setSymName((abi::kKernelPrefix + name).str());
+  func->setAttr(abi::kExportNameAttr, StringAttr::get(ctx, name));
+  func->setAttr(abi::kSignatureAttr,
+                DenseI64ArrayAttr::get(ctx, abi::encode(sig)));
+  SmallVector<Attribute> names;
+  for (const abi::ArgSpec &a : sig.args)
+    names.push_back(StringAttr::get(ctx, a.name));
+  func->setAttr(abi::kArgNamesAttr, ArrayAttr::get(ctx, names));
+  return success();
+}

@@ -1,0 +1,122 @@
+//===- Passes.td - Passes that leave the attn dialect ------*- tablegen -*-===//
+#ifndef ATTN_CODEGEN_PASSES_TD
+#define ATTN_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnDecompose : Pass<"attn-decompose"> {
+  let summary = "Decompose attn ops into linalg/arith/math on tensors";
+  let description = [{
+    Replaces every attn op that implements `AggregatedOpInterface` by its
+    decomposition. For `attn.sdpa` this is the reference lowering: scores
+    `S = Q Kᵀ` over `[batch, kv_heads, group, q_len, kv_len]`, scale, mask and
+    causal masking, row max (from the lowest finite float), `exp`, row sum,
+    `P V`, and a division guarded against fully masked rows.
+
+    Before:
+    ```mlir
+    %o = attn.sdpa %q, %k, %v causal : tensor<1x2x?x16xf32>, ...
+    ```
+    After: `tensor.expand_shape` of the query to
+    `[batch, kv_heads, group, q_len, head_dim]`, seven `linalg.generic` ops,
+    and a `tensor.collapse_shape` back to `[batch, q_heads, q_len, v_head_dim]`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numDecomposed", "num-decomposed", "Number of ops decomposed">
+  ];
+}
+
+def AttnExportFunctions : Pass<"attn-export-functions", "mlir::ModuleOp"> {
+  let summary = "Give public functions the attnc C ABI (destination-passing "
+                "memrefs plus a signature)";
+  let description = [{
+    For each public `func.func` with a body:
+
+    - derives its *signature*: each argument's dtype, rank and static dims,
+      which dims must be equal at run time (from the shape relations of the
+      attn ops inside), and which must divide one another (GQA), and stores it
+      as `attn.signature` (encoding in docs/abi.md), with the argument names
+      in `attn.arg_names` and the C name in `attn.export_name`;
+    - rewrites it to destination-passing style: tensor arguments become
+      strided memrefs (any non-negative strides) read through
+      `bufferization.to_tensor restrict`, each result becomes a trailing
+      output memref written by `bufferization.materialize_in_destination`;
+    - renames it `__attn_kernel_<name>`. `attn-emit-entry-points` later
+      adds the exported C function `<name>`.
+
+    Argument names come from the `attn.name` argument/result attribute, else
+    `arg<i>` and `result<i>`. Errors: a name that is not a C identifier, a
+    non-tensor or unsupported-dtype argument, a dynamic result dim that no
+    argument determines, or a call to the function from inside the module.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def AttnEmitEntryPoints : Pass<"attn-emit-entry-points", "mlir::ModuleOp"> {
+  let summary = "Emit the exported C entry points of lowered kernels";
+  let description = [{
+    Runs on the LLVM dialect. For each `llvm.func` carrying
+    `attn.export_name = "<name>"` (from `attn-export-functions`), emits
+
+    - `@__attn_sig_<name>`: the encoded signature, an internal i64 array;
+    - `@__attn_names_<name>`: the kernel and argument names;
+    - `llvm.func @<name>(ptr, ..., ptr) -> i32`: takes one
+      `attn_tensor_t *` per argument (inputs, then outputs), calls
+      `attn_check_call`, returns its status on failure without touching the
+      outputs, and otherwise unpacks the descriptors into memref arguments,
+      calls the kernel and returns `ATTN_OK` (0).
+
+    The kernel itself becomes internal, so LLVM may inline it.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def AttnExpandMath : Pass<"attn-expand-math"> {
+  let summary = "Replace math.exp and friends by polynomial approximations";
+  let description = [{
+    Applies upstream `populateMathPolynomialApproximationPatterns` (Cephes-
+    style polynomials, about 2 ulp for f32 `exp`), so that no libm call is
+    left inside a kernel's loops. Upstream exposes these patterns only through
+    a test pass, hence this thin wrapper.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def AttnLowerDynamicExpandShape
+    : Pass<"attn-lower-dynamic-expand-shape"> {
+  let summary = "Lower memref.expand_shape with several dynamic dims in one "
+                "group to memref.reinterpret_cast";
+  let description = [{
+    Upstream `expand-strided-metadata` (MLIR 22) crashes on a
+    `memref.expand_shape` whose reassociation group has more than one dynamic
+    result dim, which is what the GQA view `[batch, kv_heads, group, ...]`
+    produces when both head counts are dynamic. This pass rewrites exactly
+    those ops to `memref.extract_strided_metadata` +
+    `memref.reinterpret_cast`: within a group, the innermost result dim keeps
+    the source stride and each outer dim's stride is the inner stride times
+    the inner size. Run it before `expand-strided-metadata`.
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def AttnLowerMemrefCopy : Pass<"attn-lower-memref-copy"> {
+  let summary = "Rewrite memref.copy as linalg.copy, so that it becomes loops";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` between non-contiguous
+    memrefs to a call to `memrefCopy` in MLIR's C runner utilities. Kernels
+    compiled by attnc link only libattn_runtime, which links no MLIR, so this
+    pass turns every `memref.copy` into a `linalg.copy` before
+    `convert-linalg-to-loops`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+#endif // ATTN_CODEGEN_PASSES_TD

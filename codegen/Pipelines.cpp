@@ -1,0 +1,58 @@
+//===- Pipelines.cpp - Named pass pipelines ---------------------------------===//
+#include "codegen/Pipelines.h"
+#include "codegen/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+// Built from upstream passes by name, so that `attn-opt` users can paste the
+// same text (printed by `attnc --print-pipeline`) and cut it anywhere.
+static constexpr llvm::StringLiteral kLowerToLLVM =
+    "builtin.module("
+    "attn-export-functions,"
+    "attn-decompose,"
+    "canonicalize,cse,"
+    "func.func(linalg-fuse-elementwise-ops),"
+    "eliminate-empty-tensors,"
+    "one-shot-bufferize{bufferize-function-boundaries=1 "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-deallocation-pipeline,"
+    "canonicalize,"
+    "attn-lower-memref-copy,"
+    "func.func(convert-linalg-to-loops),"
+    "attn-lower-dynamic-expand-shape,"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    "attn-expand-math,"
+    "convert-scf-to-cf,"
+    "convert-math-to-llvm,"
+    "convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
+    "finalize-memref-to-llvm,"
+    "convert-cf-to-llvm,"
+    "convert-func-to-llvm,"
+    "reconcile-unrealized-casts,"
+    "attn-emit-entry-points,"
+    "canonicalize)";
+
+llvm::StringRef attn::getLowerToLLVMPipelineText() { return kLowerToLLVM; }
+
+LogicalResult attn::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  // The text is anchored on builtin.module (so it can be pasted into
+  // --pass-pipeline); pm already is, so add the inner passes.
+  StringRef text = kLowerToLLVM;
+  if (!text.consume_front("builtin.module(") || !text.consume_back(")"))
+    return failure();
+  return parsePassPipeline(text, pm);
+}
+
+void attn::registerAttnPassesAndPipelines() {
+  attn::registerAttnPasses();
+  attn::registerAttnTransformPasses();
+  PassPipelineRegistration<>(
+      "attn-lower-to-llvm",
+      "Lower attn functions to the LLVM dialect with C ABI entry points",
+      [](OpPassManager &pm) { (void)buildLowerToLLVMPipeline(pm); });
+}

@@ -1,0 +1,110 @@
+//===- Target.cpp - LLVM target machine and object emission -----------------===//
+#include "codegen/Target.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+static void initializeTargets() {
+  static bool done = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    return true;
+  }();
+  (void)done;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+attn::createTargetMachine(const TargetOptions &options) {
+  initializeTargets();
+  std::string tripleStr = options.triple.empty()
+                              ? llvm::sys::getDefaultTargetTriple()
+                              : options.triple;
+  llvm::Triple triple(tripleStr);
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("unknown target '" + tripleStr +
+                                   "': " + error);
+
+  std::string cpu = options.cpu;
+  llvm::SubtargetFeatures features;
+  if (cpu.empty() || cpu == "host") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &f : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(f.getKey(), f.getValue());
+  } else {
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!sti || !sti->isCPUStringValid(cpu))
+      return llvm::createStringError("unknown target CPU '" + cpu +
+                                     "' for " + tripleStr);
+  }
+  if (!options.features.empty())
+    for (llvm::StringRef f : llvm::split(options.features, ','))
+      if (!f.empty())
+        features.AddFeature(f);
+
+  llvm::TargetOptions to;
+  llvm::CodeGenOptLevel ol = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+                             : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                             : options.optLevel == 2
+                                 ? llvm::CodeGenOptLevel::Default
+                                 : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features.getString(), to, llvm::Reloc::PIC_, std::nullopt,
+      ol));
+  if (!tm)
+    return llvm::createStringError("could not create a target machine for " +
+                                   tripleStr);
+  return tm;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+attn::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                           llvm::TargetMachine &tm, unsigned optLevel) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  std::string cpu = tm.getTargetCPU().str();
+  std::string features = tm.getTargetFeatureString().str();
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", cpu);
+    if (!features.empty())
+      f.addFnAttr("target-features", features);
+  }
+  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &tm);
+  if (llvm::Error err = transformer(llvmModule.get()))
+    return std::move(err);
+  return llvmModule;
+}
+
+llvm::Error attn::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                                  llvm::CodeGenFileType type,
+                                  llvm::SmallVectorImpl<char> &out) {
+  llvm::raw_svector_ostream os(out);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type))
+    return llvm::createStringError(
+        "the target cannot emit this kind of file");
+  pm.run(module);
+  return llvm::Error::success();
+}

@@ -1,0 +1,350 @@
+/*===- attn_runtime.c - The attnc runtime -----------------------------------===*
+ *
+ * Argument checking, errors and the parallel-for used by generated kernels.
+ * Depends on libc only.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "runtime/attn_runtime.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static _Thread_local char last_error[512];
+
+const char *attn_last_error(void) { return last_error; }
+
+void attn_clear_error(void) { last_error[0] = '\0'; }
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static attn_status_t fail(attn_status_t status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof(last_error), fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+const char *attn_status_string(attn_status_t status) {
+  switch (status) {
+  case ATTN_OK: return "ok";
+  case ATTN_ERR_NULL_ARGUMENT: return "null argument";
+  case ATTN_ERR_RANK: return "rank mismatch";
+  case ATTN_ERR_DTYPE: return "dtype mismatch";
+  case ATTN_ERR_SHAPE: return "shape mismatch";
+  case ATTN_ERR_STRIDE: return "bad stride";
+  case ATTN_ERR_ALIGNMENT: return "misaligned data";
+  case ATTN_ERR_ALIASING: return "output aliases another operand";
+  case ATTN_ERR_INVALID_ARGUMENT: return "invalid argument";
+  case ATTN_ERR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tensors                                                                 */
+/* ---------------------------------------------------------------------- */
+
+size_t attn_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case ATTN_DTYPE_F32: return 4;
+  case ATTN_DTYPE_F16: return 2;
+  case ATTN_DTYPE_BF16: return 2;
+  case ATTN_DTYPE_F64: return 8;
+  case ATTN_DTYPE_I1: return 1;
+  case ATTN_DTYPE_I32: return 4;
+  case ATTN_DTYPE_I64: return 8;
+  default: return 0;
+  }
+}
+
+const char *attn_dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case ATTN_DTYPE_F32: return "f32";
+  case ATTN_DTYPE_F16: return "f16";
+  case ATTN_DTYPE_BF16: return "bf16";
+  case ATTN_DTYPE_F64: return "f64";
+  case ATTN_DTYPE_I1: return "i1";
+  case ATTN_DTYPE_I32: return "i32";
+  case ATTN_DTYPE_I64: return "i64";
+  default: return "invalid";
+  }
+}
+
+attn_status_t attn_tensor_contiguous(attn_tensor_t *t, void *data,
+                                     int32_t dtype, int32_t rank,
+                                     const int64_t *shape) {
+  if (!t)
+    return fail(ATTN_ERR_NULL_ARGUMENT, "attn_tensor_contiguous: t is NULL");
+  if (rank < 0 || rank > ATTN_MAX_RANK)
+    return fail(ATTN_ERR_RANK, "attn_tensor_contiguous: rank %d outside [0, %d]",
+                rank, ATTN_MAX_RANK);
+  if (rank > 0 && !shape)
+    return fail(ATTN_ERR_SHAPE, "attn_tensor_contiguous: shape is NULL");
+  if (attn_dtype_size(dtype) == 0)
+    return fail(ATTN_ERR_DTYPE, "attn_tensor_contiguous: unknown dtype %d",
+                dtype);
+  for (int32_t k = 0; k < rank; ++k)
+    if (shape[k] < 0)
+      return fail(ATTN_ERR_SHAPE, "attn_tensor_contiguous: dim %d is %lld", k,
+                  (long long)shape[k]);
+  memset(t, 0, sizeof(*t));
+  t->data = data;
+  t->dtype = dtype;
+  t->rank = rank;
+  int64_t stride = 1;
+  for (int32_t k = rank - 1; k >= 0; --k) {
+    t->shape[k] = shape[k];
+    t->strides[k] = stride;
+    stride *= shape[k] > 0 ? shape[k] : 1;
+  }
+  return ATTN_OK;
+}
+
+int64_t attn_tensor_numel(const attn_tensor_t *t) {
+  if (!t || t->rank < 0 || t->rank > ATTN_MAX_RANK)
+    return 0;
+  int64_t n = 1;
+  for (int32_t k = 0; k < t->rank; ++k) {
+    if (t->shape[k] < 0 || __builtin_mul_overflow(n, t->shape[k], &n))
+      return 0;
+  }
+  return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Threads                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static attn_parallel_for_impl pf_impl = NULL;
+static void *pf_pool = NULL;
+static int32_t pf_threads = 1;
+
+void attn_set_parallel_for(attn_parallel_for_impl impl, void *pool,
+                           int32_t num_threads) {
+  pf_impl = impl;
+  pf_pool = impl ? pool : NULL;
+  pf_threads = impl && num_threads > 1 ? num_threads : 1;
+}
+
+int32_t attn_get_num_threads(void) { return pf_threads; }
+
+void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn fn, void *ctx) {
+  if (n <= 0 || !fn)
+    return;
+  if (pf_impl) {
+    pf_impl(pf_pool, n, grain < 1 ? 1 : grain, fn, ctx);
+    return;
+  }
+  fn(ctx, 0, n);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Call checking                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* The decoded view of one argument in an encoded signature. */
+typedef struct arg_spec {
+  int64_t dtype, rank;
+  const int64_t *dims; /* rank pairs: static size (-1 = dynamic), symbol */
+  const char *name;
+  int is_output;
+} arg_spec;
+
+enum { MAX_ARGS = 64, MAX_SYMBOLS = 512 };
+
+/* Byte span [lo, hi) that a tensor's elements occupy; empty when numel==0.
+ * Returns 0 on overflow. */
+static int byte_span(const attn_tensor_t *t, size_t elem, uintptr_t *lo,
+                     uintptr_t *hi) {
+  int64_t last = 0; /* offset of the last element, in elements */
+  for (int32_t k = 0; k < t->rank; ++k) {
+    if (t->shape[k] == 0) {
+      *lo = *hi = (uintptr_t)t->data;
+      return 1;
+    }
+    int64_t term;
+    if (__builtin_mul_overflow(t->shape[k] - 1, t->strides[k], &term) ||
+        __builtin_add_overflow(last, term, &last))
+      return 0;
+  }
+  int64_t bytes;
+  if (__builtin_add_overflow(last, 1, &bytes) ||
+      __builtin_mul_overflow(bytes, (int64_t)elem, &bytes))
+    return 0;
+  *lo = (uintptr_t)t->data;
+  *hi = *lo + (uintptr_t)bytes;
+  return 1;
+}
+
+/* True if no two distinct indices of `t` map to the same element. */
+static int non_overlapping(const attn_tensor_t *t) {
+  int order[ATTN_MAX_RANK];
+  int n = 0;
+  for (int k = 0; k < t->rank; ++k)
+    if (t->shape[k] > 1)
+      order[n++] = k;
+  /* Insertion sort by stride. */
+  for (int a = 1; a < n; ++a)
+    for (int b = a; b > 0 && t->strides[order[b]] < t->strides[order[b - 1]];
+         --b) {
+      int tmp = order[b];
+      order[b] = order[b - 1];
+      order[b - 1] = tmp;
+    }
+  int64_t extent = 1; /* elements spanned by the dims so far */
+  for (int a = 0; a < n; ++a) {
+    int k = order[a];
+    if (t->strides[k] < extent)
+      return 0;
+    int64_t add;
+    if (__builtin_mul_overflow(t->strides[k], t->shape[k] - 1, &add) ||
+        __builtin_add_overflow(extent, add, &extent))
+      return 0;
+  }
+  return 1;
+}
+
+attn_status_t attn_check_call(const int64_t *sig, const char *names,
+                              const attn_tensor_t *const *args) {
+  if (!sig || !names || sig[0] != ATTN_SIGNATURE_MAGIC)
+    return fail(ATTN_ERR_INTERNAL, "attn_check_call: corrupt kernel signature");
+  const char *kernel = names;
+  int64_t num_in = sig[1], num_out = sig[2], num_syms = sig[3],
+          num_divs = sig[4];
+  int64_t num_args = num_in + num_out;
+  if (num_in < 0 || num_out < 0 || num_args > MAX_ARGS || num_syms < 0 ||
+      num_syms > MAX_SYMBOLS || num_divs < 0)
+    return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+
+  /* Decode the argument specs. */
+  arg_spec spec[MAX_ARGS];
+  const int64_t *p = sig + 5;
+  const char *name = names + strlen(names) + 1;
+  for (int64_t i = 0; i < num_args; ++i) {
+    spec[i].dtype = p[0];
+    spec[i].rank = p[1];
+    if (spec[i].rank < 0 || spec[i].rank > ATTN_MAX_RANK)
+      return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+    spec[i].dims = p + 2;
+    spec[i].name = name;
+    spec[i].is_output = i >= num_in;
+    p += 2 + 2 * spec[i].rank;
+    name += strlen(name) + 1;
+  }
+  const int64_t *divs = p;
+
+  if (!args)
+    return fail(ATTN_ERR_NULL_ARGUMENT, "%s: argument array is NULL", kernel);
+
+  /* Null pointers, rank and dtype. */
+  for (int64_t i = 0; i < num_args; ++i) {
+    const attn_tensor_t *t = args[i];
+    if (!t)
+      return fail(ATTN_ERR_NULL_ARGUMENT, "%s: argument '%s' (#%lld) is NULL",
+                  kernel, spec[i].name, (long long)i);
+    if (t->rank != spec[i].rank)
+      return fail(ATTN_ERR_RANK, "%s: '%s' has rank %d, expected %lld", kernel,
+                  spec[i].name, t->rank, (long long)spec[i].rank);
+    if (t->dtype != spec[i].dtype)
+      return fail(ATTN_ERR_DTYPE, "%s: '%s' has dtype %s, expected %s", kernel,
+                  spec[i].name, attn_dtype_name(t->dtype),
+                  attn_dtype_name((int32_t)spec[i].dtype));
+  }
+
+  /* Dims: non-negative, equal to static sizes, equal across a symbol. */
+  int64_t sym_value[MAX_SYMBOLS];
+  int sym_arg[MAX_SYMBOLS], sym_dim[MAX_SYMBOLS];
+  for (int64_t s = 0; s < num_syms; ++s)
+    sym_value[s] = -1;
+  for (int64_t i = 0; i < num_args; ++i) {
+    const attn_tensor_t *t = args[i];
+    for (int32_t k = 0; k < t->rank; ++k) {
+      int64_t size = t->shape[k];
+      int64_t want = spec[i].dims[2 * k], sym = spec[i].dims[2 * k + 1];
+      if (size < 0)
+        return fail(ATTN_ERR_SHAPE, "%s: '%s' dim %d is negative (%lld)",
+                    kernel, spec[i].name, k, (long long)size);
+      if (want >= 0 && size != want)
+        return fail(ATTN_ERR_SHAPE,
+                    "%s: '%s' dim %d is %lld, but the kernel was compiled for "
+                    "%lld",
+                    kernel, spec[i].name, k, (long long)size, (long long)want);
+      if (sym < 0 || sym >= num_syms)
+        return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+      if (sym_value[sym] < 0) {
+        sym_value[sym] = size;
+        sym_arg[sym] = (int)i;
+        sym_dim[sym] = k;
+      } else if (sym_value[sym] != size) {
+        return fail(ATTN_ERR_SHAPE, "%s: '%s' dim %d is %lld but '%s' dim %d is "
+                    "%lld; they must be equal",
+                    kernel, spec[i].name, k, (long long)size,
+                    spec[sym_arg[sym]].name, sym_dim[sym],
+                    (long long)sym_value[sym]);
+      }
+    }
+  }
+  for (int64_t d = 0; d < num_divs; ++d) {
+    int64_t num = divs[2 * d], den = divs[2 * d + 1];
+    if (num < 0 || num >= num_syms || den < 0 || den >= num_syms)
+      return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+    int64_t a = sym_value[num], b = sym_value[den];
+    if (a < 0 || b < 0)
+      continue;
+    if ((b == 0 && a != 0) || (b != 0 && a % b != 0))
+      return fail(ATTN_ERR_SHAPE,
+                  "%s: '%s' dim %d = %lld is not a multiple of '%s' dim %d = "
+                  "%lld",
+                  kernel, spec[sym_arg[num]].name, sym_dim[num], (long long)a,
+                  spec[sym_arg[den]].name, sym_dim[den], (long long)b);
+  }
+
+  /* Data pointers, strides, alignment, sizes. */
+  uintptr_t lo[MAX_ARGS], hi[MAX_ARGS];
+  for (int64_t i = 0; i < num_args; ++i) {
+    const attn_tensor_t *t = args[i];
+    size_t elem = attn_dtype_size(t->dtype);
+    int64_t numel = 1;
+    for (int32_t k = 0; k < t->rank; ++k) {
+      if (t->strides[k] < 0)
+        return fail(ATTN_ERR_STRIDE, "%s: '%s' stride %d is negative (%lld)",
+                    kernel, spec[i].name, k, (long long)t->strides[k]);
+      if (__builtin_mul_overflow(numel, t->shape[k], &numel))
+        return fail(ATTN_ERR_SHAPE, "%s: '%s' has too many elements", kernel,
+                    spec[i].name);
+    }
+    if (numel > 0 && !t->data)
+      return fail(ATTN_ERR_NULL_ARGUMENT, "%s: '%s' data is NULL", kernel,
+                  spec[i].name);
+    if (((uintptr_t)t->data) % elem != 0)
+      return fail(ATTN_ERR_ALIGNMENT,
+                  "%s: '%s' data %p is not aligned to its %zu-byte elements",
+                  kernel, spec[i].name, t->data, elem);
+    if (!byte_span(t, elem, &lo[i], &hi[i]))
+      return fail(ATTN_ERR_STRIDE, "%s: '%s' strides overflow its address range",
+                  kernel, spec[i].name);
+    if (spec[i].is_output && numel > 0 && !non_overlapping(t))
+      return fail(ATTN_ERR_STRIDE,
+                  "%s: output '%s' has strides under which elements overlap",
+                  kernel, spec[i].name);
+  }
+
+  /* Outputs must not overlap any other operand. */
+  for (int64_t i = num_in; i < num_args; ++i) {
+    for (int64_t j = 0; j < num_args; ++j) {
+      if (j == i || lo[i] == hi[i] || lo[j] == hi[j])
+        continue;
+      if (lo[i] < hi[j] && lo[j] < hi[i])
+        return fail(ATTN_ERR_ALIASING, "%s: output '%s' overlaps '%s' in memory",
+                    kernel, spec[i].name, spec[j].name);
+    }
+  }
+  return ATTN_OK;
+}

@@ -1,0 +1,162 @@
+/*===- attn_runtime.h - The attnc runtime's C ABI ----------------*- C -*-===*
+ *
+ * The C interface between kernels compiled by `attnc` and the application
+ * that calls them. This header is self-contained C99 and links no LLVM/MLIR.
+ * See docs/abi.md for the full contract.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_RUNTIME_H
+#define ATTN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of this ABI. Bumped on any incompatible change. */
+#define ATTN_ABI_VERSION 1
+
+/** The largest rank a tensor descriptor can carry. */
+#define ATTN_MAX_RANK 8
+
+/** Element types. The values are part of the ABI. */
+typedef enum attn_dtype {
+  ATTN_DTYPE_INVALID = 0,
+  ATTN_DTYPE_F32 = 1,  /**< IEEE binary32 */
+  ATTN_DTYPE_F16 = 2,  /**< IEEE binary16 (reserved; no kernel takes it yet) */
+  ATTN_DTYPE_BF16 = 3, /**< bfloat16 (reserved; no kernel takes it yet) */
+  ATTN_DTYPE_F64 = 4,  /**< IEEE binary64 (reserved) */
+  ATTN_DTYPE_I1 = 5,   /**< boolean stored as one byte, 0 or 1 (masks) */
+  ATTN_DTYPE_I32 = 6,  /**< int32 (reserved) */
+  ATTN_DTYPE_I64 = 7   /**< int64 (reserved) */
+} attn_dtype_t;
+
+/** Status codes returned by every kernel entry point and runtime call. */
+typedef enum attn_status {
+  ATTN_OK = 0,
+  ATTN_ERR_NULL_ARGUMENT = 1, /**< a descriptor or its data pointer is NULL */
+  ATTN_ERR_RANK = 2,          /**< rank differs from the compiled rank */
+  ATTN_ERR_DTYPE = 3,         /**< dtype differs from the compiled dtype */
+  ATTN_ERR_SHAPE = 4,         /**< a dim is negative, differs from its static
+                                   size or from a related dim of another
+                                   operand, or breaks a divisibility rule */
+  ATTN_ERR_STRIDE = 5,        /**< a stride is negative, or an output's
+                                   elements would overlap */
+  ATTN_ERR_ALIGNMENT = 6,     /**< data is not aligned to its element size */
+  ATTN_ERR_ALIASING = 7,      /**< an output overlaps another operand */
+  ATTN_ERR_INVALID_ARGUMENT = 8, /**< any other bad argument to the runtime */
+  ATTN_ERR_INTERNAL = 9       /**< a corrupt kernel signature (a bug) */
+} attn_status_t;
+
+/**
+ * A strided view of a dense tensor in memory.
+ *
+ * Element (i0, ..., i{rank-1}) lives at
+ *   (char*)data + elem_size(dtype) * sum_k(i_k * strides[k]).
+ * Strides are in elements, not bytes. Entries past `rank` are ignored.
+ * A row-major contiguous tensor of shape [B, H, L, D] has strides
+ * [H*L*D, L*D, D, 1]; attn_tensor_contiguous() fills them in.
+ *
+ * Layout (part of the ABI, 152 bytes): data at offset 0, dtype at 8, rank at
+ * 12, shape[8] at 16, strides[8] at 80.
+ */
+typedef struct attn_tensor {
+  void *data;
+  int32_t dtype; /**< an attn_dtype_t */
+  int32_t rank;
+  int64_t shape[ATTN_MAX_RANK];
+  int64_t strides[ATTN_MAX_RANK];
+} attn_tensor_t;
+
+/** Size in bytes of one element of `dtype`, or 0 for an unknown dtype. */
+size_t attn_dtype_size(int32_t dtype);
+
+/** Human-readable name of a dtype ("f32", ...), or "invalid". */
+const char *attn_dtype_name(int32_t dtype);
+
+/**
+ * Fills `t` as a row-major contiguous tensor.
+ * Returns ATTN_ERR_NULL_ARGUMENT if `t` is NULL, or ATTN_ERR_RANK if rank is
+ * outside [0, ATTN_MAX_RANK], ATTN_ERR_SHAPE if `shape` is NULL with rank > 0
+ * or a dim is negative, ATTN_ERR_DTYPE for an unknown dtype.
+ */
+attn_status_t attn_tensor_contiguous(attn_tensor_t *t, void *data,
+                                     int32_t dtype, int32_t rank,
+                                     const int64_t *shape);
+
+/** Number of elements of `t` (product of the shape); 0 on bad input. */
+int64_t attn_tensor_numel(const attn_tensor_t *t);
+
+/** A short static description of a status code ("ok", "shape", ...). */
+const char *attn_status_string(attn_status_t status);
+
+/**
+ * The message of the last error on the calling thread, or "" if none.
+ * Kernel entry points and runtime calls that fail set it; successful calls
+ * leave it unchanged. The pointer stays valid until the thread's next call.
+ */
+const char *attn_last_error(void);
+
+/** Clears the calling thread's last-error message. */
+void attn_clear_error(void);
+
+/* ---------------------------------------------------------------------- */
+/* Threads                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/** A task body: runs iterations [begin, end) with the user's context. */
+typedef void (*attn_task_fn)(void *ctx, int64_t begin, int64_t end);
+
+/**
+ * A parallel-for implementation an application may install: it must call
+ * `fn(ctx, b, e)` over disjoint ranges covering [0, n) exactly once each,
+ * ranges of at least `grain` iterations where possible, and return only
+ * when all have finished. `pool` is the pointer given at installation.
+ */
+typedef void (*attn_parallel_for_impl)(void *pool, int64_t n, int64_t grain,
+                                       attn_task_fn fn, void *ctx);
+
+/**
+ * Runs `fn` over [0, n) through the installed implementation. Generated
+ * kernels call this for their parallel loops. The default implementation
+ * runs one task, fn(ctx, 0, n), on the calling thread. n <= 0 does nothing.
+ */
+void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn fn, void *ctx);
+
+/**
+ * Installs an application's thread pool (process-wide). `impl` NULL restores
+ * the default serial implementation. `num_threads` is what
+ * attn_get_num_threads() reports (values < 1 are taken as 1). Do not call
+ * while a kernel is running.
+ */
+void attn_set_parallel_for(attn_parallel_for_impl impl, void *pool,
+                           int32_t num_threads);
+
+/** Threads the installed parallel-for uses (1 for the default). */
+int32_t attn_get_num_threads(void);
+
+/* ---------------------------------------------------------------------- */
+/* Called by generated code                                                */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * Validates a call against a kernel's compiled signature. Generated entry
+ * points call it first and return its status on failure, before touching any
+ * output. `signature` is the kernel's encoded signature (docs/abi.md,
+ * "Signature encoding"); `names` holds the kernel name and then each
+ * argument's name, each NUL-terminated, back to back; `args` holds
+ * num_inputs + num_outputs descriptor pointers, inputs first.
+ */
+attn_status_t attn_check_call(const int64_t *signature, const char *names,
+                              const attn_tensor_t *const *args);
+
+/** Magic first word of an encoded signature: "ATN" followed by version 1. */
+#define ATTN_SIGNATURE_MAGIC 0x41544E01
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTN_RUNTIME_H */

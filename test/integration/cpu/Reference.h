@@ -1,0 +1,164 @@
+//===- Reference.h - float64 reference attention for the tests --*- C++ -*-===//
+//
+// An independent, deliberately plain implementation of attn.sdpa's semantics
+// (AttnOps.td) in double precision: no tiling, no online softmax, explicit
+// loops. Tests compare compiled kernels against it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_TEST_REFERENCE_H
+#define ATTN_TEST_REFERENCE_H
+
+#include "runtime/attn_runtime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace attn_test {
+
+/// A dense row-major tensor of any element type, with its descriptor.
+template <typename T> struct Buffer {
+  std::vector<int64_t> shape;
+  std::vector<T> data;
+
+  Buffer() = default;
+  explicit Buffer(std::vector<int64_t> s, T init = T())
+      : shape(std::move(s)), data(numel(), init) {}
+  size_t numel() const {
+    size_t n = 1;
+    for (int64_t d : shape)
+      n *= (size_t)d;
+    return n;
+  }
+  attn_tensor_t desc(int32_t dtype) {
+    attn_tensor_t t;
+    attn_tensor_contiguous(&t, data.data(), dtype, (int32_t)shape.size(),
+                           shape.data());
+    return t;
+  }
+  T &at(std::initializer_list<int64_t> idx) {
+    size_t off = 0, k = 0;
+    for (int64_t i : idx)
+      off = off * (size_t)shape[k++] + (size_t)i;
+    return data[off];
+  }
+};
+
+inline void fillUniform(std::vector<float> &v, std::mt19937 &rng, float lo,
+                        float hi) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (float &x : v)
+    x = d(rng);
+}
+
+/// How a mask is given to the reference. `batchBroadcast` / `headBroadcast`
+/// say that dim 0 / 1 of a rank-4 mask has size 1.
+struct MaskSpec {
+  enum Kind { None, Bool, Bias } kind = None;
+  int rank = 4;
+  const uint8_t *keep = nullptr; // Bool
+  const float *bias = nullptr;   // Bias
+  int64_t batch = 1, heads = 1;  // mask's own dims 0 and 1 (rank 4)
+};
+
+/// O[b, h, i, :] for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv].
+/// Fully masked rows give zeros.
+inline std::vector<double>
+referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
+              const std::vector<float> &v, int64_t B, int64_t Hq, int64_t Hkv,
+              int64_t Lq, int64_t Lk, int64_t D, int64_t Dv, double scale,
+              bool causal, const MaskSpec &mask = {}) {
+  std::vector<double> out((size_t)(B * Hq * Lq * Dv), 0.0);
+  int64_t group = Hq / Hkv;
+  std::vector<double> s((size_t)Lk);
+  std::vector<bool> keep((size_t)Lk);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h) {
+      int64_t kh = h / group;
+      for (int64_t i = 0; i < Lq; ++i) {
+        const float *qi = &q[(size_t)(((b * Hq + h) * Lq + i) * D)];
+        double m = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < Lk; ++j) {
+          const float *kj = &k[(size_t)(((b * Hkv + kh) * Lk + j) * D)];
+          double dot = 0;
+          for (int64_t d = 0; d < D; ++d)
+            dot += (double)qi[d] * (double)kj[d];
+          double x = scale * dot;
+          bool visible = !causal || j <= i + (Lk - Lq);
+          if (mask.kind != MaskSpec::None) {
+            size_t off;
+            if (mask.rank == 2) {
+              off = (size_t)(i * Lk + j);
+            } else {
+              int64_t mb = mask.batch == 1 ? 0 : b;
+              int64_t mh = mask.heads == 1 ? 0 : h;
+              off = (size_t)(((mb * mask.heads + mh) * Lq + i) * Lk + j);
+            }
+            if (mask.kind == MaskSpec::Bool)
+              visible = visible && mask.keep[off] != 0;
+            else
+              x += (double)mask.bias[off];
+          }
+          if (std::isinf(x) && x < 0)
+            visible = false;
+          keep[(size_t)j] = visible;
+          s[(size_t)j] = x;
+          if (visible)
+            m = std::max(m, x);
+        }
+        if (std::isinf(m))
+          continue; // Fully masked: zeros.
+        double sum = 0;
+        for (int64_t j = 0; j < Lk; ++j) {
+          s[(size_t)j] = keep[(size_t)j] ? std::exp(s[(size_t)j] - m) : 0.0;
+          sum += s[(size_t)j];
+        }
+        double *oi = &out[(size_t)(((b * Hq + h) * Lq + i) * Dv)];
+        for (int64_t j = 0; j < Lk; ++j) {
+          if (s[(size_t)j] == 0)
+            continue;
+          const float *vj = &v[(size_t)(((b * Hkv + kh) * Lk + j) * Dv)];
+          for (int64_t e = 0; e < Dv; ++e)
+            oi[e] += s[(size_t)j] / sum * (double)vj[e];
+        }
+      }
+    }
+  return out;
+}
+
+inline float maxAbs(const std::vector<float> &v) {
+  float m = 0;
+  for (float x : v)
+    m = std::max(m, std::fabs(x));
+  return m;
+}
+
+/// The f32 error bound used by the tests, with its derivation.
+///
+/// A score s = scale * sum_d q_d k_d summed in f32 has absolute error at most
+/// gamma_D * |scale| * D * max|q| * max|k| (gamma_n ~ n * eps32, Higham,
+/// "Accuracy and Stability of Numerical Algorithms", 3.1); a bias adds
+/// eps32 * max|bias|. An absolute score error delta perturbs every softmax
+/// weight by a relative factor of at most e^(2 delta) - 1 ~ 2 delta, and the
+/// polynomial exp adds ~2 ulp. The weighted sum of Lk values in f32 adds
+/// gamma_Lk * max|v|, and the final division one ulp. So
+///   |O - O_ref| <= max|v| * eps32 * (2 D |scale| max|q| max|k| + 2 max|bias|
+///                                    + Lk + 8)
+/// where the Lk term is the worst case of the recursive sums. Typical errors
+/// are far below it; a wrong kernel (a mask off by one, a missing head
+/// broadcast) is off by O(max|v|), ~1e3 times more.
+inline double f32Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
+                           float maxK, float maxV, float maxBias = 0) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  return (double)maxV * eps *
+             (2.0 * (double)D * std::fabs(scale) * maxQ * maxK +
+              2.0 * maxBias + (double)Lk + 8.0) +
+         1e-30;
+}
+
+} // namespace attn_test
+
+#endif // ATTN_TEST_REFERENCE_H

@@ -1,0 +1,352 @@
+//===- sdpa_numerics_test.cpp - compiled attn.sdpa vs a float64 reference ---===//
+//
+// Kernels come from sdpa_kernels.mlir, compiled by attnc at build time for
+// the host CPU. Each case draws seeded inputs, runs the kernel through its C
+// entry point, and compares every output element with Reference.h.
+//
+//===----------------------------------------------------------------------===//
+#include "Reference.h"
+#include "sdpa_kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <tuple>
+
+using namespace attn_test;
+
+namespace {
+
+struct Case {
+  int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
+};
+
+/// Max |got - ref| over all elements, and whether any is non-finite.
+double maxError(const std::vector<float> &got, const std::vector<double> &ref,
+                bool &nonFinite) {
+  double err = 0;
+  nonFinite = false;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!std::isfinite(got[i]))
+      nonFinite = true;
+    err = std::max(err, std::fabs((double)got[i] - ref[i]));
+  }
+  return err;
+}
+
+struct Inputs {
+  Buffer<float> q, k, v;
+  Inputs(const Case &c, uint32_t seed)
+      : q({c.B, c.Hq, c.Lq, c.D}), k({c.B, c.Hkv, c.Lk, c.D}),
+        v({c.B, c.Hkv, c.Lk, c.Dv}) {
+    std::mt19937 rng(seed);
+    fillUniform(q.data, rng, -1.f, 1.f);
+    fillUniform(k.data, rng, -1.f, 1.f);
+    fillUniform(v.data, rng, -1.f, 1.f);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// The grid: q_len x kv_len x head_dim x causal, with GQA on every other case.
+// ---------------------------------------------------------------------------
+
+using GridParam = std::tuple<int64_t, int64_t, int64_t, bool>;
+
+std::string gridName(const ::testing::TestParamInfo<GridParam> &info) {
+  const GridParam &p = info.param;
+  return "q" + std::to_string(std::get<0>(p)) + "_kv" +
+         std::to_string(std::get<1>(p)) + "_d" + std::to_string(std::get<2>(p)) +
+         (std::get<3>(p) ? "_causal" : "");
+}
+
+class SdpaGrid : public ::testing::TestWithParam<GridParam> {};
+
+TEST_P(SdpaGrid, MatchesFloat64Reference) {
+  auto [Lq, Lk, D, causal] = GetParam();
+  // GQA (2 query heads over 1 KV head) when (Lq + Lk) is odd; MHA otherwise.
+  int64_t Hkv = (Lq + Lk) % 2 ? 1 : 2;
+  Case c{1, 2, Hkv, Lq, Lk, D, D};
+  Inputs in(c, (uint32_t)(Lq * 7919 + Lk * 104729 + D * 31 + causal));
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  attn_status_t st = causal ? sdpa_causal_dyn(&q, &k, &v, &o)
+                            : sdpa_dyn(&q, &k, &v, &o);
+  ASSERT_EQ(st, ATTN_OK) << attn_last_error();
+
+  double scale = 1.0 / std::sqrt((double)D);
+  std::vector<double> ref = referenceSdpa(in.q.data, in.k.data, in.v.data,
+                                          c.B, c.Hq, c.Hkv, Lq, Lk, D, D,
+                                          scale, causal);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  double tol = f32Tolerance(D, Lk, scale, maxAbs(in.q.data),
+                            maxAbs(in.k.data), maxAbs(in.v.data));
+  EXPECT_FALSE(nonFinite);
+  EXPECT_LE(err, tol) << "Lq=" << Lq << " Lk=" << Lk << " D=" << D
+                      << " causal=" << causal << " Hkv=" << Hkv;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spine, SdpaGrid,
+    ::testing::Combine(::testing::Values(1, 7, 63, 64, 65, 127, 1000),
+                       ::testing::Values(1, 7, 63, 64, 65, 127, 1000),
+                       ::testing::Values(16, 64, 80, 128),
+                       ::testing::Bool()),
+    gridName);
+
+// ---------------------------------------------------------------------------
+// Masks, GQA, batches, static shapes.
+// ---------------------------------------------------------------------------
+
+TEST(SdpaMask, BoolMaskPerBatchBroadcastOverHeads) {
+  Case c{2, 4, 2, 33, 70, 64, 64};
+  Inputs in(c, 11);
+  Buffer<uint8_t> mask({c.B, 1, c.Lq, c.Lk});
+  std::mt19937 rng(12);
+  for (auto &m : mask.data)
+    m = (rng() % 3) != 0; // ~1/3 masked
+  // Row 5 of batch 1 fully masked: must give zeros.
+  for (int64_t j = 0; j < c.Lk; ++j)
+    mask.at({1, 0, 5, j}) = 0;
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), m = mask.desc(ATTN_DTYPE_I1),
+                o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_bool_mask(&q, &k, &v, &m, &o), ATTN_OK) << attn_last_error();
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bool;
+  spec.keep = mask.data.data();
+  spec.batch = c.B;
+  spec.heads = 1;
+  double scale = 1.0 / std::sqrt((double)c.D);
+  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
+                           c.Lq, c.Lk, c.D, c.Dv, scale, false, spec);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  EXPECT_FALSE(nonFinite);
+  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, 1, 1, 1));
+  for (int64_t h = 0; h < c.Hq; ++h)
+    for (int64_t e = 0; e < c.Dv; ++e)
+      EXPECT_EQ(out.at({1, h, 5, e}), 0.0f);
+}
+
+TEST(SdpaMask, AdditiveBiasPerHeadWithCausal) {
+  Case c{2, 6, 3, 40, 90, 32, 32};
+  Inputs in(c, 21);
+  Buffer<float> bias({1, c.Hq, c.Lq, c.Lk});
+  std::mt19937 rng(22);
+  fillUniform(bias.data, rng, -4.f, 4.f);
+  // Some -inf entries, as PyTorch float masks use, and one fully -inf row.
+  for (size_t i = 0; i < bias.data.size(); i += 7)
+    bias.data[i] = -INFINITY;
+  for (int64_t j = 0; j < c.Lk; ++j)
+    bias.at({0, 2, 17, j}) = -INFINITY;
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), m = bias.desc(ATTN_DTYPE_F32),
+                o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_bias_causal(&q, &k, &v, &m, &o), ATTN_OK)
+      << attn_last_error();
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bias;
+  spec.bias = bias.data.data();
+  spec.batch = 1;
+  spec.heads = c.Hq;
+  double scale = 1.0 / std::sqrt((double)c.D);
+  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
+                           c.Lq, c.Lk, c.D, c.Dv, scale, true, spec);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  EXPECT_FALSE(nonFinite);
+  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, 1, 1, 1, 4));
+  for (int64_t b = 0; b < c.B; ++b)
+    for (int64_t e = 0; e < c.Dv; ++e)
+      EXPECT_EQ(out.at({b, 2, 17, e}), 0.0f);
+}
+
+TEST(SdpaMask, Rank2BoolMaskSharedByAllHeads) {
+  Case c{3, 2, 2, 17, 9, 16, 16};
+  Inputs in(c, 31);
+  Buffer<uint8_t> mask({c.Lq, c.Lk});
+  for (int64_t i = 0; i < c.Lq; ++i)
+    for (int64_t j = 0; j < c.Lk; ++j)
+      mask.at({i, j}) = (i + 2 * j) % 5 != 0;
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), m = mask.desc(ATTN_DTYPE_I1),
+                o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_mask2d(&q, &k, &v, &m, &o), ATTN_OK) << attn_last_error();
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bool;
+  spec.rank = 2;
+  spec.keep = mask.data.data();
+  double scale = 1.0 / std::sqrt((double)c.D);
+  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
+                           c.Lq, c.Lk, c.D, c.Dv, scale, false, spec);
+  bool nonFinite;
+  EXPECT_LE(maxError(out.data, ref, nonFinite),
+            f32Tolerance(c.D, c.Lk, scale, 1, 1, 1));
+  EXPECT_FALSE(nonFinite);
+}
+
+TEST(SdpaGqa, MqaAndGroupsWithBatch) {
+  for (auto [Hq, Hkv] : {std::pair<int64_t, int64_t>{8, 1}, {8, 2}, {6, 3},
+                        {4, 4}}) {
+    Case c{2, Hq, Hkv, 19, 23, 64, 64};
+    Inputs in(c, (uint32_t)(Hq * 100 + Hkv));
+    Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+    attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32),
+                  k = in.k.desc(ATTN_DTYPE_F32),
+                  v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+    ASSERT_EQ(sdpa_causal_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+    double scale = 1.0 / std::sqrt((double)c.D);
+    auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq,
+                             c.Hkv, c.Lq, c.Lk, c.D, c.Dv, scale, true);
+    bool nonFinite;
+    EXPECT_LE(maxError(out.data, ref, nonFinite),
+              f32Tolerance(c.D, c.Lk, scale, 1, 1, 1))
+        << "Hq=" << Hq << " Hkv=" << Hkv;
+    EXPECT_FALSE(nonFinite);
+  }
+}
+
+TEST(SdpaStatic, GqaExplicitScaleDifferentValueDim) {
+  Case c{2, 8, 2, 65, 127, 80, 48};
+  Inputs in(c, 41);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_static_gqa(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
+                           c.Lq, c.Lk, c.D, c.Dv, 0.3f, true);
+  bool nonFinite;
+  EXPECT_LE(maxError(out.data, ref, nonFinite),
+            f32Tolerance(c.D, c.Lk, 0.3, 1, 1, 1));
+  EXPECT_FALSE(nonFinite);
+}
+
+TEST(SdpaCausal, MoreQueriesThanKeysGivesZeroRows) {
+  // Bottom-right alignment: with Lq = 10 > Lk = 4, rows 0..5 see no key.
+  Case c{1, 2, 2, 10, 4, 16, 16};
+  Inputs in(c, 51);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_causal_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+  for (int64_t h = 0; h < c.Hq; ++h)
+    for (int64_t i = 0; i < 6; ++i)
+      for (int64_t e = 0; e < c.Dv; ++e)
+        EXPECT_EQ(out.at({0, h, i, e}), 0.0f);
+  // Row 6 sees exactly key 0: its output is v[0].
+  for (int64_t e = 0; e < c.Dv; ++e)
+    EXPECT_FLOAT_EQ(out.at({0, 0, 6, e}), in.v.at({0, 0, 0, e}));
+}
+
+TEST(SdpaShapes, EmptyKeysGiveZerosAndEmptyQueriesDoNothing) {
+  Case c{1, 2, 2, 3, 0, 16, 16};
+  Inputs in(c, 61);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+  for (float x : out.data)
+    EXPECT_EQ(x, 0.0f);
+
+  Case e{1, 2, 2, 0, 5, 16, 16};
+  Inputs in2(e, 62);
+  Buffer<float> out2({e.B, e.Hq, e.Lq, e.Dv});
+  attn_tensor_t q2 = in2.q.desc(ATTN_DTYPE_F32),
+                k2 = in2.k.desc(ATTN_DTYPE_F32),
+                v2 = in2.v.desc(ATTN_DTYPE_F32),
+                o2 = out2.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(sdpa_dyn(&q2, &k2, &v2, &o2), ATTN_OK) << attn_last_error();
+}
+
+TEST(SdpaStrides, NonContiguousAndBroadcastInputs) {
+  // Q, K and V stored as [B, L, H, D] (the layout a fused QKV projection
+  // produces) and passed as [B, H, L, D] views; V's batch dim broadcast with
+  // stride 0; output written into a strided slice of a larger buffer.
+  const int64_t B = 2, H = 3, Lq = 11, Lk = 13, D = 16;
+  std::mt19937 rng(71);
+  std::vector<float> qs(B * Lq * H * D), ks(B * Lk * H * D), vs(Lk * H * D);
+  fillUniform(qs, rng, -1, 1);
+  fillUniform(ks, rng, -1, 1);
+  fillUniform(vs, rng, -1, 1);
+  auto view = [](void *data, std::vector<int64_t> shape,
+                 std::vector<int64_t> strides) {
+    attn_tensor_t t{};
+    t.data = data;
+    t.dtype = ATTN_DTYPE_F32;
+    t.rank = 4;
+    for (int k = 0; k < 4; ++k) {
+      t.shape[k] = shape[k];
+      t.strides[k] = strides[k];
+    }
+    return t;
+  };
+  attn_tensor_t q = view(qs.data(), {B, H, Lq, D},
+                         {Lq * H * D, D, H * D, 1});
+  attn_tensor_t k = view(ks.data(), {B, H, Lk, D},
+                         {Lk * H * D, D, H * D, 1});
+  attn_tensor_t v = view(vs.data(), {B, H, Lk, D}, {0, D, H * D, 1});
+  // Output: every other row of a [B, H, 2*Lq, D] buffer.
+  std::vector<float> big(B * H * 2 * Lq * D, -7.0f);
+  attn_tensor_t o = view(big.data(), {B, H, Lq, D},
+                         {H * 2 * Lq * D, 2 * Lq * D, 2 * D, 1});
+  ASSERT_EQ(sdpa_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+
+  // Reference on contiguous copies.
+  std::vector<float> qc(B * H * Lq * D), kc(B * H * Lk * D),
+      vc(B * H * Lk * D);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t i = 0; i < Lq; ++i)
+        for (int64_t d = 0; d < D; ++d)
+          qc[((b * H + h) * Lq + i) * D + d] = qs[((b * Lq + i) * H + h) * D + d];
+      for (int64_t j = 0; j < Lk; ++j)
+        for (int64_t d = 0; d < D; ++d) {
+          kc[((b * H + h) * Lk + j) * D + d] = ks[((b * Lk + j) * H + h) * D + d];
+          vc[((b * H + h) * Lk + j) * D + d] = vs[(j * H + h) * D + d];
+        }
+    }
+  double scale = 1.0 / std::sqrt((double)D);
+  auto ref = referenceSdpa(qc, kc, vc, B, H, H, Lq, Lk, D, D, scale, false);
+  double tol = f32Tolerance(D, Lk, scale, 1, 1, 1);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < 2 * Lq; ++i)
+        for (int64_t d = 0; d < D; ++d) {
+          float got = big[((b * H + h) * 2 * Lq + i) * D + d];
+          if (i % 2) {
+            EXPECT_EQ(got, -7.0f) << "gap rows must stay untouched";
+          } else {
+            double want = ref[((b * H + h) * Lq + i / 2) * D + d];
+            EXPECT_NEAR(got, want, tol);
+          }
+        }
+}
+
+TEST(SdpaOutputs, TwoResultsFromOneFunction) {
+  Case c{1, 2, 2, 9, 9, 16, 16};
+  Inputs in(c, 81);
+  Buffer<float> full({1, 2, 9, 16}, NAN), causal({1, 2, 9, 16}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o1 = full.desc(ATTN_DTYPE_F32),
+                o2 = causal.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_two_outputs(&q, &k, &v, &o1, &o2), ATTN_OK)
+      << attn_last_error();
+  double scale = 0.25;
+  auto refFull = referenceSdpa(in.q.data, in.k.data, in.v.data, 1, 2, 2, 9, 9,
+                               16, 16, scale, false);
+  auto refCausal = referenceSdpa(in.q.data, in.k.data, in.v.data, 1, 2, 2, 9,
+                                 9, 16, 16, scale, true);
+  bool nf;
+  double tol = f32Tolerance(16, 9, scale, 1, 1, 1);
+  EXPECT_LE(maxError(full.data, refFull, nf), tol);
+  EXPECT_LE(maxError(causal.data, refCausal, nf), tol);
+}
+
+} // namespace
