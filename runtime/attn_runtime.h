@@ -59,7 +59,7 @@ typedef enum attn_status {
  * A row-major contiguous tensor of shape [B, H, L, D] has strides
  * [H*L*D, L*D, D, 1]; attn_tensor_contiguous() fills them in.
  *
- * Layout (part of the ABI, 152 bytes): data at offset 0, dtype at 8, rank at
+ * Layout (part of the ABI, 144 bytes): data at offset 0, dtype at 8, rank at
  * 12, shape[8] at 16, strides[8] at 80.
  */
 typedef struct attn_tensor {

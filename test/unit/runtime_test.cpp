@@ -1,0 +1,315 @@
+//===- runtime_test.cpp - libattn_runtime and kernel entry checks ----------===//
+//
+// Every check a kernel entry point makes (null pointers, rank, dtype, static
+// and related dims, divisibility, strides, alignment, aliasing) returns its
+// status code with a message naming the argument, and leaves the outputs
+// untouched. Also the runtime's own API: descriptors, status strings, the
+// parallel-for.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/attn_runtime.h"
+#include "runtime_test_kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/// Valid arguments for @checked (Lq = 3, Lk = 5), with a sentinel-filled
+/// output.
+struct CheckedCall {
+  static constexpr int64_t Lq = 3, Lk = 5;
+  std::vector<float> q = std::vector<float>(2 * 4 * Lq * 8, 0.5f);
+  std::vector<float> k = std::vector<float>(2 * 2 * Lk * 8, 0.25f);
+  std::vector<float> v = std::vector<float>(2 * 2 * Lk * 8, 1.0f);
+  std::vector<uint8_t> m = std::vector<uint8_t>(Lq * Lk, 1);
+  std::vector<float> out = std::vector<float>(2 * 4 * Lq * 8, -123.0f);
+  attn_tensor_t tq, tk, tv, tm, to;
+
+  CheckedCall() {
+    int64_t sq[] = {2, 4, Lq, 8}, sk[] = {2, 2, Lk, 8}, sm[] = {1, 1, Lq, Lk};
+    attn_tensor_contiguous(&tq, q.data(), ATTN_DTYPE_F32, 4, sq);
+    attn_tensor_contiguous(&tk, k.data(), ATTN_DTYPE_F32, 4, sk);
+    attn_tensor_contiguous(&tv, v.data(), ATTN_DTYPE_F32, 4, sk);
+    attn_tensor_contiguous(&tm, m.data(), ATTN_DTYPE_I1, 4, sm);
+    attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, sq);
+    attn_clear_error();
+  }
+  attn_status_t call() { return checked(&tq, &tk, &tv, &tm, &to); }
+  bool outputUntouched() const {
+    for (float x : out)
+      if (x != -123.0f)
+        return false;
+    return true;
+  }
+};
+
+std::string lastError() { return attn_last_error(); }
+
+/// Expects `status`, an untouched output, and a message containing `needle`.
+void expectRejected(CheckedCall &c, attn_status_t status,
+                    const std::string &needle) {
+  EXPECT_EQ(c.call(), status) << lastError();
+  EXPECT_TRUE(c.outputUntouched());
+  EXPECT_NE(lastError().find(needle), std::string::npos)
+      << "message: " << lastError();
+  EXPECT_NE(lastError().find("checked"), std::string::npos)
+      << "message must name the kernel: " << lastError();
+}
+
+TEST(EntryPoint, ValidCallSucceedsAndWritesOutput) {
+  CheckedCall c;
+  ASSERT_EQ(c.call(), ATTN_OK) << lastError();
+  // Every key equal and every value 1: the output is exactly 1.
+  for (float x : c.out)
+    EXPECT_FLOAT_EQ(x, 1.0f);
+}
+
+TEST(EntryPoint, NullDescriptor) {
+  CheckedCall c;
+  EXPECT_EQ(checked(&c.tq, nullptr, &c.tv, &c.tm, &c.to),
+            ATTN_ERR_NULL_ARGUMENT);
+  EXPECT_TRUE(c.outputUntouched());
+  EXPECT_NE(lastError().find("'k'"), std::string::npos) << lastError();
+  EXPECT_EQ(checked(&c.tq, &c.tk, &c.tv, &c.tm, nullptr),
+            ATTN_ERR_NULL_ARGUMENT);
+  EXPECT_NE(lastError().find("'out'"), std::string::npos) << lastError();
+}
+
+TEST(EntryPoint, NullData) {
+  CheckedCall c;
+  c.tv.data = nullptr;
+  expectRejected(c, ATTN_ERR_NULL_ARGUMENT, "'v' data is NULL");
+}
+
+TEST(EntryPoint, WrongRank) {
+  CheckedCall c;
+  c.tq.rank = 3;
+  expectRejected(c, ATTN_ERR_RANK, "'q' has rank 3, expected 4");
+}
+
+TEST(EntryPoint, WrongDtype) {
+  CheckedCall c;
+  c.tm.dtype = ATTN_DTYPE_F32;
+  expectRejected(c, ATTN_ERR_DTYPE, "'mask' has dtype f32, expected i1");
+  CheckedCall d;
+  d.to.dtype = 99;
+  expectRejected(d, ATTN_ERR_DTYPE, "'out' has dtype invalid");
+}
+
+TEST(EntryPoint, StaticDimMismatch) {
+  CheckedCall c;
+  c.tk.shape[3] = 16; // head_dim compiled as 8
+  expectRejected(c, ATTN_ERR_SHAPE, "'k' dim 3 is 16, but the kernel was "
+                                    "compiled for 8");
+}
+
+TEST(EntryPoint, RelatedDynamicDimsMustAgree) {
+  CheckedCall c;
+  c.tv.shape[2] = 4; // kv_len of v differs from k's 5
+  c.tv.strides[1] = 4 * 8;
+  c.tv.strides[0] = 2 * 4 * 8;
+  expectRejected(c, ATTN_ERR_SHAPE, "'v' dim 2 is 4 but 'k' dim 2 is 5");
+}
+
+TEST(EntryPoint, MaskDimsFollowQueryAndKeyLengths) {
+  CheckedCall c;
+  c.tm.shape[3] = 4; // kv_len
+  expectRejected(c, ATTN_ERR_SHAPE, "'mask' dim 3 is 4 but 'k' dim 2 is 5");
+  CheckedCall d;
+  d.tm.shape[0] = 2; // compiled as a broadcast dim of static size 1
+  expectRejected(d, ATTN_ERR_SHAPE, "'mask' dim 0 is 2, but the kernel was "
+                                    "compiled for 1");
+}
+
+TEST(EntryPoint, OutputShapeMustMatch) {
+  CheckedCall c;
+  c.to.shape[2] = 2; // q_len 3
+  expectRejected(c, ATTN_ERR_SHAPE, "'out' dim 2 is 2 but 'q' dim 2 is 3");
+}
+
+TEST(EntryPoint, NegativeDim) {
+  CheckedCall c;
+  c.tq.shape[2] = -1;
+  expectRejected(c, ATTN_ERR_SHAPE, "'q' dim 2 is negative");
+}
+
+TEST(EntryPoint, NegativeStride) {
+  CheckedCall c;
+  c.tk.strides[2] = -8;
+  expectRejected(c, ATTN_ERR_STRIDE, "'k' stride 2 is negative");
+}
+
+TEST(EntryPoint, OverlappingOutputStrides) {
+  CheckedCall c;
+  c.to.strides[2] = 0; // every query row writes the same memory
+  expectRejected(c, ATTN_ERR_STRIDE, "output 'out' has strides under which "
+                                     "elements overlap");
+}
+
+TEST(EntryPoint, InputsMayBroadcastWithZeroStride) {
+  CheckedCall c;
+  c.tk.strides[0] = 0; // both batches read batch 0's keys
+  EXPECT_EQ(c.call(), ATTN_OK) << lastError();
+}
+
+TEST(EntryPoint, Misaligned) {
+  CheckedCall c;
+  c.tq.data = reinterpret_cast<char *>(c.q.data()) + 2;
+  expectRejected(c, ATTN_ERR_ALIGNMENT, "'q' data");
+}
+
+TEST(EntryPoint, OutputAliasesInput) {
+  CheckedCall c;
+  std::vector<float> shared = c.q;
+  c.tq.data = shared.data();
+  c.to.data = shared.data() + 8; // overlaps q
+  EXPECT_EQ(c.call(), ATTN_ERR_ALIASING);
+  EXPECT_NE(lastError().find("output 'out' overlaps 'q'"), std::string::npos)
+      << lastError();
+  EXPECT_EQ(shared, c.q) << "q must be untouched";
+}
+
+TEST(EntryPoint, HugeDimsAreRejectedNotOverflowed) {
+  CheckedCall c;
+  c.tq.shape[2] = c.to.shape[2] = c.tm.shape[2] = int64_t(1) << 62;
+  attn_status_t st = c.call();
+  EXPECT_NE(st, ATTN_OK);
+  EXPECT_TRUE(c.outputUntouched());
+}
+
+TEST(EntryPoint, DynamicHeadsMustDivide) {
+  int64_t sq[] = {1, 3, 4, 8}, sk[] = {1, 2, 4, 8};
+  std::vector<float> q(3 * 32, 1), k(2 * 32, 1), v(2 * 32, 1),
+      out(3 * 32, -5);
+  attn_tensor_t tq, tk, tv, to;
+  attn_tensor_contiguous(&tq, q.data(), ATTN_DTYPE_F32, 4, sq);
+  attn_tensor_contiguous(&tk, k.data(), ATTN_DTYPE_F32, 4, sk);
+  attn_tensor_contiguous(&tv, v.data(), ATTN_DTYPE_F32, 4, sk);
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, sq);
+  EXPECT_EQ(dyn_heads(&tq, &tk, &tv, &to), ATTN_ERR_SHAPE);
+  EXPECT_NE(lastError().find("'q' dim 1 = 3 is not a multiple of 'k' dim 1 "
+                             "= 2"),
+            std::string::npos)
+      << lastError();
+  for (float x : out)
+    EXPECT_EQ(x, -5.0f);
+  // Zero KV heads with query heads is rejected too.
+  tk.shape[1] = tv.shape[1] = 0;
+  EXPECT_EQ(dyn_heads(&tq, &tk, &tv, &to), ATTN_ERR_SHAPE);
+}
+
+TEST(EntryPoint, ErrorStateIsPerThread) {
+  CheckedCall c;
+  c.tq.rank = 2;
+  ASSERT_NE(c.call(), ATTN_OK);
+  std::string other;
+  std::thread([&] { other = attn_last_error(); }).join();
+  EXPECT_EQ(other, "");
+  EXPECT_NE(lastError(), "");
+  attn_clear_error();
+  EXPECT_EQ(lastError(), "");
+}
+
+// --- The runtime's own API -------------------------------------------------
+
+TEST(Runtime, TensorContiguous) {
+  attn_tensor_t t;
+  int64_t shape[] = {2, 3, 4};
+  float buf[24];
+  ASSERT_EQ(attn_tensor_contiguous(&t, buf, ATTN_DTYPE_F32, 3, shape),
+            ATTN_OK);
+  EXPECT_EQ(t.strides[0], 12);
+  EXPECT_EQ(t.strides[1], 4);
+  EXPECT_EQ(t.strides[2], 1);
+  EXPECT_EQ(attn_tensor_numel(&t), 24);
+  EXPECT_EQ(attn_tensor_contiguous(nullptr, buf, ATTN_DTYPE_F32, 3, shape),
+            ATTN_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(attn_tensor_contiguous(&t, buf, ATTN_DTYPE_F32, 9, shape),
+            ATTN_ERR_RANK);
+  EXPECT_EQ(attn_tensor_contiguous(&t, buf, ATTN_DTYPE_F32, 3, nullptr),
+            ATTN_ERR_SHAPE);
+  EXPECT_EQ(attn_tensor_contiguous(&t, buf, 0, 3, shape), ATTN_ERR_DTYPE);
+  int64_t neg[] = {2, -1};
+  EXPECT_EQ(attn_tensor_contiguous(&t, buf, ATTN_DTYPE_F32, 2, neg),
+            ATTN_ERR_SHAPE);
+}
+
+TEST(Runtime, DescriptorLayoutIsTheDocumentedAbi) {
+  // attn-emit-entry-points reads these offsets from generated code.
+  EXPECT_EQ(offsetof(attn_tensor_t, data), 0u);
+  EXPECT_EQ(offsetof(attn_tensor_t, dtype), 8u);
+  EXPECT_EQ(offsetof(attn_tensor_t, rank), 12u);
+  EXPECT_EQ(offsetof(attn_tensor_t, shape), 16u);
+  EXPECT_EQ(offsetof(attn_tensor_t, strides), 80u);
+  EXPECT_EQ(sizeof(attn_tensor_t), 144u);
+}
+
+TEST(Runtime, StatusAndDtypeStrings) {
+  EXPECT_STREQ(attn_status_string(ATTN_OK), "ok");
+  EXPECT_STREQ(attn_status_string(ATTN_ERR_SHAPE), "shape mismatch");
+  EXPECT_STREQ(attn_status_string((attn_status_t)1234), "unknown status");
+  EXPECT_STREQ(attn_dtype_name(ATTN_DTYPE_I1), "i1");
+  EXPECT_EQ(attn_dtype_size(ATTN_DTYPE_BF16), 2u);
+  EXPECT_EQ(attn_dtype_size(42), 0u);
+}
+
+TEST(Runtime, CorruptSignatureIsAnInternalError) {
+  int64_t bad[] = {0, 0, 0, 0, 0};
+  const attn_tensor_t *args[1] = {nullptr};
+  EXPECT_EQ(attn_check_call(bad, "k\0", args), ATTN_ERR_INTERNAL);
+  EXPECT_EQ(attn_check_call(nullptr, "k\0", args), ATTN_ERR_INTERNAL);
+}
+
+void addRange(void *ctx, int64_t b, int64_t e) {
+  auto *v = static_cast<std::vector<std::atomic<int>> *>(ctx);
+  for (int64_t i = b; i < e; ++i)
+    (*v)[(size_t)i]++;
+}
+
+TEST(Runtime, DefaultParallelForRunsEachIterationOnce) {
+  std::vector<std::atomic<int>> hits(100);
+  attn_parallel_for(100, 1, addRange, &hits);
+  for (auto &h : hits)
+    EXPECT_EQ(h.load(), 1);
+  attn_parallel_for(0, 1, addRange, &hits); // no-op
+  attn_parallel_for(-3, 1, addRange, &hits);
+  for (auto &h : hits)
+    EXPECT_EQ(h.load(), 1);
+  EXPECT_EQ(attn_get_num_threads(), 1);
+}
+
+// A two-thread pool an application might install.
+void twoThreads(void *pool, int64_t n, int64_t grain, attn_task_fn fn,
+                void *ctx) {
+  ++*static_cast<int *>(pool);
+  int64_t mid = std::max<int64_t>(grain, n / 2);
+  if (mid >= n) {
+    fn(ctx, 0, n);
+    return;
+  }
+  std::thread t([&] { fn(ctx, mid, n); });
+  fn(ctx, 0, mid);
+  t.join();
+}
+
+TEST(Runtime, InstalledParallelForIsUsed) {
+  int calls = 0;
+  attn_set_parallel_for(twoThreads, &calls, 2);
+  EXPECT_EQ(attn_get_num_threads(), 2);
+  std::vector<std::atomic<int>> hits(1000);
+  attn_parallel_for(1000, 10, addRange, &hits);
+  EXPECT_EQ(calls, 1);
+  for (auto &h : hits)
+    EXPECT_EQ(h.load(), 1);
+  attn_set_parallel_for(nullptr, nullptr, 8);
+  EXPECT_EQ(attn_get_num_threads(), 1);
+}
+
+} // namespace
