@@ -11,6 +11,7 @@ using namespace mlir;
 // same text (printed by `attnc --print-pipeline`) and cut it anywhere.
 static constexpr llvm::StringLiteral kLowerToLLVM =
     "builtin.module("
+    "inline,symbol-dce,"
     "attn-export-functions,"
     "attn-decompose,"
     "canonicalize,cse,"

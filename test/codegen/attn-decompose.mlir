@@ -1,0 +1,82 @@
+// RUN: attn-opt %s --attn-decompose --split-input-file | FileCheck %s --implicit-check-not=attn.sdpa
+
+// The reference decomposition, in order: GQA view of the query, Q Kᵀ, scale +
+// mask + causal, row max from the lowest finite float, guarded exp, row sum,
+// P V, guarded division, and the collapse back to [batch, q_heads, ...].
+
+// CHECK-DAG: #[[Q5:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+// CHECK-DAG: #[[K4:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>
+// CHECK-DAG: #[[V4:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
+// CHECK-DAG: #[[MASKB:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (0, 0, d3, d4)>
+// CHECK-LABEL: func.func @gqa_mask_causal
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<2x8x?x64xf32>, %[[K:[a-z0-9]+]]: tensor<2x2x?x64xf32>, %[[V:[a-z0-9]+]]: tensor<2x2x?x32xf32>, %[[M:[a-z0-9]+]]: tensor<1x1x?x?xi1>
+// CHECK: %[[QE:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 2, 4, %{{.+}}, 64] : tensor<2x8x?x64xf32> into tensor<2x2x4x?x64xf32>
+// CHECK: %[[S:.+]] = linalg.generic {indexing_maps = [#[[Q5]], #[[K4]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QE]], %[[K]] :
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK: %[[X:.+]] = linalg.generic {indexing_maps = [{{.*}}, #[[MASKB]], {{.*}}]{{.*}} ins(%[[S]], %[[M]] :
+// CHECK:   arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK:   arith.select
+// CHECK:   linalg.index 3
+// CHECK:   linalg.index 4
+// CHECK:   arith.cmpi sle
+// CHECK: %[[LOWEST:.+]] = arith.constant -3.40282347E+38 : f32
+// CHECK: %[[MAXINIT:.+]] = linalg.fill ins(%[[LOWEST]] : f32)
+// CHECK: %[[MAX:.+]] = linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[MAXINIT]] :
+// CHECK:   arith.maximumf
+// CHECK: %[[P:.+]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] :
+// CHECK:   arith.subf
+// CHECK:   arith.cmpf olt
+// CHECK:   math.exp
+// CHECK:   arith.select
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[P]] :
+// CHECK:   arith.addf
+// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#[[Q5]], #[[V4]], {{.*}}]{{.*}} ins(%[[P]], %[[V]] :
+// CHECK: %[[O:.+]] = linalg.generic {{.*}} ins(%[[PV]], %[[SUM]] :
+// CHECK:   arith.cmpf oeq
+// CHECK:   arith.divf
+// CHECK:   arith.select
+// CHECK: %[[C:.+]] = tensor.collapse_shape %[[O]] {{\[}}[0], [1, 2], [3], [4]] : tensor<2x2x4x?x32xf32> into tensor<2x8x?x32xf32>
+// CHECK: return %[[C]]
+func.func @gqa_mask_causal(%q: tensor<2x8x?x64xf32>, %k: tensor<2x2x?x64xf32>,
+                           %v: tensor<2x2x?x32xf32>, %m: tensor<1x1x?x?xi1>)
+    -> tensor<2x8x?x32xf32> {
+  %o = attn.sdpa %q, %k, %v mask %m causal
+      : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x32xf32>,
+        tensor<1x1x?x?xi1> -> tensor<2x8x?x32xf32>
+  return %o : tensor<2x8x?x32xf32>
+}
+
+// -----
+
+// Dynamic heads: the group size is q_heads / kv_heads at run time, and the
+// default scale is 1/sqrt(head_dim) computed at run time.
+// CHECK-LABEL: func.func @dynamic_heads
+// CHECK: %[[G:.+]] = arith.divui
+// CHECK: tensor.expand_shape {{.*}} output_shape [%{{.+}}, %{{.+}}, %[[G]], %{{.+}}, %{{.+}}]
+// CHECK: math.rsqrt
+// CHECK-NOT: linalg.index
+// CHECK: tensor.collapse_shape
+func.func @dynamic_heads(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                         %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// An additive per-head bias is viewed per [kv_heads, group] too, and added.
+// CHECK-LABEL: func.func @bias_per_head
+// CHECK: %[[BE:.+]] = tensor.expand_shape %{{.+}} {{\[}}[0], [1, 2], [3], [4]] {{.*}} : tensor<1x4x8x8xf32> into tensor<1x2x2x8x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BE]] :
+// CHECK:   arith.mulf
+// CHECK-NEXT: arith.addf
+func.func @bias_per_head(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                         %b: tensor<1x4x8x8xf32>) -> tensor<1x4x8x16xf32> {
+  %o = attn.sdpa %q, %k, %k mask %b {scale = 0.5 : f32}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+        tensor<1x4x8x8xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

@@ -1,0 +1,113 @@
+// RUN: attn-opt %s --attn-export-functions --split-input-file --verify-diagnostics | FileCheck %s
+
+// Public functions become destination-passing kernels on strided memrefs,
+// with their C signature attached. The signature words are
+// [magic, inputs, outputs, symbols, divisibility rules,
+//  per argument: dtype, rank, (static size or -1, symbol) per dim,
+//  per rule: (numerator symbol, denominator symbol)].
+
+// CHECK-LABEL: func.func @__attn_kernel_gqa(
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK-SAME: %[[K:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK-SAME: %[[V:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>)
+// CHECK-SAME: attn.arg_names = ["query", "arg1", "arg2", "result0"]
+// CHECK-SAME: attn.export_name = "gqa"
+// q: f32 [2, N1, N2, 64]; k and v: [2, N4, N5, 64]; out: [2, N1, N2, 64];
+// q_heads (1) must be a multiple of kv_heads (4).
+// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1,
+// CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 3,
+// CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 3,
+// CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 6,
+// CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 6,
+// CHECK-SAME: 1, 4>
+// CHECK: %[[TQ:.+]] = bufferization.to_tensor %[[Q]] restrict
+// CHECK: %[[TK:.+]] = bufferization.to_tensor %[[K]] restrict
+// CHECK: %[[TV:.+]] = bufferization.to_tensor %[[V]] restrict
+// CHECK: %[[O:.+]] = attn.sdpa %[[TQ]], %[[TK]], %[[TV]] causal
+// CHECK: bufferization.materialize_in_destination %[[O]] in restrict writable %[[OUT]]
+// CHECK: return{{$}}
+func.func @gqa(%q: tensor<2x?x?x64xf32> {attn.name = "query"},
+               %k: tensor<2x?x?x64xf32>, %v: tensor<2x?x?x64xf32>)
+    -> tensor<2x?x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v causal
+      : tensor<2x?x?x64xf32>, tensor<2x?x?x64xf32>, tensor<2x?x?x64xf32>
+      -> tensor<2x?x?x64xf32>
+  return %o : tensor<2x?x?x64xf32>
+}
+
+// Private functions are left alone.
+// CHECK-LABEL: func.func private @helper(%{{.*}}: tensor<4xf32>) -> tensor<4xf32>
+func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// A mask ties its dims to the query and key lengths; a static-1 dim does not.
+// CHECK-LABEL: func.func @__attn_kernel_masked
+// CHECK-SAME: attn.arg_names = ["q", "k", "v", "m", "o"]
+// m: i1 (dtype 5) [1, 1, q_len (symbol 2), kv_len (symbol 5, as for k)]
+// CHECK-SAME: 5, 4, 1, {{[0-9]+}}, 1, {{[0-9]+}}, -1, 2, -1, 5,
+func.func @masked(%q: tensor<1x2x?x8xf32> {attn.name = "q"},
+                  %k: tensor<1x2x?x8xf32> {attn.name = "k"},
+                  %v: tensor<1x2x?x8xf32> {attn.name = "v"},
+                  %m: tensor<1x1x?x?xi1> {attn.name = "m"})
+    -> (tensor<1x2x?x8xf32> {attn.name = "o"}) {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>,
+        tensor<1x1x?x?xi1> -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 of exported function 'scalar' has type 'f32'; expected a ranked tensor of rank <= 8 with an element type of the C ABI (f32, f16, bf16, f64, i1, i32, i64)}}
+func.func @scalar(%x: f32) -> f32 {
+  return %x : f32
+}
+
+// -----
+
+// expected-error @+1 {{argument #1 name 'q' is used twice}}
+func.func @dup(%a: tensor<4xf32> {attn.name = "q"},
+               %b: tensor<4xf32> {attn.name = "q"}) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 name 'not valid' is not a C identifier}}
+func.func @bad_name(%a: tensor<4xf32> {attn.name = "not valid"})
+    -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function name '__attn_x' is not a C identifier (or uses the reserved prefix '__attn')}}
+func.func @__attn_x(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{cannot derive dim 0 of result #0 of exported function 'unknown_dim' from its arguments; make it static}}
+func.func @unknown_dim(%n: tensor<?xi64>) -> tensor<?xf32> {
+  %c0 = arith.constant 0 : index
+  %e = tensor.extract %n[%c0] : tensor<?xi64>
+  %i = arith.index_cast %e : i64 to index
+  %t = tensor.empty(%i) : tensor<?xf32>
+  return %t : tensor<?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function 'callee' is called inside the module; call a private copy instead}}
+func.func @callee(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+func.func @caller(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %r = func.call @callee(%a) : (tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

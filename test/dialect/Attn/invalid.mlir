@@ -1,0 +1,204 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+func.func @rank(%q: tensor<12x128x64xf32>, %k: tensor<1x12x128x64xf32>,
+                %v: tensor<1x12x128x64xf32>) -> tensor<1x12x128x64xf32> {
+  // expected-error @+1 {{'attn.sdpa' op query must have rank 4 ([batch, q_heads, q_len, head_dim]), got rank 3}}
+  %o = attn.sdpa %q, %k, %v : tensor<12x128x64xf32>, tensor<1x12x128x64xf32>,
+      tensor<1x12x128x64xf32> -> tensor<1x12x128x64xf32>
+  return %o : tensor<1x12x128x64xf32>
+}
+
+// -----
+
+func.func @dtype(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x8x16xf16>,
+                 %v: tensor<1x2x8x16xf16>) -> tensor<1x2x8x16xf16> {
+  // expected-error @+1 {{'attn.sdpa' op query has element type 'f16'; only f32 is supported for now}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>,
+      tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf16>
+  return %o : tensor<1x2x8x16xf16>
+}
+
+// -----
+
+func.func @batch(%q: tensor<2x2x8x16xf32>, %k: tensor<3x2x8x16xf32>,
+                 %v: tensor<3x2x8x16xf32>) -> tensor<2x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op key dim 0 (batch) is 3 but query dim 0 (batch) is 2}}
+  %o = attn.sdpa %q, %k, %v : tensor<2x2x8x16xf32>, tensor<3x2x8x16xf32>,
+      tensor<3x2x8x16xf32> -> tensor<2x2x8x16xf32>
+  return %o : tensor<2x2x8x16xf32>
+}
+
+// -----
+
+func.func @value_batch(%q: tensor<2x2x8x16xf32>, %k: tensor<2x2x8x16xf32>,
+                       %v: tensor<1x2x8x16xf32>) -> tensor<2x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op value dim 0 (batch) is 1 but query dim 0 (batch) is 2}}
+  %o = attn.sdpa %q, %k, %v : tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<2x2x8x16xf32>
+  return %o : tensor<2x2x8x16xf32>
+}
+
+// -----
+
+func.func @kv_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                    %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op value dim 1 (kv_heads) is 4 but key dim 1 (kv_heads) is 2}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @kv_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x9x16xf32>,
+                  %v: tensor<1x2x10x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op value dim 2 (kv_len) is 10 but key dim 2 (kv_len) is 9}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x9x16xf32>,
+      tensor<1x2x10x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @head_dim(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x32xf32>,
+                    %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op key dim 3 (head_dim) is 32 but query dim 3 (head_dim) is 16}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x32xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @gqa(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+               %v: tensor<1x4x8x16xf32>) -> tensor<1x6x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op query dim 1 (q_heads) = 6 is not a multiple of key dim 1 (kv_heads) = 4 (GQA needs q_heads % kv_heads == 0)}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>,
+      tensor<1x4x8x16xf32> -> tensor<1x6x8x16xf32>
+  return %o : tensor<1x6x8x16xf32>
+}
+
+// -----
+
+func.func @zero_kv_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x0x8x16xf32>,
+                         %v: tensor<1x0x8x16xf32>) -> tensor<1x6x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op key dim 1 (kv_heads) is 0 but query dim 1 (q_heads) is not}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x6x8x16xf32>, tensor<1x0x8x16xf32>,
+      tensor<1x0x8x16xf32> -> tensor<1x6x8x16xf32>
+  return %o : tensor<1x6x8x16xf32>
+}
+
+// -----
+
+func.func @result_q_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                        %v: tensor<1x2x8x16xf32>) -> tensor<1x2x9x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op result dim 2 (q_len) is 9 but query dim 2 (q_len) is 8}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x9x16xf32>
+  return %o : tensor<1x2x9x16xf32>
+}
+
+// -----
+
+func.func @result_v_head_dim(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                             %v: tensor<1x2x8x24xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op result dim 3 (v_head_dim) is 16 but value dim 3 (v_head_dim) is 24}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x24xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @result_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                        %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op result dim 1 (q_heads) is 2 but query dim 1 (q_heads) is 4}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_dtype(%q: tensor<1x2x8x16xf32>, %m: tensor<8x8xi8>)
+    -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask has element type 'i8'; expected i1 (keep-mask) or f32 (additive bias)}}
+  %o = attn.sdpa %q, %q, %q mask %m : tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8x8xi8>
+      -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_rank(%q: tensor<1x2x8x16xf32>, %m: tensor<2x8x8xi1>)
+    -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask must have rank 2 ([q_len, kv_len]) or 4 ([batch | 1, q_heads | 1, q_len, kv_len]), got rank 3}}
+  %o = attn.sdpa %q, %q, %q mask %m : tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x8x8xi1>
+      -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_q_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x5x16xf32>,
+                      %m: tensor<1x1x7x5xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask dim 2 (q_len) is 7 but query dim 2 (q_len) is 8}}
+  %o = attn.sdpa %q, %k, %k mask %m : tensor<1x2x8x16xf32>,
+      tensor<1x2x5x16xf32>, tensor<1x2x5x16xf32>, tensor<1x1x7x5xi1>
+      -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_kv_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x5x16xf32>,
+                       %m: tensor<8x6xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask dim 1 (kv_len) is 6 but key dim 2 (kv_len) is 5}}
+  %o = attn.sdpa %q, %k, %k mask %m : tensor<1x2x8x16xf32>,
+      tensor<1x2x5x16xf32>, tensor<1x2x5x16xf32>, tensor<8x6xf32>
+      -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>,
+                      %m: tensor<1x2x8x8xi1>) -> tensor<1x4x8x16xf32> {
+  // The mask's head dim follows the query heads, not the KV heads.
+  // expected-error @+1 {{'attn.sdpa' op mask dim 1 (q_heads) is 2 but query dim 1 (q_heads) is 4}}
+  %o = attn.sdpa %q, %k, %k mask %m : tensor<1x4x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x8xi1>
+      -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @mask_batch(%q: tensor<3x2x8x16xf32>, %m: tensor<2x1x8x8xi1>)
+    -> tensor<3x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask dim 0 (batch) is 2 but query dim 0 (batch) is 3}}
+  %o = attn.sdpa %q, %q, %q mask %m : tensor<3x2x8x16xf32>,
+      tensor<3x2x8x16xf32>, tensor<3x2x8x16xf32>, tensor<2x1x8x8xi1>
+      -> tensor<3x2x8x16xf32>
+  return %o : tensor<3x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op scale must be finite}}
+  %o = attn.sdpa %q, %q, %q {scale = 0x7F800000 : f32} : tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @not_a_tensor(%q: memref<1x2x8x16xf32>) {
+  // expected-error @+1 {{'attn.sdpa' op operand #0 must be ranked tensor of any type values, but got 'memref<1x2x8x16xf32>'}}
+  %o = "attn.sdpa"(%q, %q, %q) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>,
+      memref<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return
+}

@@ -1,0 +1,76 @@
+// RUN: attn-opt %s | FileCheck %s
+// RUN: attn-opt %s | attn-opt | FileCheck %s
+// RUN: attn-opt %s -mlir-print-op-generic | attn-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @plain
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32> -> tensor<1x12x128x64xf32>
+func.func @plain(%q: tensor<1x12x128x64xf32>, %k: tensor<1x12x128x64xf32>,
+                 %v: tensor<1x12x128x64xf32>) -> tensor<1x12x128x64xf32> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>,
+        tensor<1x12x128x64xf32> -> tensor<1x12x128x64xf32>
+  return %o : tensor<1x12x128x64xf32>
+}
+
+// CHECK-LABEL: func.func @causal_scale_dynamic
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal {scale = 1.250000e-01 : f32} : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32> -> tensor<?x12x?x64xf32>
+func.func @causal_scale_dynamic(%q: tensor<?x12x?x64xf32>,
+                                %k: tensor<?x12x?x64xf32>,
+                                %v: tensor<?x12x?x64xf32>)
+    -> tensor<?x12x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v causal {scale = 0.125 : f32}
+      : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>
+      -> tensor<?x12x?x64xf32>
+  return %o : tensor<?x12x?x64xf32>
+}
+
+// GQA (8 over 2), MQA (8 over 1), a v_head_dim unlike head_dim.
+// CHECK-LABEL: func.func @gqa_mqa
+// CHECK: attn.sdpa {{.*}} : tensor<2x8x16x64xf32>, tensor<2x2x32x64xf32>, tensor<2x2x32x40xf32> -> tensor<2x8x16x40xf32>
+// CHECK: attn.sdpa {{.*}} : tensor<2x8x16x64xf32>, tensor<2x1x32x64xf32>, tensor<2x1x32x64xf32> -> tensor<2x8x16x64xf32>
+func.func @gqa_mqa(%q: tensor<2x8x16x64xf32>, %k: tensor<2x2x32x64xf32>,
+                   %v: tensor<2x2x32x40xf32>, %k1: tensor<2x1x32x64xf32>,
+                   %v1: tensor<2x1x32x64xf32>)
+    -> (tensor<2x8x16x40xf32>, tensor<2x8x16x64xf32>) {
+  %a = attn.sdpa %q, %k, %v
+      : tensor<2x8x16x64xf32>, tensor<2x2x32x64xf32>, tensor<2x2x32x40xf32>
+      -> tensor<2x8x16x40xf32>
+  %b = attn.sdpa %q, %k1, %v1
+      : tensor<2x8x16x64xf32>, tensor<2x1x32x64xf32>, tensor<2x1x32x64xf32>
+      -> tensor<2x8x16x64xf32>
+  return %a, %b : tensor<2x8x16x40xf32>, tensor<2x8x16x64xf32>
+}
+
+// Masks: i1 keep-mask broadcast over batch and heads, additive f32 bias per
+// head, a rank-2 mask, and a mask together with causal.
+// CHECK-LABEL: func.func @masks
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<1x1x?x?xi1> -> tensor<2x4x?x32xf32>
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} causal : {{.*}}, tensor<2x4x?x?xf32> -> tensor<2x4x?x32xf32>
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} : {{.*}}, tensor<?x?xf32> -> tensor<2x4x?x32xf32>
+func.func @masks(%q: tensor<2x4x?x32xf32>, %k: tensor<2x4x?x32xf32>,
+                 %v: tensor<2x4x?x32xf32>, %keep: tensor<1x1x?x?xi1>,
+                 %bias: tensor<2x4x?x?xf32>, %bias2: tensor<?x?xf32>)
+    -> (tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>) {
+  %a = attn.sdpa %q, %k, %v mask %keep
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>,
+        tensor<1x1x?x?xi1> -> tensor<2x4x?x32xf32>
+  %b = attn.sdpa %q, %k, %v mask %bias causal
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>,
+        tensor<2x4x?x?xf32> -> tensor<2x4x?x32xf32>
+  %c = attn.sdpa %q, %k, %v mask %bias2
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>,
+        tensor<?x?xf32> -> tensor<2x4x?x32xf32>
+  return %a, %b, %c
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>
+}
+
+// Cross-attention: q_len differs from kv_len.
+// CHECK-LABEL: func.func @cross
+// CHECK: attn.sdpa {{.*}} : tensor<1x8x7x64xf32>, tensor<1x8x1000x64xf32>, tensor<1x8x1000x64xf32> -> tensor<1x8x7x64xf32>
+func.func @cross(%q: tensor<1x8x7x64xf32>, %k: tensor<1x8x1000x64xf32>,
+                 %v: tensor<1x8x1000x64xf32>) -> tensor<1x8x7x64xf32> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<1x8x7x64xf32>, tensor<1x8x1000x64xf32>, tensor<1x8x1000x64xf32>
+      -> tensor<1x8x7x64xf32>
+  return %o : tensor<1x8x7x64xf32>
+}
