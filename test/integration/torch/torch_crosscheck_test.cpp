@@ -1,0 +1,149 @@
+//===- torch_crosscheck_test.cpp - attnc kernels vs PyTorch 1.13 -----------===//
+//
+// Runs the kernels of sdpa_kernels.mlir on inputs written by torch_cases.py
+// and compares with what PyTorch's own attention (the fused
+// _scaled_dot_product_attention and nn.MultiheadAttention) computed on them.
+//
+//===----------------------------------------------------------------------===//
+#include "../cpu/Reference.h"
+#include "examples/npy.h"
+#include "sdpa_kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <string>
+
+#ifndef ATTN_TORCH_CASES_DIR
+#error "ATTN_TORCH_CASES_DIR must name the folder torch_cases.py writes"
+#endif
+
+namespace {
+
+struct Array {
+  npy_array a{};
+  ~Array() { npy_free(&a); }
+  attn_tensor_t desc() {
+    attn_tensor_t t;
+    int32_t dtype = a.elem_size == 1 ? ATTN_DTYPE_I1 : ATTN_DTYPE_F32;
+    attn_tensor_contiguous(&t, a.data, dtype, a.rank, a.shape);
+    return t;
+  }
+  const float *f() const { return static_cast<const float *>(a.data); }
+  float maxAbs() const {
+    float m = 0;
+    for (size_t i = 0; i < a.count; ++i)
+      m = std::max(m, std::fabs(f()[i]));
+    return m;
+  }
+};
+
+void load(const std::string &c, const char *name, Array &out) {
+  std::string path = std::string(ATTN_TORCH_CASES_DIR) + "/" + c + "/" +
+                     name + ".npy";
+  char err[512];
+  ASSERT_EQ(npy_read(path.c_str(), &out.a, err, sizeof(err)), 0) << err;
+}
+
+/// f32 bound of Reference.h, doubled because PyTorch's result is f32 too.
+double tolerance(const Array &q, const Array &k, const Array &v,
+                 float maxBias = 0) {
+  int64_t D = q.a.shape[3], Lk = k.a.shape[2];
+  return 2 * attn_test::f32Tolerance(D, Lk, 1.0 / std::sqrt((double)D),
+                                     q.maxAbs(), k.maxAbs(), v.maxAbs(),
+                                     maxBias);
+}
+
+double maxDiff(const float *a, const float *b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(a[i]))
+      return INFINITY;
+    m = std::max(m, std::fabs((double)a[i] - (double)b[i]));
+  }
+  return m;
+}
+
+using Kernel3 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, attn_tensor_t *);
+using Kernel4 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, const attn_tensor_t *,
+                                  attn_tensor_t *);
+
+void runCase(const std::string &name, Kernel3 k3, Kernel4 k4) {
+  Array q, k, v, mask, ref;
+  load(name, "q", q);
+  load(name, "k", k);
+  load(name, "v", v);
+  load(name, "out", ref);
+  if (k4)
+    load(name, "mask", mask);
+  std::vector<float> out(ref.a.count, NAN);
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc();
+  attn_tensor_t to;
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, ref.a.shape);
+  attn_status_t st;
+  float maxBias = 0;
+  if (k4) {
+    attn_tensor_t tm = mask.desc();
+    st = k4(&tq, &tk, &tv, &tm, &to);
+    if (mask.a.elem_size == 4)
+      for (size_t i = 0; i < mask.a.count; ++i)
+        if (std::isfinite(mask.f()[i]))
+          maxBias = std::max(maxBias, std::fabs(mask.f()[i]));
+  } else {
+    st = k3(&tq, &tk, &tv, &to);
+  }
+  ASSERT_EQ(st, ATTN_OK) << attn_last_error();
+  double err = maxDiff(out.data(), ref.f(), ref.a.count);
+  EXPECT_LE(err, tolerance(q, k, v, maxBias)) << name;
+}
+
+TEST(TorchCrossCheck, FusedCausalMultiHead) {
+  runCase("mha_causal", sdpa_causal_dyn, nullptr);
+}
+TEST(TorchCrossCheck, GqaCrossAttention) {
+  runCase("gqa_cross", sdpa_dyn, nullptr);
+}
+TEST(TorchCrossCheck, BoolMask) {
+  runCase("bool_mask", nullptr, sdpa_bool_mask);
+}
+TEST(TorchCrossCheck, AdditiveBiasWithCausal) {
+  runCase("bias_causal", nullptr, sdpa_bias_causal);
+}
+
+TEST(TorchCrossCheck, MultiheadAttentionModule) {
+  Array q, k, v, y, w, bias;
+  load("mha_module", "q", q);
+  load("mha_module", "k", k);
+  load("mha_module", "v", v);
+  load("mha_module", "out", y);
+  load("mha_module", "out_proj_w", w);
+  load("mha_module", "out_proj_b", bias);
+  int64_t B = q.a.shape[0], H = q.a.shape[1], L = q.a.shape[2],
+          hd = q.a.shape[3], E = H * hd;
+  std::vector<float> o(q.a.count, NAN);
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to;
+  attn_tensor_contiguous(&to, o.data(), ATTN_DTYPE_F32, 4, q.a.shape);
+  ASSERT_EQ(sdpa_causal_dyn(&tq, &tk, &tv, &to), ATTN_OK) << attn_last_error();
+  // y[b, i, :] = concat_h(o[b, h, i, :]) W^T + bias, in double.
+  double maxErr = 0, maxW = w.maxAbs();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t r = 0; r < E; ++r) {
+        double acc = bias.f()[r];
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t d = 0; d < hd; ++d)
+            acc += (double)o[((b * H + h) * L + i) * hd + d] *
+                   (double)w.f()[r * E + h * hd + d];
+        maxErr = std::max(maxErr,
+                          std::fabs(acc - (double)y.f()[(b * L + i) * E + r]));
+      }
+  // The attention error, carried through E terms of the projection, plus
+  // PyTorch's own f32 GEMM over E terms.
+  double tol = tolerance(q, k, v) * E * maxW +
+               2.0 * FLT_EPSILON * E * maxW * v.maxAbs();
+  EXPECT_LE(maxErr, tol);
+}
+
+} // namespace
