@@ -184,6 +184,13 @@ SdpaOp::reifyResultShapes(OpBuilder &b,
 // (and a per-head mask) are viewed as [batch, kv_heads, group, ...] with
 // tensor.expand_shape, so GQA broadcasts the KV heads instead of copying them.
 
+/// The sums of Q Kᵀ, P V and the row sum may be reassociated and contracted
+/// into FMAs: the order of an f32 sum is not part of the op's semantics, and
+/// it lets LLVM vectorize the reductions. Max, exp and the masking keep
+/// strict IEEE semantics (no nnan/ninf: -inf is how masking works).
+static constexpr arith::FastMathFlags kReduceFlags =
+    arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+
 static int64_t toStatic(OpFoldResult ofr) {
   std::optional<int64_t> c = getConstantIntValue(ofr);
   return c ? *c : ShapedType::kDynamic;
@@ -262,8 +269,8 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
                               map(6, {d(0), d(1), d(2), d(3), d(4)})},
           ArrayRef<IteratorType>{par, par, par, par, par, red},
           [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
-            Value s = arith::AddFOp::create(nb, nl, a[2], p);
+            Value p = arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
+            Value s = arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
             linalg::YieldOp::create(nb, nl, s);
           })
           .getResult(0);
@@ -383,22 +390,25 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
                b, loc, rowSum.getType(), ValueRange{probs}, ValueRange{rowSum},
                ArrayRef<AffineMap>{s5, r5}, rowRed,
                [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value s = arith::AddFOp::create(nb, nl, a[0], a[1]);
+                 Value s =
+                     arith::AddFOp::create(nb, nl, a[0], a[1], kReduceFlags);
                  linalg::YieldOp::create(nb, nl, s);
                })
                .getResult(0);
 
-  // 6. O' = P V.  Dims: (b, h, g, i, e, j).
+  // 6. O' = P V.  Dims: (b, h, g, i, j, e), the reduction j outside e, so
+  //    the innermost loop runs along contiguous rows of V and O'.
   Value acc = filled(b, loc, oSizes, 0.0f);
   acc = linalg::GenericOp::create(
             b, loc, acc.getType(), ValueRange{probs, v}, ValueRange{acc},
-            ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(5)}),
-                                map(6, {d(0), d(1), d(5), d(4)}),
-                                map(6, {d(0), d(1), d(2), d(3), d(4)})},
-            ArrayRef<IteratorType>{par, par, par, par, par, red},
+            ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(4)}),
+                                map(6, {d(0), d(1), d(4), d(5)}),
+                                map(6, {d(0), d(1), d(2), d(3), d(5)})},
+            ArrayRef<IteratorType>{par, par, par, par, red, par},
             [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
-              Value s = arith::AddFOp::create(nb, nl, a[2], p);
+              Value p =
+                  arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
+              Value s = arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
               linalg::YieldOp::create(nb, nl, s);
             })
             .getResult(0);

@@ -6,14 +6,14 @@
 
 // CHECK-DAG: #[[Q5:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
 // CHECK-DAG: #[[K4:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>
-// CHECK-DAG: #[[V4:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
+// CHECK-DAG: #[[S6:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[MASKB:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (0, 0, d3, d4)>
 // CHECK-LABEL: func.func @gqa_mask_causal
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<2x8x?x64xf32>, %[[K:[a-z0-9]+]]: tensor<2x2x?x64xf32>, %[[V:[a-z0-9]+]]: tensor<2x2x?x32xf32>, %[[M:[a-z0-9]+]]: tensor<1x1x?x?xi1>
 // CHECK: %[[QE:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 2, 4, %{{.+}}, 64] : tensor<2x8x?x64xf32> into tensor<2x2x4x?x64xf32>
-// CHECK: %[[S:.+]] = linalg.generic {indexing_maps = [#[[Q5]], #[[K4]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QE]], %[[K]] :
-// CHECK:   arith.mulf
-// CHECK:   arith.addf
+// CHECK: %[[S:.+]] = linalg.generic {indexing_maps = [#[[Q5]], #[[K4]], #[[S6]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QE]], %[[K]] :
+// CHECK:   arith.mulf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f32
+// CHECK:   arith.addf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f32
 // CHECK: %[[X:.+]] = linalg.generic {indexing_maps = [{{.*}}, #[[MASKB]], {{.*}}]{{.*}} ins(%[[S]], %[[M]] :
 // CHECK:   arith.mulf %{{.*}}, %{{.*}} : f32
 // CHECK:   arith.select
@@ -31,7 +31,10 @@
 // CHECK:   arith.select
 // CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[P]] :
 // CHECK:   arith.addf
-// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#[[Q5]], #[[V4]], {{.*}}]{{.*}} ins(%[[P]], %[[V]] :
+// P V runs the kv_len reduction outside v_head_dim (dims b, h, g, i, j, e).
+// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#[[S6]], #[[K4]], #[[Q5]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[P]], %[[V]] :
+// CHECK:   arith.mulf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f32
+// CHECK:   arith.addf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f32
 // CHECK: %[[O:.+]] = linalg.generic {{.*}} ins(%[[PV]], %[[SUM]] :
 // CHECK:   arith.cmpf oeq
 // CHECK:   arith.divf
