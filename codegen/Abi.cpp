@@ -18,6 +18,16 @@ std::optional<int64_t> abi::dtypeCode(Type t) {
   return std::nullopt;
 }
 
+int64_t abi::dtypeSize(int64_t code) {
+  switch (code) {
+  case 1: case 6: return 4;
+  case 2: case 3: return 2;
+  case 4: case 7: return 8;
+  case 5: return 1;
+  default: return 0;
+  }
+}
+
 llvm::StringRef abi::dtypeName(int64_t code) {
   switch (code) {
   case 1: return "f32";

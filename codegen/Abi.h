@@ -24,6 +24,9 @@ namespace mlir::attn::abi {
 inline constexpr llvm::StringLiteral kExportNameAttr = "attn.export_name";
 inline constexpr llvm::StringLiteral kSignatureAttr = "attn.signature";
 inline constexpr llvm::StringLiteral kArgNamesAttr = "attn.arg_names";
+/// Set when calls may be split along dim 0 (batch) of the outputs: the
+/// function is independent across that dim (attn-export-functions checks).
+inline constexpr llvm::StringLiteral kBatchParallelAttr = "attn.batch_parallel";
 /// Optional argument/result attribute naming it in the C ABI.
 inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 /// Prefix of the internal kernel symbol.
@@ -36,6 +39,8 @@ inline constexpr int64_t kMaxRank = 8;
 /// The attn_dtype_t code of an element type, or std::nullopt if the ABI has
 /// none for it.
 std::optional<int64_t> dtypeCode(Type elementType);
+/// Bytes per element of a dtype code (i1 is one byte), 0 if unknown.
+int64_t dtypeSize(int64_t code);
 /// "f32", "i1", ...
 llvm::StringRef dtypeName(int64_t code);
 

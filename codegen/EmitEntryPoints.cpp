@@ -57,6 +57,21 @@ static LLVM::LLVMFuncOp getOrDeclareCheckCall(ModuleOp module, OpBuilder &b) {
                                   fnType);
 }
 
+static LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module,
+                                                OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>("attn_parallel_for"))
+    return f;
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = IntegerType::get(ctx, 64);
+  auto fnType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                            {i64, i64, ptr, ptr});
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), "attn_parallel_for",
+                                  fnType);
+}
+
 LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
                                             LLVM::LLVMFuncOp kernel) {
   MLIRContext *ctx = &getContext();
@@ -105,11 +120,69 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
       "__attn_names_" + name, b.getStringAttr(names));
   LLVM::LLVMFuncOp check = getOrDeclareCheckCall(module, b);
 
-  // The entry point: i32 name(ptr, ..., ptr).
+  LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module, b);
+
+  // The task: void __attn_task_<name>(ptr argv, i64 begin, i64 end) unpacks
+  // the descriptors into memref arguments and calls the kernel. When the
+  // kernel is batch-parallel, [begin, end) is a range of dim 0 (batch) of
+  // the arguments whose dim 0 is the batch symbol; otherwise it is [0, 1).
   int64_t numArgs = sig->args.size();
+  std::optional<int64_t> batchSymbol;
+  if (kernel->hasAttr(abi::kBatchParallelAttr))
+    batchSymbol = sig->args[sig->numInputs].symbols[0];
+  auto taskType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                              {ptr, i64, i64});
+  b.setInsertionPointAfter(kernel);
+  auto task = LLVM::LLVMFuncOp::create(b, loc, "__attn_task_" + name, taskType,
+                                       LLVM::Linkage::Internal);
+  {
+    Block *body = task.addEntryBlock(b);
+    b.setInsertionPointToStart(body);
+    Value argv = body->getArgument(0);
+    Value begin = body->getArgument(1), end = body->getArgument(2);
+    auto loadAt = [&](Value base, int64_t offset, Type t) -> Value {
+      Value addr = LLVM::GEPOp::create(b, loc, ptr, i8, base,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)offset});
+      return LLVM::LoadOp::create(b, loc, t, addr);
+    };
+    Value zero64 = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
+    SmallVector<Value> kArgs;
+    for (int64_t i = 0; i < numArgs; ++i) {
+      const abi::ArgSpec &spec = sig->args[i];
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, argv,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      Value desc = LLVM::LoadOp::create(b, loc, ptr, slot);
+      Value data = loadAt(desc, kDataOffset, ptr);
+      int64_t rank = spec.staticDims.size();
+      SmallVector<Value> sizes, strides;
+      for (int64_t k = 0; k < rank; ++k)
+        sizes.push_back(loadAt(desc, kShapeOffset + 8 * k, i64));
+      for (int64_t k = 0; k < rank; ++k)
+        strides.push_back(loadAt(desc, kStridesOffset + 8 * k, i64));
+      if (batchSymbol && rank > 0 && spec.symbols[0] == *batchSymbol) {
+        // data += begin * strides[0] elements; sizes[0] = end - begin.
+        int64_t elemBytes = abi::dtypeSize(spec.dtype);
+        Value elems = LLVM::MulOp::create(b, loc, begin, strides[0]);
+        Value bytes = LLVM::MulOp::create(
+            b, loc, elems,
+            LLVM::ConstantOp::create(b, loc, i64,
+                                     b.getI64IntegerAttr(elemBytes)));
+        data = LLVM::GEPOp::create(b, loc, ptr, i8, data,
+                                   ArrayRef<LLVM::GEPArg>{bytes});
+        sizes[0] = LLVM::SubOp::create(b, loc, end, begin);
+      }
+      kArgs.append({data, data, zero64});
+      kArgs.append(sizes);
+      kArgs.append(strides);
+    }
+    LLVM::CallOp::create(b, loc, kernel, kArgs);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+
+  // The entry point: i32 name(ptr, ..., ptr).
   auto entryType =
       LLVM::LLVMFunctionType::get(i32, SmallVector<Type>(numArgs, ptr));
-  b.setInsertionPointAfter(kernel);
+  b.setInsertionPointAfter(task);
   auto entry = LLVM::LLVMFuncOp::create(b, loc, name, entryType);
   Block *body = entry.addEntryBlock(b);
   Block *callBlock = entry.addBlock();
@@ -138,25 +211,21 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
   LLVM::CondBrOp::create(b, loc, ok, callBlock, ValueRange{}, retBlock,
                          ValueRange{status});
 
+  // Run the task over the batch (or once) through the runtime's parallel-for.
   b.setInsertionPointToStart(callBlock);
-  auto loadAt = [&](Value base, int64_t offset, Type t) -> Value {
-    Value addr = LLVM::GEPOp::create(b, loc, ptr, i8, base,
-                                     ArrayRef<LLVM::GEPArg>{(int32_t)offset});
-    return LLVM::LoadOp::create(b, loc, t, addr);
-  };
-  SmallVector<Value> kArgs;
-  Value zero64 = cst64(0);
-  for (int64_t i = 0; i < numArgs; ++i) {
-    Value desc = body->getArgument(i);
-    Value data = loadAt(desc, kDataOffset, ptr);
-    kArgs.append({data, data, zero64});
-    int64_t rank = sig->args[i].staticDims.size();
-    for (int64_t k = 0; k < rank; ++k)
-      kArgs.push_back(loadAt(desc, kShapeOffset + 8 * k, i64));
-    for (int64_t k = 0; k < rank; ++k)
-      kArgs.push_back(loadAt(desc, kStridesOffset + 8 * k, i64));
+  Value count;
+  if (batchSymbol) {
+    Value outDesc = body->getArgument(sig->numInputs);
+    Value addr = LLVM::GEPOp::create(b, loc, ptr, i8, outDesc,
+                                     ArrayRef<LLVM::GEPArg>{
+                                         (int32_t)kShapeOffset});
+    count = LLVM::LoadOp::create(b, loc, i64, addr);
+  } else {
+    count = cst64(1);
   }
-  LLVM::CallOp::create(b, loc, kernel, kArgs);
+  Value taskPtr = LLVM::AddressOfOp::create(b, loc, task);
+  LLVM::CallOp::create(b, loc, parallelFor,
+                       ValueRange{count, cst64(1), taskPtr, argv});
   LLVM::BrOp::create(b, loc, ValueRange{zero32}, retBlock);
 
   b.setInsertionPointToStart(retBlock);

@@ -124,6 +124,51 @@ struct AttnExportFunctionsPass final
 
 } // namespace
 
+/// True if calls to `func` may be split along dim 0 of its outputs (the
+/// batch): the body holds only ops that treat batches independently
+/// (attn.sdpa), every output's dim 0 is one dynamic symbol S,
+/// and every input either has dim 0 = S or is only a mask without a batch
+/// dim (rank 2, or a static 1 that broadcasts).
+static bool isBatchParallel(func::FuncOp func, const abi::Signature &sig) {
+  if (sig.numOutputs == 0)
+    return false;
+  bool onlyBatchwiseOps = true;
+  func.walk([&](Operation *op) {
+    if (op != func.getOperation() &&
+        !isa<SdpaOp, func::ReturnOp>(op))
+      onlyBatchwiseOps = false;
+  });
+  if (!onlyBatchwiseOps)
+    return false;
+  const abi::ArgSpec &out0 = sig.args[sig.numInputs];
+  if (out0.symbols.empty() || out0.staticDims[0] >= 0)
+    return false;
+  int64_t batch = out0.symbols[0];
+  for (const abi::ArgSpec &a : sig.args) {
+    bool hasBatch = !a.symbols.empty() && a.symbols[0] == batch;
+    if (hasBatch && a.staticDims[0] >= 0)
+      return false;
+    if (a.isOutput && !hasBatch)
+      return false;
+  }
+  Block &body = func.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    const abi::ArgSpec &a = sig.args[i];
+    if (!a.symbols.empty() && a.symbols[0] == batch)
+      continue;
+    // Not split: must be used only as a batch-free mask.
+    for (OpOperand &use : arg.getUses()) {
+      auto sdpa = dyn_cast<SdpaOp>(use.getOwner());
+      if (!sdpa || use.get() != sdpa.getMask())
+        return false;
+      RankedTensorType mt = sdpa.getMaskType();
+      if (mt.getRank() != 2 && mt.getDimSize(0) != 1)
+        return false;
+    }
+  }
+  return true;
+}
+
 static FailureOr<std::string> argName(func::FuncOp func, bool isResult,
                                       unsigned i) {
   DictionaryAttr attrs = isResult ? func.getResultAttrDict(i)
@@ -254,6 +299,8 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   }
   sig.numSymbols = symbolOf.size();
 
+  bool batchParallel = isBatchParallel(func, sig);
+
   // Rewrite to destination-passing style on strided memrefs.
   auto memrefOf = [&](Type t) {
     auto rt = cast<RankedTensorType>(t);
@@ -302,5 +349,7 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   for (const abi::ArgSpec &a : sig.args)
     names.push_back(StringAttr::get(ctx, a.name));
   func->setAttr(abi::kArgNamesAttr, ArrayAttr::get(ctx, names));
+  if (batchParallel)
+    func->setAttr(abi::kBatchParallelAttr, UnitAttr::get(ctx));
   return success();
 }

@@ -7,31 +7,65 @@
 // CHECK-DAG: llvm.mlir.global internal constant @__attn_sig_sdpa(dense<[1096044033, 3, 1,
 // CHECK-DAG: llvm.mlir.global internal constant @__attn_names_sdpa("sdpa\00q\00k\00v\00out\00")
 // CHECK-DAG: llvm.func @attn_check_call(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+// CHECK-DAG: llvm.func @attn_parallel_for(i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-DAG: llvm.func internal @__attn_kernel_sdpa(
+
+// The task unpacks the descriptors and calls the kernel on batches
+// [begin, end): data += begin * stride0 * 4 bytes, dim 0 = end - begin.
+// CHECK-LABEL: llvm.func internal @__attn_task_sdpa(
+// CHECK-SAME: %[[ARGV:[a-z0-9]+]]: !llvm.ptr, %[[BEGIN:[a-z0-9]+]]: i64, %[[END:[a-z0-9]+]]: i64)
+// CHECK: %[[SLOT:.+]] = llvm.getelementptr %[[ARGV]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[QD:.+]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
+// Shape dim 2 of q is at byte 16 + 8 * 2; its stride at 80 + 8 * 2.
+// CHECK-DAG: llvm.getelementptr %[[QD]][32] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-DAG: llvm.getelementptr %[[QD]][96] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[ELEMS:.+]] = llvm.mul %[[BEGIN]], %{{.+}} : i64
+// CHECK: %[[BYTES:.+]] = llvm.mul %[[ELEMS]], %{{.+}} : i64
+// CHECK: llvm.getelementptr %{{.+}}[%[[BYTES]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: llvm.sub %[[END]], %[[BEGIN]] : i64
+// CHECK: llvm.call @__attn_kernel_sdpa(
+
+// The entry point checks the call first and returns its status without
+// running anything when it fails; else it runs the task over the batch.
 // CHECK-LABEL: llvm.func @sdpa(
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: !llvm.ptr, %[[K:[a-z0-9]+]]: !llvm.ptr, %[[V:[a-z0-9]+]]: !llvm.ptr, %[[O:[a-z0-9]+]]: !llvm.ptr) -> i32
-// CHECK: %[[ARGV:.+]] = llvm.alloca
+// CHECK: %[[AV:.+]] = llvm.alloca
 // CHECK: llvm.store %[[Q]]
 // CHECK: llvm.store %[[K]]
 // CHECK: llvm.store %[[V]]
 // CHECK: llvm.store %[[O]]
-// CHECK: %[[ST:.+]] = llvm.call @attn_check_call(%{{.+}}, %{{.+}}, %[[ARGV]])
+// CHECK: %[[ST:.+]] = llvm.call @attn_check_call(%{{.+}}, %{{.+}}, %[[AV]])
 // CHECK: %[[OK:.+]] = llvm.icmp "eq" %[[ST]]
 // CHECK: llvm.cond_br %[[OK]], ^[[CALL:.+]], ^[[RET:[a-z0-9]+]](%[[ST]] : i32)
 // CHECK: ^[[CALL]]:
-// Shape dim 2 of q is at byte 16 + 8 * 2; its stride at 80 + 8 * 2.
-// CHECK-DAG: llvm.getelementptr %[[Q]][32] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK-DAG: llvm.getelementptr %[[Q]][96] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK: llvm.call @__attn_kernel_sdpa(
+// CHECK: %[[BPTR:.+]] = llvm.getelementptr %[[O]][16] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[BATCH:.+]] = llvm.load %[[BPTR]] : !llvm.ptr -> i64
+// CHECK: %[[TASK:.+]] = llvm.mlir.addressof @__attn_task_sdpa
+// CHECK: llvm.call @attn_parallel_for(%[[BATCH]], %{{.+}}, %[[TASK]], %[[AV]])
 // CHECK: llvm.br ^[[RET]]
 // CHECK: ^[[RET]](%[[R:.+]]: i32):
 // CHECK: llvm.return %[[R]] : i32
-func.func @sdpa(%q: tensor<1x2x?x16xf32> {attn.name = "q"},
-                %k: tensor<1x2x?x16xf32> {attn.name = "k"},
-                %v: tensor<1x2x?x16xf32> {attn.name = "v"})
-    -> (tensor<1x2x?x16xf32> {attn.name = "out"}) {
+func.func @sdpa(%q: tensor<?x2x?x16xf32> {attn.name = "q"},
+                %k: tensor<?x2x?x16xf32> {attn.name = "k"},
+                %v: tensor<?x2x?x16xf32> {attn.name = "v"})
+    -> (tensor<?x2x?x16xf32> {attn.name = "out"}) {
   %o = attn.sdpa %q, %k, %v causal
-      : tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>
-      -> tensor<1x2x?x16xf32>
-  return %o : tensor<1x2x?x16xf32>
+      : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+      -> tensor<?x2x?x16xf32>
+  return %o : tensor<?x2x?x16xf32>
+}
+
+// A static batch runs as one task over the whole call.
+// CHECK-LABEL: llvm.func internal @__attn_task_static(
+// CHECK-NOT: llvm.sub
+// CHECK: llvm.call @__attn_kernel_static(
+// CHECK-LABEL: llvm.func @static(
+// CHECK: ^bb1:
+// CHECK-NEXT: %[[ONE:.+]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK: llvm.call @attn_parallel_for(%[[ONE]],
+func.func @static(%q: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32> {
+  %o = attn.sdpa %q, %q, %q
+      : tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>
+      -> tensor<2x2x4x16xf32>
+  return %o : tensor<2x2x4x16xf32>
 }

@@ -12,6 +12,8 @@
 // CHECK-SAME: %[[V:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>
 // CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<2x?x?x64xf32, strided<[?, ?, ?, ?], offset: ?>>)
 // CHECK-SAME: attn.arg_names = ["query", "arg1", "arg2", "result0"]
+// A static batch: calls are not split.
+// CHECK-NOT: attn.batch_parallel
 // CHECK-SAME: attn.export_name = "gqa"
 // q: f32 [2, N1, N2, 64]; k and v: [2, N4, N5, 64]; out: [2, N1, N2, 64];
 // q_heads (1) must be a multiple of kv_heads (4).
@@ -47,6 +49,7 @@ func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
 // A mask ties its dims to the query and key lengths; a static-1 dim does not.
 // CHECK-LABEL: func.func @__attn_kernel_masked
 // CHECK-SAME: attn.arg_names = ["q", "k", "v", "m", "o"]
+// CHECK-NOT: attn.batch_parallel
 // m: i1 (dtype 5) [1, 1, q_len (symbol 2), kv_len (symbol 5, as for k)]
 // CHECK-SAME: 5, 4, 1, {{[0-9]+}}, 1, {{[0-9]+}}, -1, 2, -1, 5,
 func.func @masked(%q: tensor<1x2x?x8xf32> {attn.name = "q"},
@@ -58,6 +61,34 @@ func.func @masked(%q: tensor<1x2x?x8xf32> {attn.name = "q"},
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>,
         tensor<1x1x?x?xi1> -> tensor<1x2x?x8xf32>
   return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A dynamic batch, with a batch-free mask: calls may be split over the batch.
+// CHECK-LABEL: func.func @__attn_kernel_batched
+// CHECK-SAME: attn.batch_parallel
+func.func @batched(%q: tensor<?x2x?x8xf32>, %m: tensor<?x?xf32>)
+    -> tensor<?x2x?x8xf32> {
+  %o = attn.sdpa %q, %q, %q mask %m
+      : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>,
+        tensor<?x?xf32> -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+// A per-batch mask whose batch dim is not tied to the output's: no split.
+// CHECK-LABEL: func.func @__attn_kernel_two_batches
+// CHECK-NOT: attn.batch_parallel
+// CHECK-SAME: {
+func.func @two_batches(%q: tensor<?x2x?x8xf32>, %p: tensor<?x2x?x8xf32>)
+    -> (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) {
+  %o = attn.sdpa %q, %q, %q
+      : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
+      -> tensor<?x2x?x8xf32>
+  %r = attn.sdpa %p, %p, %p
+      : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
+      -> tensor<?x2x?x8xf32>
+  return %o, %r : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
 }
 
 // -----

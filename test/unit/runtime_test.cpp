@@ -312,4 +312,83 @@ TEST(Runtime, InstalledParallelForIsUsed) {
   EXPECT_EQ(attn_get_num_threads(), 1);
 }
 
+// --- Generated code calls the runtime's parallel-for -----------------------
+
+struct PoolLog {
+  std::vector<int64_t> ns;
+  std::atomic<int> tasks{0};
+};
+
+// Splits [0, n) into single iterations run on separate threads.
+void threadPerIteration(void *pool, int64_t n, int64_t, attn_task_fn fn,
+                        void *ctx) {
+  auto *log = static_cast<PoolLog *>(pool);
+  log->ns.push_back(n);
+  std::vector<std::thread> threads;
+  for (int64_t i = 0; i < n; ++i)
+    threads.emplace_back([=] {
+      static_cast<PoolLog *>(pool)->tasks++;
+      fn(ctx, i, i + 1);
+    });
+  for (auto &t : threads)
+    t.join();
+}
+
+TEST(Threads, BatchParallelKernelSplitsTheBatchAcrossTasks) {
+  const int64_t B = 5, H = 2, Lq = 6, Lk = 9, D = 8;
+  std::vector<float> q(B * H * Lq * D), k(B * H * Lk * D), v(B * H * Lk * D);
+  for (size_t i = 0; i < q.size(); ++i)
+    q[i] = std::sin(0.1f * i);
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = std::cos(0.07f * i);
+    v[i] = std::sin(0.013f * i + 1);
+  }
+  std::vector<uint8_t> m(Lq * Lk);
+  for (size_t i = 0; i < m.size(); ++i)
+    m[i] = i % 4 != 1;
+  int64_t sq[] = {B, H, Lq, D}, sk[] = {B, H, Lk, D}, sm[] = {Lq, Lk};
+  attn_tensor_t tq, tk, tv, tm, serial, parallel;
+  std::vector<float> o1(q.size(), NAN), o2(q.size(), NAN);
+  attn_tensor_contiguous(&tq, q.data(), ATTN_DTYPE_F32, 4, sq);
+  attn_tensor_contiguous(&tk, k.data(), ATTN_DTYPE_F32, 4, sk);
+  attn_tensor_contiguous(&tv, v.data(), ATTN_DTYPE_F32, 4, sk);
+  attn_tensor_contiguous(&tm, m.data(), ATTN_DTYPE_I1, 2, sm);
+  attn_tensor_contiguous(&serial, o1.data(), ATTN_DTYPE_F32, 4, sq);
+  attn_tensor_contiguous(&parallel, o2.data(), ATTN_DTYPE_F32, 4, sq);
+
+  ASSERT_EQ(batched(&tq, &tk, &tv, &tm, &serial), ATTN_OK) << lastError();
+  PoolLog log;
+  attn_set_parallel_for(threadPerIteration, &log, (int32_t)B);
+  attn_status_t st = batched(&tq, &tk, &tv, &tm, &parallel);
+  attn_set_parallel_for(nullptr, nullptr, 1);
+  ASSERT_EQ(st, ATTN_OK) << lastError();
+  ASSERT_EQ(log.ns, std::vector<int64_t>{B});
+  EXPECT_EQ(log.tasks.load(), B);
+  for (size_t i = 0; i < o1.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(o1[i]));
+    ASSERT_EQ(o1[i], o2[i]) << "element " << i;
+  }
+}
+
+TEST(Threads, StaticBatchKernelRunsAsOneTask) {
+  CheckedCall c;
+  PoolLog log;
+  attn_set_parallel_for(threadPerIteration, &log, 4);
+  attn_status_t st = c.call();
+  attn_set_parallel_for(nullptr, nullptr, 1);
+  ASSERT_EQ(st, ATTN_OK) << lastError();
+  EXPECT_EQ(log.ns, std::vector<int64_t>{1});
+}
+
+TEST(Threads, FailedChecksNeverReachThePool) {
+  CheckedCall c;
+  c.tq.rank = 1;
+  PoolLog log;
+  attn_set_parallel_for(threadPerIteration, &log, 4);
+  attn_status_t st = c.call();
+  attn_set_parallel_for(nullptr, nullptr, 1);
+  EXPECT_EQ(st, ATTN_ERR_RANK);
+  EXPECT_TRUE(log.ns.empty());
+}
+
 } // namespace

@@ -22,3 +22,16 @@ func.func @dyn_heads(%q: tensor<1x?x4x8xf32> {attn.name = "q"},
       -> tensor<1x?x4x8xf32>
   return %o : tensor<1x?x4x8xf32>
 }
+
+// Dynamic batch: calls are split over the batch through attn_parallel_for.
+// The rank-2 mask has no batch dim and is passed whole to every task.
+func.func @batched(%q: tensor<?x2x?x8xf32> {attn.name = "q"},
+                   %k: tensor<?x2x?x8xf32> {attn.name = "k"},
+                   %v: tensor<?x2x?x8xf32> {attn.name = "v"},
+                   %m: tensor<?x?xi1> {attn.name = "mask"})
+    -> (tensor<?x2x?x8xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v mask %m causal
+      : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>,
+        tensor<?x?xi1> -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
