@@ -27,6 +27,9 @@ inline constexpr llvm::StringLiteral kArgNamesAttr = "attn.arg_names";
 /// Set when calls may be split along dim 0 (batch) of the outputs: the
 /// function is independent across that dim (attn-export-functions checks).
 inline constexpr llvm::StringLiteral kBatchParallelAttr = "attn.batch_parallel";
+/// Optional argument attribute: per-dim inclusive upper bounds (-1 = none)
+/// that the runtime enforces, e.g. a model's maximum context length.
+inline constexpr llvm::StringLiteral kMaxDimsAttr = "attn.max_dims";
 /// Optional argument/result attribute naming it in the C ABI.
 inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 /// Prefix of the internal kernel symbol.
@@ -60,6 +63,8 @@ struct Signature {
   int64_t numInputs = 0, numOutputs = 0, numSymbols = 0;
   llvm::SmallVector<ArgSpec> args;
   llvm::SmallVector<std::pair<int64_t, int64_t>> divisibility;
+  /// (symbol, inclusive upper bound) for dims bounded with attn.max_dims.
+  llvm::SmallVector<std::pair<int64_t, int64_t>> bounds;
 };
 
 /// Encodes to the runtime's int64 form.

@@ -297,6 +297,51 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
     if (!llvm::is_contained(sig.divisibility, div) && div.first != div.second)
       sig.divisibility.push_back(div);
   }
+  // Upper bounds from attn.max_dims (the tightest bound per symbol wins).
+  llvm::DenseMap<int64_t, int64_t> bound;
+  auto addBounds = [&](DictionaryAttr attrs, Type t, ArrayRef<int64_t> ids,
+                       const Twine &what) -> LogicalResult {
+    if (!attrs)
+      return success();
+    Attribute attr = attrs.get(abi::kMaxDimsAttr);
+    if (!attr)
+      return success();
+    auto maxDims = dyn_cast<DenseI64ArrayAttr>(attr);
+    auto rt = cast<RankedTensorType>(t);
+    if (!maxDims || maxDims.size() != rt.getRank())
+      return func.emitError() << what << ": " << abi::kMaxDimsAttr
+                              << " must be an array<i64> with one entry per "
+                                 "dim ("
+                              << rt.getRank() << ")";
+    for (auto [k, max] : llvm::enumerate(maxDims.asArrayRef())) {
+      if (max < -1)
+        return func.emitError() << what << ": " << abi::kMaxDimsAttr
+                                << " entry " << k << " is " << max
+                                << "; use -1 for no bound";
+      if (max == -1)
+        continue;
+      if (!rt.isDynamicDim(k) && rt.getDimSize(k) > max)
+        return func.emitError() << what << ": static dim " << k << " ("
+                                << rt.getDimSize(k) << ") exceeds its bound "
+                                << max;
+      int64_t sym = symbol(ids[k]);
+      auto [it, inserted] = bound.try_emplace(sym, max);
+      if (!inserted)
+        it->second = std::min(it->second, max);
+    }
+    return success();
+  };
+  for (auto [i, arg] : llvm::enumerate(body.getArguments()))
+    if (failed(addBounds(func.getArgAttrDict(i), arg.getType(),
+                         rel.dimsOf(arg), "argument #" + Twine(i))))
+      return failure();
+  for (auto [r, ids] : llvm::enumerate(resultIds))
+    if (failed(addBounds(func.getResultAttrDict(r), type.getResult(r), ids,
+                         "result #" + Twine(r))))
+      return failure();
+  for (auto [sym, max] : bound)
+    sig.bounds.push_back({sym, max});
+  llvm::sort(sig.bounds);
   sig.numSymbols = symbolOf.size();
 
   bool batchParallel = isBatchParallel(func, sig);

@@ -84,6 +84,8 @@ LogicalResult attn::writeCHeader(ModuleOp module, llvm::raw_ostream &os,
       if (dimName.isDynamic(n) || dimName.isDynamic(d))
         os << "\n * " << dimName(n) << " must be a multiple of " << dimName(d)
            << ".";
+    for (auto [sym, max] : sig->bounds)
+      os << "\n * " << dimName(sym) << " <= " << max << ".";
     os << "\n * Strides are in elements and must be non-negative; an output"
           " must not\n * overlap itself or any other operand.\n *\n"
        << " * Returns ATTN_OK, or an error status with attn_last_error() set"

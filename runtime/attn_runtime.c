@@ -217,15 +217,15 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
     return fail(ATTN_ERR_INTERNAL, "attn_check_call: corrupt kernel signature");
   const char *kernel = names;
   int64_t num_in = sig[1], num_out = sig[2], num_syms = sig[3],
-          num_divs = sig[4];
+          num_divs = sig[4], num_bounds = sig[5];
   int64_t num_args = num_in + num_out;
   if (num_in < 0 || num_out < 0 || num_args > MAX_ARGS || num_syms < 0 ||
-      num_syms > MAX_SYMBOLS || num_divs < 0)
+      num_syms > MAX_SYMBOLS || num_divs < 0 || num_bounds < 0)
     return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
 
   /* Decode the argument specs. */
   arg_spec spec[MAX_ARGS];
-  const int64_t *p = sig + 5;
+  const int64_t *p = sig + 6;
   const char *name = names + strlen(names) + 1;
   for (int64_t i = 0; i < num_args; ++i) {
     spec[i].dtype = p[0];
@@ -239,6 +239,7 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
     name += strlen(name) + 1;
   }
   const int64_t *divs = p;
+  const int64_t *bounds = p + 2 * num_divs;
 
   if (!args)
     return fail(ATTN_ERR_NULL_ARGUMENT, "%s: argument array is NULL", kernel);
@@ -304,6 +305,17 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
                   "%lld",
                   kernel, spec[sym_arg[num]].name, sym_dim[num], (long long)a,
                   spec[sym_arg[den]].name, sym_dim[den], (long long)b);
+  }
+
+  for (int64_t d = 0; d < num_bounds; ++d) {
+    int64_t sym = bounds[2 * d], max = bounds[2 * d + 1];
+    if (sym < 0 || sym >= num_syms)
+      return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+    if (sym_value[sym] > max)
+      return fail(ATTN_ERR_SHAPE,
+                  "%s: '%s' dim %d is %lld, above its bound %lld", kernel,
+                  spec[sym_arg[sym]].name, sym_dim[sym],
+                  (long long)sym_value[sym], (long long)max);
   }
 
   /* Data pointers, strides, alignment, sizes. */

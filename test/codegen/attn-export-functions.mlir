@@ -17,7 +17,7 @@
 // CHECK-SAME: attn.export_name = "gqa"
 // q: f32 [2, N1, N2, 64]; k and v: [2, N4, N5, 64]; out: [2, N1, N2, 64];
 // q_heads (1) must be a multiple of kv_heads (4).
-// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1,
+// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1, 0,
 // CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 6,
@@ -89,6 +89,47 @@ func.func @two_batches(%q: tensor<?x2x?x8xf32>, %p: tensor<?x2x?x8xf32>)
       : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
       -> tensor<?x2x?x8xf32>
   return %o, %r : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
+}
+
+// -----
+
+// attn.max_dims bounds a symbol; the tightest bound wins. The trailing words
+// are the bounds section: (symbol 2 <= 512).
+// CHECK-LABEL: func.func @__attn_kernel_bounded
+// CHECK-SAME: attn.signature = array<i64: 1096044033, 2, 1, {{[0-9]+}}, 1, 1,
+// CHECK-SAME: 2, 512>
+func.func @bounded(
+    %q: tensor<1x2x?x8xf32> {attn.max_dims = array<i64: -1, -1, 1024, -1>},
+    %k: tensor<1x2x?x8xf32>)
+    -> (tensor<1x2x?x8xf32> {attn.max_dims = array<i64: -1, -1, 512, -1>}) {
+  %o = attn.sdpa %q, %k, %k
+      : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+      -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0: attn.max_dims must be an array<i64> with one entry per dim (2)}}
+func.func @bound_rank(%a: tensor<4x?xf32> {attn.max_dims = array<i64: 8>})
+    -> tensor<4x?xf32> {
+  return %a : tensor<4x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0: static dim 0 (4) exceeds its bound 2}}
+func.func @bound_static(%a: tensor<4x?xf32> {attn.max_dims = array<i64: 2, -1>})
+    -> tensor<4x?xf32> {
+  return %a : tensor<4x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0: attn.max_dims entry 1 is -5; use -1 for no bound}}
+func.func @bound_negative(%a: tensor<4x?xf32> {attn.max_dims = array<i64: -1, -5>})
+    -> tensor<4x?xf32> {
+  return %a : tensor<4x?xf32>
 }
 
 // -----

@@ -134,6 +134,13 @@ TEST(EntryPoint, OutputShapeMustMatch) {
   expectRejected(c, ATTN_ERR_SHAPE, "'out' dim 2 is 2 but 'q' dim 2 is 3");
 }
 
+TEST(EntryPoint, DimAboveItsBound) {
+  // q_len is bounded by 64 (attn.max_dims); the mask and output follow it.
+  CheckedCall c;
+  c.tq.shape[2] = c.to.shape[2] = c.tm.shape[2] = 65;
+  expectRejected(c, ATTN_ERR_SHAPE, "'q' dim 2 is 65, above its bound 64");
+}
+
 TEST(EntryPoint, NegativeDim) {
   CheckedCall c;
   c.tq.shape[2] = -1;

@@ -1,7 +1,8 @@
 // Kernels whose entry points runtime_test.cpp calls with bad arguments.
 
 // Static batch/heads/head_dim, dynamic lengths, GQA 4 -> 2.
-func.func @checked(%q: tensor<2x4x?x8xf32> {attn.name = "q"},
+func.func @checked(%q: tensor<2x4x?x8xf32> {attn.name = "q",
+                       attn.max_dims = array<i64: -1, -1, 64, -1>},
                    %k: tensor<2x2x?x8xf32> {attn.name = "k"},
                    %v: tensor<2x2x?x8xf32> {attn.name = "v"},
                    %m: tensor<1x1x?x?xi1> {attn.name = "mask"})
