@@ -44,32 +44,15 @@ struct AttnEmitEntryPointsPass final
 };
 } // namespace
 
-static LLVM::LLVMFuncOp getOrDeclareCheckCall(ModuleOp module, OpBuilder &b) {
-  MLIRContext *ctx = module.getContext();
-  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>("attn_check_call"))
+/// The runtime function `name`, declared at the top of the module if absent.
+static LLVM::LLVMFuncOp getOrDeclare(ModuleOp module, OpBuilder &b,
+                                     StringRef name,
+                                     LLVM::LLVMFunctionType type) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return f;
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(module.getBody());
-  auto ptr = LLVM::LLVMPointerType::get(ctx);
-  auto fnType = LLVM::LLVMFunctionType::get(IntegerType::get(ctx, 32),
-                                            {ptr, ptr, ptr});
-  return LLVM::LLVMFuncOp::create(b, module.getLoc(), "attn_check_call",
-                                  fnType);
-}
-
-static LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module,
-                                                OpBuilder &b) {
-  MLIRContext *ctx = module.getContext();
-  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>("attn_parallel_for"))
-    return f;
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto ptr = LLVM::LLVMPointerType::get(ctx);
-  auto i64 = IntegerType::get(ctx, 64);
-  auto fnType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                            {i64, i64, ptr, ptr});
-  return LLVM::LLVMFuncOp::create(b, module.getLoc(), "attn_parallel_for",
-                                  fnType);
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
 }
 
 LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
@@ -118,9 +101,17 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
   auto namesGlobal = LLVM::GlobalOp::create(
       b, loc, namesType, /*isConstant=*/true, LLVM::Linkage::Internal,
       "__attn_names_" + name, b.getStringAttr(names));
-  LLVM::LLVMFuncOp check = getOrDeclareCheckCall(module, b);
+  // attn_status_t attn_check_call(const int64_t *, const char *,
+  //                               const attn_tensor_t *const *);
+  LLVM::LLVMFuncOp check = getOrDeclare(
+      module, b, "attn_check_call",
+      LLVM::LLVMFunctionType::get(i32, {ptr, ptr, ptr}));
 
-  LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module, b);
+  // void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn, void *);
+  LLVM::LLVMFuncOp parallelFor = getOrDeclare(
+      module, b, "attn_parallel_for",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                  {i64, i64, ptr, ptr}));
 
   // The task: void __attn_task_<name>(ptr argv, i64 begin, i64 end) unpacks
   // the descriptors into memref arguments and calls the kernel. When the

@@ -48,6 +48,35 @@ struct Inputs {
   }
 };
 
+/// Runs `call(q, k, v, out)` on `in` into a fresh NaN-filled output, and
+/// checks every element against the float64 reference with the f32 bound.
+template <typename Call>
+Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
+                         bool causal, const MaskSpec &mask = {},
+                         float maxBias = 0) {
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  attn_status_t st = call(q, k, v, o);
+  EXPECT_EQ(st, ATTN_OK) << attn_last_error();
+  std::vector<double> ref =
+      referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv, c.Lq,
+                    c.Lk, c.D, c.Dv, scale, causal, mask);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  EXPECT_FALSE(nonFinite);
+  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, maxAbs(in.q.data),
+                              maxAbs(in.k.data), maxAbs(in.v.data), maxBias))
+      << "B=" << c.B << " Hq=" << c.Hq << " Hkv=" << c.Hkv << " Lq=" << c.Lq
+      << " Lk=" << c.Lk << " D=" << c.D << " Dv=" << c.Dv
+      << " causal=" << causal;
+  return out;
+}
+
+#define KERNEL(fn, ...)                                                        \
+  [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,                   \
+      attn_tensor_t &o) { return fn(&q, &k, &v, ##__VA_ARGS__, &o); }
+
 // ---------------------------------------------------------------------------
 // The grid: q_len x kv_len x head_dim x causal, with GQA on every other case.
 // ---------------------------------------------------------------------------
@@ -69,24 +98,11 @@ TEST_P(SdpaGrid, MatchesFloat64Reference) {
   int64_t Hkv = (Lq + Lk) % 2 ? 1 : 2;
   Case c{1, 2, Hkv, Lq, Lk, D, D};
   Inputs in(c, (uint32_t)(Lq * 7919 + Lk * 104729 + D * 31 + causal));
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
-  attn_status_t st = causal ? sdpa_causal_dyn(&q, &k, &v, &o)
-                            : sdpa_dyn(&q, &k, &v, &o);
-  ASSERT_EQ(st, ATTN_OK) << attn_last_error();
-
   double scale = 1.0 / std::sqrt((double)D);
-  std::vector<double> ref = referenceSdpa(in.q.data, in.k.data, in.v.data,
-                                          c.B, c.Hq, c.Hkv, Lq, Lk, D, D,
-                                          scale, causal);
-  bool nonFinite;
-  double err = maxError(out.data, ref, nonFinite);
-  double tol = f32Tolerance(D, Lk, scale, maxAbs(in.q.data),
-                            maxAbs(in.k.data), maxAbs(in.v.data));
-  EXPECT_FALSE(nonFinite);
-  EXPECT_LE(err, tol) << "Lq=" << Lq << " Lk=" << Lk << " D=" << D
-                      << " causal=" << causal << " Hkv=" << Hkv;
+  if (causal)
+    runChecked(c, in, KERNEL(sdpa_causal_dyn), scale, true);
+  else
+    runChecked(c, in, KERNEL(sdpa_dyn), scale, false);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -111,23 +127,14 @@ TEST(SdpaMask, BoolMaskPerBatchBroadcastOverHeads) {
   // Row 5 of batch 1 fully masked: must give zeros.
   for (int64_t j = 0; j < c.Lk; ++j)
     mask.at({1, 0, 5, j}) = 0;
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), m = mask.desc(ATTN_DTYPE_I1),
-                o = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(sdpa_bool_mask(&q, &k, &v, &m, &o), ATTN_OK) << attn_last_error();
+  attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
   MaskSpec spec;
   spec.kind = MaskSpec::Bool;
   spec.keep = mask.data.data();
   spec.batch = c.B;
   spec.heads = 1;
-  double scale = 1.0 / std::sqrt((double)c.D);
-  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
-                           c.Lq, c.Lk, c.D, c.Dv, scale, false, spec);
-  bool nonFinite;
-  double err = maxError(out.data, ref, nonFinite);
-  EXPECT_FALSE(nonFinite);
-  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, 1, 1, 1));
+  Buffer<float> out = runChecked(c, in, KERNEL(sdpa_bool_mask, &m),
+                                 1.0 / std::sqrt((double)c.D), false, spec);
   for (int64_t h = 0; h < c.Hq; ++h)
     for (int64_t e = 0; e < c.Dv; ++e)
       EXPECT_EQ(out.at({1, h, 5, e}), 0.0f);
@@ -144,24 +151,15 @@ TEST(SdpaMask, AdditiveBiasPerHeadWithCausal) {
     bias.data[i] = -INFINITY;
   for (int64_t j = 0; j < c.Lk; ++j)
     bias.at({0, 2, 17, j}) = -INFINITY;
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), m = bias.desc(ATTN_DTYPE_F32),
-                o = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(sdpa_bias_causal(&q, &k, &v, &m, &o), ATTN_OK)
-      << attn_last_error();
+  attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
   MaskSpec spec;
   spec.kind = MaskSpec::Bias;
   spec.bias = bias.data.data();
   spec.batch = 1;
   spec.heads = c.Hq;
-  double scale = 1.0 / std::sqrt((double)c.D);
-  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
-                           c.Lq, c.Lk, c.D, c.Dv, scale, true, spec);
-  bool nonFinite;
-  double err = maxError(out.data, ref, nonFinite);
-  EXPECT_FALSE(nonFinite);
-  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, 1, 1, 1, 4));
+  Buffer<float> out =
+      runChecked(c, in, KERNEL(sdpa_bias_causal, &m),
+                 1.0 / std::sqrt((double)c.D), true, spec, /*maxBias=*/4);
   for (int64_t b = 0; b < c.B; ++b)
     for (int64_t e = 0; e < c.Dv; ++e)
       EXPECT_EQ(out.at({b, 2, 17, e}), 0.0f);
@@ -174,22 +172,13 @@ TEST(SdpaMask, Rank2BoolMaskSharedByAllHeads) {
   for (int64_t i = 0; i < c.Lq; ++i)
     for (int64_t j = 0; j < c.Lk; ++j)
       mask.at({i, j}) = (i + 2 * j) % 5 != 0;
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), m = mask.desc(ATTN_DTYPE_I1),
-                o = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(sdpa_mask2d(&q, &k, &v, &m, &o), ATTN_OK) << attn_last_error();
+  attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
   MaskSpec spec;
   spec.kind = MaskSpec::Bool;
   spec.rank = 2;
   spec.keep = mask.data.data();
-  double scale = 1.0 / std::sqrt((double)c.D);
-  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
-                           c.Lq, c.Lk, c.D, c.Dv, scale, false, spec);
-  bool nonFinite;
-  EXPECT_LE(maxError(out.data, ref, nonFinite),
-            f32Tolerance(c.D, c.Lk, scale, 1, 1, 1));
-  EXPECT_FALSE(nonFinite);
+  runChecked(c, in, KERNEL(sdpa_mask2d, &m), 1.0 / std::sqrt((double)c.D),
+             false, spec);
 }
 
 TEST(SdpaGqa, MqaAndGroupsWithBatch) {
@@ -197,45 +186,23 @@ TEST(SdpaGqa, MqaAndGroupsWithBatch) {
                         {4, 4}}) {
     Case c{2, Hq, Hkv, 19, 23, 64, 64};
     Inputs in(c, (uint32_t)(Hq * 100 + Hkv));
-    Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-    attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32),
-                  k = in.k.desc(ATTN_DTYPE_F32),
-                  v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
-    ASSERT_EQ(sdpa_causal_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
-    double scale = 1.0 / std::sqrt((double)c.D);
-    auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq,
-                             c.Hkv, c.Lq, c.Lk, c.D, c.Dv, scale, true);
-    bool nonFinite;
-    EXPECT_LE(maxError(out.data, ref, nonFinite),
-              f32Tolerance(c.D, c.Lk, scale, 1, 1, 1))
-        << "Hq=" << Hq << " Hkv=" << Hkv;
-    EXPECT_FALSE(nonFinite);
+    runChecked(c, in, KERNEL(sdpa_causal_dyn), 1.0 / std::sqrt((double)c.D),
+               true);
   }
 }
 
 TEST(SdpaStatic, GqaExplicitScaleDifferentValueDim) {
   Case c{2, 8, 2, 65, 127, 80, 48};
   Inputs in(c, 41);
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(sdpa_static_gqa(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
-  auto ref = referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv,
-                           c.Lq, c.Lk, c.D, c.Dv, 0.3f, true);
-  bool nonFinite;
-  EXPECT_LE(maxError(out.data, ref, nonFinite),
-            f32Tolerance(c.D, c.Lk, 0.3, 1, 1, 1));
-  EXPECT_FALSE(nonFinite);
+  // The kernel's scale attribute is the f32 0.3.
+  runChecked(c, in, KERNEL(sdpa_static_gqa), (double)0.3f, true);
 }
 
 TEST(SdpaCausal, MoreQueriesThanKeysGivesZeroRows) {
   // Bottom-right alignment: with Lq = 10 > Lk = 4, rows 0..5 see no key.
   Case c{1, 2, 2, 10, 4, 16, 16};
   Inputs in(c, 51);
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(sdpa_causal_dyn(&q, &k, &v, &o), ATTN_OK) << attn_last_error();
+  Buffer<float> out = runChecked(c, in, KERNEL(sdpa_causal_dyn), 0.25, true);
   for (int64_t h = 0; h < c.Hq; ++h)
     for (int64_t i = 0; i < 6; ++i)
       for (int64_t e = 0; e < c.Dv; ++e)
