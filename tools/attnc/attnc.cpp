@@ -15,6 +15,7 @@
 #include "dialect/Attn/AttnDialect.h"
 #include "tools/attnc/Version.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -188,6 +189,15 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1; // The diagnostic handler printed file:line:col.
+
+  // Nothing to export is almost certainly a mistake (a private function, a
+  // typo'd file): say so rather than write an empty object.
+  bool hasPublic = false;
+  for (auto f : module->getOps<func::FuncOp>())
+    hasPublic |= f.isPublic() && !f.isExternal();
+  if (!hasPublic)
+    return fail("'" + inputFilename +
+                "' has no public func.func with a body to export");
 
   mlir::PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
