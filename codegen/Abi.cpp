@@ -51,7 +51,8 @@ llvm::SmallVector<int64_t> abi::encode(const Signature &sig) {
   llvm::SmallVector<int64_t> out = {kSignatureMagic, sig.numInputs,
                                     sig.numOutputs, sig.numSymbols,
                                     (int64_t)sig.divisibility.size(),
-                                    (int64_t)sig.bounds.size()};
+                                    (int64_t)sig.bounds.size(),
+                                    (int64_t)sig.workspace.size()};
   for (const ArgSpec &a : sig.args) {
     out.push_back(a.dtype);
     out.push_back((int64_t)a.staticDims.size());
@@ -67,6 +68,10 @@ llvm::SmallVector<int64_t> abi::encode(const Signature &sig) {
   for (auto [sym, max] : sig.bounds) {
     out.push_back(sym);
     out.push_back(max);
+  }
+  for (const auto &product : sig.workspace) {
+    out.push_back((int64_t)product.size());
+    out.append(product.begin(), product.end());
   }
   return out;
 }
@@ -88,17 +93,17 @@ std::optional<abi::Signature> abi::decode(Operation *func) {
   if (!name || !enc || !names)
     return std::nullopt;
   ArrayRef<int64_t> w = enc.asArrayRef();
-  if (w.size() < 6 || w[0] != kSignatureMagic)
+  if (w.size() < 7 || w[0] != kSignatureMagic)
     return std::nullopt;
   Signature sig;
   sig.kernelName = name.str();
   sig.numInputs = w[1];
   sig.numOutputs = w[2];
   sig.numSymbols = w[3];
-  int64_t numDivs = w[4], numBounds = w[5];
+  int64_t numDivs = w[4], numBounds = w[5], numProducts = w[6];
   if ((int64_t)names.size() != sig.numInputs + sig.numOutputs)
     return std::nullopt;
-  size_t p = 6;
+  size_t p = 7;
   for (int64_t i = 0; i < sig.numInputs + sig.numOutputs; ++i) {
     if (p + 2 > w.size())
       return std::nullopt;
@@ -117,13 +122,22 @@ std::optional<abi::Signature> abi::decode(Operation *func) {
     p += 2 * rank;
     sig.args.push_back(std::move(a));
   }
-  if (numDivs < 0 || numBounds < 0 ||
-      p + 2 * numDivs + 2 * numBounds != w.size())
+  if (numDivs < 0 || numBounds < 0 || numProducts < 0 ||
+      p + 2 * numDivs + 2 * numBounds > w.size())
     return std::nullopt;
   for (int64_t d = 0; d < numDivs; ++d)
     sig.divisibility.push_back({w[p + 2 * d], w[p + 2 * d + 1]});
   p += 2 * numDivs;
   for (int64_t d = 0; d < numBounds; ++d)
     sig.bounds.push_back({w[p + 2 * d], w[p + 2 * d + 1]});
+  p += 2 * numBounds;
+  for (int64_t i = 0; i < numProducts; ++i) {
+    if (p >= w.size() || w[p] < 0 || p + 1 + w[p] > w.size())
+      return std::nullopt;
+    sig.workspace.emplace_back(w.begin() + p + 1, w.begin() + p + 1 + w[p]);
+    p += 1 + w[p];
+  }
+  if (p != w.size())
+    return std::nullopt;
   return sig;
 }

@@ -65,6 +65,9 @@ struct Signature {
   llvm::SmallVector<std::pair<int64_t, int64_t>> divisibility;
   /// (symbol, inclusive upper bound) for dims bounded with attn.max_dims.
   llvm::SmallVector<std::pair<int64_t, int64_t>> bounds;
+  /// Element counts of the kernel's largest temporaries, as products of
+  /// symbols; the runtime checks that their byte sizes cannot overflow.
+  llvm::SmallVector<llvm::SmallVector<int64_t>> workspace;
 };
 
 /// Encodes to the runtime's int64 form.

@@ -107,11 +107,11 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
       module, b, "attn_check_call",
       LLVM::LLVMFunctionType::get(i32, {ptr, ptr, ptr}));
 
-  // void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn, void *);
-  LLVM::LLVMFuncOp parallelFor = getOrDeclare(
-      module, b, "attn_parallel_for",
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                  {i64, i64, ptr, ptr}));
+  // attn_status_t attn_run_tasks(const char *names, int64_t n,
+  //                               attn_task_fn, void *);
+  LLVM::LLVMFuncOp runTasks = getOrDeclare(
+      module, b, "attn_run_tasks",
+      LLVM::LLVMFunctionType::get(i32, {ptr, i64, ptr, ptr}));
 
   // The task: void __attn_task_<name>(ptr argv, i64 begin, i64 end) unpacks
   // the descriptors into memref arguments and calls the kernel. When the
@@ -202,7 +202,8 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
   LLVM::CondBrOp::create(b, loc, ok, callBlock, ValueRange{}, retBlock,
                          ValueRange{status});
 
-  // Run the task over the batch (or once) through the runtime's parallel-for.
+  // Run the task over the batch (or once) through the runtime, which uses
+  // attn_parallel_for and turns a failed workspace allocation into a status.
   b.setInsertionPointToStart(callBlock);
   Value count;
   if (batchSymbol) {
@@ -215,9 +216,11 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
     count = cst64(1);
   }
   Value taskPtr = LLVM::AddressOfOp::create(b, loc, task);
-  LLVM::CallOp::create(b, loc, parallelFor,
-                       ValueRange{count, cst64(1), taskPtr, argv});
-  LLVM::BrOp::create(b, loc, ValueRange{zero32}, retBlock);
+  Value runStatus =
+      LLVM::CallOp::create(b, loc, runTasks,
+                           ValueRange{namesPtr, count, taskPtr, argv})
+          .getResult();
+  LLVM::BrOp::create(b, loc, ValueRange{runStatus}, retBlock);
 
   b.setInsertionPointToStart(retBlock);
   LLVM::ReturnOp::create(b, loc, retBlock->getArgument(0));

@@ -63,6 +63,8 @@ public:
     return it == staticSize.end() ? -1 : it->second;
   }
   void addDivisibility(int64_t num, int64_t den) { divs.push_back({num, den}); }
+  void addWorkspace(SmallVector<int64_t> ids) { work.push_back(std::move(ids)); }
+  ArrayRef<SmallVector<int64_t>> workspace() { return work; }
   ArrayRef<std::pair<int64_t, int64_t>> divisibility() { return divs; }
 
 private:
@@ -74,6 +76,7 @@ private:
   llvm::EquivalenceClasses<int64_t> classes;
   llvm::DenseMap<int64_t, int64_t> staticSize;
   SmallVector<std::pair<int64_t, int64_t>> divs;
+  SmallVector<SmallVector<int64_t>> work;
   int64_t next = 0;
 };
 
@@ -101,6 +104,10 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
     }
   }
   rel.addDivisibility(q[1], k[1]);
+  // The reference lowering materializes [batch, q_heads, q_len, kv_len]
+  // scores and a [batch, q_heads, q_len, v_head_dim] accumulator.
+  rel.addWorkspace({q[0], q[1], q[2], k[2]});
+  rel.addWorkspace({q[0], q[1], q[2], v[3]});
   rel.setDims(op.getOutput(), {q[0], q[1], q[2], v[3]});
 }
 
@@ -342,6 +349,13 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   for (auto [sym, max] : bound)
     sig.bounds.push_back({sym, max});
   llvm::sort(sig.bounds);
+  for (ArrayRef<int64_t> ids : rel.workspace()) {
+    SmallVector<int64_t> product;
+    for (int64_t id : ids)
+      product.push_back(symbol(id));
+    if (!llvm::is_contained(sig.workspace, product))
+      sig.workspace.push_back(product);
+  }
   sig.numSymbols = symbolOf.size();
 
   bool batchParallel = isBatchParallel(func, sig);

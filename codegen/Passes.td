@@ -65,11 +65,14 @@ def AttnEmitEntryPoints : Pass<"attn-emit-entry-points", "mlir::ModuleOp"> {
 
     - `@__attn_sig_<name>`: the encoded signature, an internal i64 array;
     - `@__attn_names_<name>`: the kernel and argument names;
+    - `@__attn_task_<name>(ptr argv, i64 begin, i64 end)`: unpacks the
+      descriptors into memref arguments and calls the kernel, on batches
+      `[begin, end)` when the kernel is `attn.batch_parallel`;
     - `llvm.func @<name>(ptr, ..., ptr) -> i32`: takes one
       `attn_tensor_t *` per argument (inputs, then outputs), calls
       `attn_check_call`, returns its status on failure without touching the
-      outputs, and otherwise unpacks the descriptors into memref arguments,
-      calls the kernel and returns `ATTN_OK` (0).
+      outputs, and otherwise returns the status of
+      `attn_run_tasks(names, batch or 1, task, argv)`.
 
     The kernel itself becomes internal, so LLVM may inline it.
   }];

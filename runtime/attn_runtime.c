@@ -6,8 +6,11 @@
  *===----------------------------------------------------------------------===*/
 #include "runtime/attn_runtime.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------- */
@@ -43,6 +46,7 @@ const char *attn_status_string(attn_status_t status) {
   case ATTN_ERR_ALIASING: return "output aliases another operand";
   case ATTN_ERR_INVALID_ARGUMENT: return "invalid argument";
   case ATTN_ERR_INTERNAL: return "internal error";
+  case ATTN_ERR_OUT_OF_MEMORY: return "out of memory";
   }
   return "unknown status";
 }
@@ -94,16 +98,20 @@ attn_status_t attn_tensor_contiguous(attn_tensor_t *t, void *data,
     if (shape[k] < 0)
       return fail(ATTN_ERR_SHAPE, "attn_tensor_contiguous: dim %d is %lld", k,
                   (long long)shape[k]);
-  memset(t, 0, sizeof(*t));
-  t->data = data;
-  t->dtype = dtype;
-  t->rank = rank;
+  attn_tensor_t r;
+  memset(&r, 0, sizeof(r));
+  r.data = data;
+  r.dtype = dtype;
+  r.rank = rank;
   int64_t stride = 1;
   for (int32_t k = rank - 1; k >= 0; --k) {
-    t->shape[k] = shape[k];
-    t->strides[k] = stride;
-    stride *= shape[k] > 0 ? shape[k] : 1;
+    r.shape[k] = shape[k];
+    r.strides[k] = stride;
+    if (__builtin_mul_overflow(stride, shape[k] > 0 ? shape[k] : 1, &stride))
+      return fail(ATTN_ERR_SHAPE,
+                  "attn_tensor_contiguous: the element count overflows");
   }
+  *t = r;
   return ATTN_OK;
 }
 
@@ -179,6 +187,8 @@ static int byte_span(const attn_tensor_t *t, size_t elem, uintptr_t *lo,
       __builtin_mul_overflow(bytes, (int64_t)elem, &bytes))
     return 0;
   *lo = (uintptr_t)t->data;
+  if ((uintptr_t)bytes > UINTPTR_MAX - *lo)
+    return 0;
   *hi = *lo + (uintptr_t)bytes;
   return 1;
 }
@@ -217,15 +227,16 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
     return fail(ATTN_ERR_INTERNAL, "attn_check_call: corrupt kernel signature");
   const char *kernel = names;
   int64_t num_in = sig[1], num_out = sig[2], num_syms = sig[3],
-          num_divs = sig[4], num_bounds = sig[5];
+          num_divs = sig[4], num_bounds = sig[5], num_products = sig[6];
   int64_t num_args = num_in + num_out;
   if (num_in < 0 || num_out < 0 || num_args > MAX_ARGS || num_syms < 0 ||
-      num_syms > MAX_SYMBOLS || num_divs < 0 || num_bounds < 0)
+      num_syms > MAX_SYMBOLS || num_divs < 0 || num_bounds < 0 ||
+      num_products < 0)
     return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
 
   /* Decode the argument specs. */
   arg_spec spec[MAX_ARGS];
-  const int64_t *p = sig + 6;
+  const int64_t *p = sig + 7;
   const char *name = names + strlen(names) + 1;
   for (int64_t i = 0; i < num_args; ++i) {
     spec[i].dtype = p[0];
@@ -240,6 +251,7 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
   }
   const int64_t *divs = p;
   const int64_t *bounds = p + 2 * num_divs;
+  const int64_t *products = bounds + 2 * num_bounds;
 
   if (!args)
     return fail(ATTN_ERR_NULL_ARGUMENT, "%s: argument array is NULL", kernel);
@@ -348,6 +360,24 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
                   kernel, spec[i].name);
   }
 
+  /* The kernel's temporaries: their byte sizes (16 bytes an element, room
+   * for f64 and alignment) must not overflow, or the kernel would allocate
+   * too little. */
+  for (int64_t w = 0; w < num_products; ++w) {
+    int64_t len = products[0], bytes = 16;
+    for (int64_t f = 0; f < len; ++f) {
+      int64_t sym = products[1 + f];
+      if (sym < 0 || sym >= num_syms)
+        return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+      if (__builtin_mul_overflow(bytes, sym_value[sym], &bytes))
+        return fail(ATTN_ERR_OUT_OF_MEMORY,
+                    "%s: these shapes need a workspace whose size overflows "
+                    "64 bits",
+                    kernel);
+    }
+    products += 1 + len;
+  }
+
   /* Outputs must not overlap any other operand. */
   for (int64_t i = num_in; i < num_args; ++i) {
     for (int64_t j = 0; j < num_args; ++j) {
@@ -358,5 +388,127 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
                     kernel, spec[i].name, spec[j].name);
     }
   }
+  return ATTN_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Workspace allocation and guarded task runs                              */
+/* ---------------------------------------------------------------------- */
+
+/* Every workspace block carries this header just before the pointer handed
+ * to generated code, so that a failed run can free what its task had
+ * allocated. */
+typedef struct block_header {
+  struct block_header *prev, *next;
+  void *base; /* what malloc returned */
+} block_header;
+
+/* One guarded task run on this thread. */
+typedef struct guard {
+  jmp_buf unwind;
+  block_header *live; /* blocks allocated and not yet freed */
+  size_t failed_bytes;
+  struct guard *outer;
+} guard;
+
+static _Thread_local guard *current_guard = NULL;
+
+static void *guarded_alloc(size_t size, size_t alignment) {
+  if (alignment < sizeof(void *))
+    alignment = sizeof(void *);
+  size_t total;
+  if (__builtin_add_overflow(size, sizeof(block_header) + alignment, &total))
+    total = SIZE_MAX;
+  void *base = total == SIZE_MAX ? NULL : malloc(total);
+  if (!base) {
+    if (current_guard) {
+      current_guard->failed_bytes = size;
+      longjmp(current_guard->unwind, 1);
+    }
+    return NULL;
+  }
+  uintptr_t p = (uintptr_t)base + sizeof(block_header);
+  p = (p + alignment - 1) / alignment * alignment;
+  block_header *h = (block_header *)p - 1;
+  h->base = base;
+  h->prev = NULL;
+  h->next = NULL;
+  if (current_guard) {
+    h->next = current_guard->live;
+    if (h->next)
+      h->next->prev = h;
+    current_guard->live = h;
+  }
+  return (void *)p;
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return guarded_alloc(size, 16);
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  return guarded_alloc(size, alignment);
+}
+
+void _mlir_memref_to_llvm_free(void *ptr) {
+  if (!ptr)
+    return;
+  block_header *h = (block_header *)ptr - 1;
+  if (current_guard) {
+    if (h->prev)
+      h->prev->next = h->next;
+    else if (current_guard->live == h)
+      current_guard->live = h->next;
+    if (h->next)
+      h->next->prev = h->prev;
+  }
+  free(h->base);
+}
+
+typedef struct run_state {
+  attn_task_fn task;
+  void *ctx;
+  atomic_int failed;
+  _Atomic size_t failed_bytes;
+} run_state;
+
+static void guarded_task(void *p, int64_t begin, int64_t end) {
+  run_state *r = (run_state *)p;
+  if (atomic_load(&r->failed))
+    return;
+  guard g;
+  g.live = NULL;
+  g.failed_bytes = 0;
+  g.outer = current_guard;
+  current_guard = &g;
+  if (setjmp(g.unwind) == 0) {
+    r->task(r->ctx, begin, end);
+  } else {
+    /* Unwound from an allocation: free what this task still held. */
+    for (block_header *h = g.live; h;) {
+      block_header *next = h->next;
+      free(h->base);
+      h = next;
+    }
+    atomic_store(&r->failed_bytes, g.failed_bytes);
+    atomic_store(&r->failed, 1);
+  }
+  current_guard = g.outer;
+}
+
+attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
+                             void *ctx) {
+  if (!task)
+    return fail(ATTN_ERR_INVALID_ARGUMENT, "attn_run_tasks: task is NULL");
+  run_state r;
+  r.task = task;
+  r.ctx = ctx;
+  atomic_init(&r.failed, 0);
+  atomic_init(&r.failed_bytes, 0);
+  attn_parallel_for(n, 1, guarded_task, &r);
+  if (atomic_load(&r.failed))
+    return fail(ATTN_ERR_OUT_OF_MEMORY,
+                "%s: out of memory allocating %zu bytes of workspace",
+                names ? names : "kernel", atomic_load(&r.failed_bytes));
   return ATTN_OK;
 }

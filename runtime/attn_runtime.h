@@ -47,7 +47,10 @@ typedef enum attn_status {
   ATTN_ERR_ALIGNMENT = 6,     /**< data is not aligned to its element size */
   ATTN_ERR_ALIASING = 7,      /**< an output overlaps another operand */
   ATTN_ERR_INVALID_ARGUMENT = 8, /**< any other bad argument to the runtime */
-  ATTN_ERR_INTERNAL = 9       /**< a corrupt kernel signature (a bug) */
+  ATTN_ERR_INTERNAL = 9,      /**< a corrupt kernel signature (a bug) */
+  ATTN_ERR_OUT_OF_MEMORY = 10 /**< a kernel's workspace could not be
+                                   allocated, or its size overflows; the
+                                   outputs may be partly written */
 } attn_status_t;
 
 /**
@@ -94,8 +97,9 @@ const char *attn_status_string(attn_status_t status);
 
 /**
  * The message of the last error on the calling thread, or "" if none.
- * Kernel entry points and runtime calls that fail set it; successful calls
- * leave it unchanged. The pointer stays valid until the thread's next call.
+ * Kernel entry points and the runtime calls that return an attn_status_t set
+ * it when they fail; successful calls leave it unchanged. The pointer stays
+ * valid until the thread's next call.
  */
 const char *attn_last_error(void);
 
@@ -151,6 +155,27 @@ int32_t attn_get_num_threads(void);
  */
 attn_status_t attn_check_call(const int64_t *signature, const char *names,
                               const attn_tensor_t *const *args);
+
+/**
+ * Runs a kernel's task over [0, n) through attn_parallel_for, catching
+ * workspace allocation failures: if an allocation fails inside a task, that
+ * task's allocations are freed, the remaining tasks are skipped, and
+ * ATTN_ERR_OUT_OF_MEMORY is returned with attn_last_error() set. `names`
+ * starts with the kernel name (as for attn_check_call). Generated entry
+ * points call it after attn_check_call succeeds.
+ */
+attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
+                             void *ctx);
+
+/**
+ * Workspace allocation for generated code (MLIR's generic memref allocation
+ * functions, finalize-memref-to-llvm{use-generic-functions}). Inside
+ * attn_run_tasks a failed allocation unwinds to it instead of returning
+ * NULL; outside, they behave like malloc/aligned_alloc/free.
+ */
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
 
 /** Magic first word of an encoded signature: "ATN" followed by version 1. */
 #define ATTN_SIGNATURE_MAGIC 0x41544E01

@@ -49,8 +49,9 @@ ArrayRef<llvm::StringLiteral> SdpaOp::getOutputDimNames() {
 std::optional<int64_t> SdpaOp::getStaticGroupSize() {
   int64_t qHeads = getQueryType().getDimSize(1);
   int64_t kvHeads = getKeyType().getDimSize(1);
-  if (ShapedType::isDynamic(qHeads) || ShapedType::isDynamic(kvHeads) ||
-      kvHeads == 0)
+  if (kvHeads == 0) // Only legal with q_heads == 0: an empty op.
+    return 0;
+  if (ShapedType::isDynamic(qHeads) || ShapedType::isDynamic(kvHeads))
     return std::nullopt;
   return qHeads / kvHeads;
 }
@@ -114,9 +115,9 @@ LogicalResult SdpaOp::verify() {
     return failure();
 
   int64_t qHeads = q.type.getDimSize(1), kvHeads = k.type.getDimSize(1);
-  if (kvHeads == 0 && qHeads != 0)
+  if (kvHeads == 0 && !ShapedType::isDynamic(qHeads) && qHeads != 0)
     return emitOpError() << dimString(k, 1) << " is 0 but "
-                         << dimString(q, 1) << " is not";
+                         << dimString(q, 1) << " is " << qHeads;
   if (!ShapedType::isDynamic(qHeads) && !ShapedType::isDynamic(kvHeads) &&
       kvHeads != 0 && qHeads % kvHeads != 0)
     return emitOpError() << dimString(q, 1) << " = " << qHeads
@@ -214,10 +215,23 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 /// Views `[d0, heads, d2, d3]` as `[d0, kv_heads, group, d2, d3]`.
 static Value expandHeads(OpBuilder &b, Location loc, Value t,
                          OpFoldResult kvHeads, OpFoldResult group) {
+  // tensor.expand_shape wants dim 1 static exactly when both kv_heads and
+  // group are; cast it first where the operand says otherwise (q_heads
+  // static with kv_heads dynamic, or the reverse). The verifier and the
+  // runtime guarantee that the value agrees.
+  auto srcType = cast<RankedTensorType>(t.getType());
+  std::optional<int64_t> kv = getConstantIntValue(kvHeads);
+  std::optional<int64_t> g = getConstantIntValue(group);
+  int64_t heads = kv && g ? *kv * *g : ShapedType::kDynamic;
+  if (srcType.getDimSize(1) != heads) {
+    SmallVector<int64_t> shape(srcType.getShape());
+    shape[1] = heads;
+    t = tensor::CastOp::create(
+        b, loc, RankedTensorType::get(shape, srcType.getElementType()), t);
+  }
   SmallVector<OpFoldResult> s = tensor::getMixedSizes(b, loc, t);
   SmallVector<OpFoldResult> shape = {s[0], kvHeads, group, s[2], s[3]};
-  auto type = tensorOf(shape, cast<RankedTensorType>(t.getType())
-                                  .getElementType());
+  auto type = tensorOf(shape, srcType.getElementType());
   SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}, {4}};
   return tensor::ExpandShapeOp::create(b, loc, type, t, reassoc, shape);
 }
@@ -235,13 +249,17 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
     return getValueOrCreateConstantIndexOp(b, loc, ofr);
   };
 
-  // Group size G = q_heads / kv_heads (GQA); 1 for plain multi-head.
+  // Group size G = q_heads / kv_heads (GQA); 1 for plain multi-head. The
+  // divisor is clamped to 1: kv_heads = 0 (only legal with q_heads = 0) gives
+  // G = 0 and empty loops, not a division trap.
   OpFoldResult group;
-  if (std::optional<int64_t> g = getStaticGroupSize())
+  if (std::optional<int64_t> g = getStaticGroupSize()) {
     group = b.getIndexAttr(*g);
-  else
-    group = arith::DivUIOp::create(b, loc, asValue(qs[1]), asValue(ks[1]))
-                .getResult();
+  } else {
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value kv = arith::MaxUIOp::create(b, loc, asValue(ks[1]), one);
+    group = arith::DivUIOp::create(b, loc, asValue(qs[1]), kv).getResult();
+  }
   OpFoldResult kvHeads = ks[1];
 
   // Score-space sizes [B, Hkv, G, Lq, Lk] and output sizes [B, Hkv, G, Lq, Dv].

@@ -103,7 +103,8 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     ::mlir::RankedTensorType getOutputType() {
       return ::llvm::cast<::mlir::RankedTensorType>(getOutput().getType());
     }
-    /// q_heads / kv_heads when both are static, else std::nullopt.
+    /// q_heads / kv_heads when both are static (0 when kv_heads is 0, which
+    /// requires q_heads = 0), else std::nullopt.
     std::optional<int64_t> getStaticGroupSize();
   }];
 }

@@ -7,7 +7,7 @@
 // CHECK-DAG: llvm.mlir.global internal constant @__attn_sig_sdpa(dense<[1096044033, 3, 1,
 // CHECK-DAG: llvm.mlir.global internal constant @__attn_names_sdpa("sdpa\00q\00k\00v\00out\00")
 // CHECK-DAG: llvm.func @attn_check_call(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
-// CHECK-DAG: llvm.func @attn_parallel_for(i64, i64, !llvm.ptr, !llvm.ptr)
+// CHECK-DAG: llvm.func @attn_run_tasks(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr) -> i32
 // CHECK-DAG: llvm.func internal @__attn_kernel_sdpa(
 
 // The task unpacks the descriptors and calls the kernel on batches
@@ -26,7 +26,8 @@
 // CHECK: llvm.call @__attn_kernel_sdpa(
 
 // The entry point checks the call first and returns its status without
-// running anything when it fails; else it runs the task over the batch.
+// running anything when it fails; else it runs the task over the batch and
+// returns the status of that run (a failed workspace allocation).
 // CHECK-LABEL: llvm.func @sdpa(
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: !llvm.ptr, %[[K:[a-z0-9]+]]: !llvm.ptr, %[[V:[a-z0-9]+]]: !llvm.ptr, %[[O:[a-z0-9]+]]: !llvm.ptr) -> i32
 // CHECK: %[[AV:.+]] = llvm.alloca
@@ -41,8 +42,8 @@
 // CHECK: %[[BPTR:.+]] = llvm.getelementptr %[[O]][16] : (!llvm.ptr) -> !llvm.ptr, i8
 // CHECK: %[[BATCH:.+]] = llvm.load %[[BPTR]] : !llvm.ptr -> i64
 // CHECK: %[[TASK:.+]] = llvm.mlir.addressof @__attn_task_sdpa
-// CHECK: llvm.call @attn_parallel_for(%[[BATCH]], %{{.+}}, %[[TASK]], %[[AV]])
-// CHECK: llvm.br ^[[RET]]
+// CHECK: %[[STATUS:.+]] = llvm.call @attn_run_tasks(%{{.+}}, %[[BATCH]], %[[TASK]], %[[AV]])
+// CHECK: llvm.br ^[[RET]](%[[STATUS]] : i32)
 // CHECK: ^[[RET]](%[[R:.+]]: i32):
 // CHECK: llvm.return %[[R]] : i32
 func.func @sdpa(%q: tensor<?x2x?x16xf32> {attn.name = "q"},
@@ -62,7 +63,7 @@ func.func @sdpa(%q: tensor<?x2x?x16xf32> {attn.name = "q"},
 // CHECK-LABEL: llvm.func @static(
 // CHECK: ^bb1:
 // CHECK-NEXT: %[[ONE:.+]] = llvm.mlir.constant(1 : i64) : i64
-// CHECK: llvm.call @attn_parallel_for(%[[ONE]],
+// CHECK: llvm.call @attn_run_tasks(%{{.+}}, %[[ONE]],
 func.func @static(%q: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32> {
   %o = attn.sdpa %q, %q, %q
       : tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>

@@ -17,12 +17,15 @@
 // CHECK-SAME: attn.export_name = "gqa"
 // q: f32 [2, N1, N2, 64]; k and v: [2, N4, N5, 64]; out: [2, N1, N2, 64];
 // q_heads (1) must be a multiple of kv_heads (4).
-// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1, 0,
+// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1, 0, 2,
 // CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 6,
 // CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 6,
-// CHECK-SAME: 1, 4>
+// CHECK-SAME: 1, 4,
+// Workspace: scores [batch, q_heads, q_len, kv_len] and the accumulator
+// [batch, q_heads, q_len, v_head_dim].
+// CHECK-SAME: 4, 0, 1, 2, 5, 4, 0, 1, 2, 6>
 // CHECK: %[[TQ:.+]] = bufferization.to_tensor %[[Q]] restrict
 // CHECK: %[[TK:.+]] = bufferization.to_tensor %[[K]] restrict
 // CHECK: %[[TV:.+]] = bufferization.to_tensor %[[V]] restrict
@@ -79,7 +82,7 @@ func.func @batched(%q: tensor<?x2x?x8xf32>, %m: tensor<?x?xf32>)
 // A per-batch mask whose batch dim is not tied to the output's: no split.
 // CHECK-LABEL: func.func @__attn_kernel_two_batches
 // CHECK-NOT: attn.batch_parallel
-// CHECK-SAME: {
+// CHECK: bufferization.to_tensor
 func.func @two_batches(%q: tensor<?x2x?x8xf32>, %p: tensor<?x2x?x8xf32>)
     -> (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) {
   %o = attn.sdpa %q, %q, %q
@@ -96,8 +99,8 @@ func.func @two_batches(%q: tensor<?x2x?x8xf32>, %p: tensor<?x2x?x8xf32>)
 // attn.max_dims bounds a symbol; the tightest bound wins. The trailing words
 // are the bounds section: (symbol 2 <= 512).
 // CHECK-LABEL: func.func @__attn_kernel_bounded
-// CHECK-SAME: attn.signature = array<i64: 1096044033, 2, 1, {{[0-9]+}}, 1, 1,
-// CHECK-SAME: 2, 512>
+// CHECK-SAME: attn.signature = array<i64: 1096044033, 2, 1, {{[0-9]+}}, 1, 1, 2,
+// CHECK-SAME: 2, 512, 4,
 func.func @bounded(
     %q: tensor<1x2x?x8xf32> {attn.max_dims = array<i64: -1, -1, 1024, -1>},
     %k: tensor<1x2x?x8xf32>)

@@ -1,14 +1,14 @@
-// RUN: attn-opt %s --attn-lower-to-llvm | FileCheck %s --implicit-check-not=attn. --implicit-check-not=linalg. --implicit-check-not=memref. --implicit-check-not=tensor. --implicit-check-not=math.exp --implicit-check-not=unrealized_conversion_cast --implicit-check-not=memrefCopy --implicit-check-not=expf
+// RUN: attn-opt %s --attn-lower-to-llvm | FileCheck %s --implicit-check-not=attn. --implicit-check-not=linalg. --implicit-check-not=memref. --implicit-check-not=tensor. --implicit-check-not=math.exp --implicit-check-not=unrealized_conversion_cast --implicit-check-not=memrefCopy --implicit-check-not=expf --implicit-check-not=@malloc
 
 // The whole pipeline leaves only the LLVM dialect: no attn, linalg, tensor or
 // memref op, no libm exp, no MLIR runtime helper (memrefCopy). Temporaries
-// are malloc'ed and freed.
+// come from libattn_runtime's workspace allocator and are freed.
 
-// CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
-// CHECK-DAG: llvm.func @free(!llvm.ptr)
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // CHECK-DAG: llvm.func internal @__attn_kernel_gpt2(
 // CHECK-DAG: llvm.func @gpt2(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr) -> i32
-// CHECK-DAG: llvm.call @free
+// CHECK-DAG: llvm.call @_mlir_memref_to_llvm_free
 func.func @gpt2(%q: tensor<1x12x?x64xf32>, %k: tensor<1x12x?x64xf32>,
                 %v: tensor<1x12x?x64xf32>) -> tensor<1x12x?x64xf32> {
   %o = attn.sdpa %q, %k, %v causal

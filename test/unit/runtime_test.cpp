@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -183,12 +185,26 @@ TEST(EntryPoint, OutputAliasesInput) {
   EXPECT_EQ(shared, c.q) << "q must be untouched";
 }
 
-TEST(EntryPoint, HugeDimsAreRejectedNotOverflowed) {
-  CheckedCall c;
-  c.tq.shape[2] = c.to.shape[2] = c.tm.shape[2] = int64_t(1) << 62;
-  attn_status_t st = c.call();
-  EXPECT_NE(st, ATTN_OK);
-  EXPECT_TRUE(c.outputUntouched());
+TEST(EntryPoint, ElementCountOverflowIsRejected) {
+  // @dyn_heads has no bound on its heads: 2^61 heads of 4 x 8 elements
+  // overflow the element count.
+  int64_t big = int64_t(1) << 61;
+  std::vector<float> out(32, -5);
+  float x = 0;
+  attn_tensor_t t{};
+  t.data = &x;
+  t.dtype = ATTN_DTYPE_F32;
+  t.rank = 4;
+  int64_t shape[] = {1, big, 4, 8};
+  for (int k = 0; k < 4; ++k)
+    t.shape[k] = shape[k];
+  attn_tensor_t o = t;
+  o.data = out.data();
+  EXPECT_EQ(dyn_heads(&t, &t, &t, &o), ATTN_ERR_SHAPE);
+  EXPECT_NE(lastError().find("'q' has too many elements"), std::string::npos)
+      << lastError();
+  for (float v : out)
+    EXPECT_EQ(v, -5.0f);
 }
 
 TEST(EntryPoint, DynamicHeadsMustDivide) {
@@ -317,6 +333,81 @@ TEST(Runtime, InstalledParallelForIsUsed) {
     EXPECT_EQ(h.load(), 1);
   attn_set_parallel_for(nullptr, nullptr, 8);
   EXPECT_EQ(attn_get_num_threads(), 1);
+}
+
+// --- Workspace ---------------------------------------------------------------
+
+/// A [B, H, L, D] f32 view of `data` with all-zero strides (every element
+/// reads data[0]), so huge logical shapes need no memory.
+attn_tensor_t broadcastView(float *data, std::vector<int64_t> shape) {
+  attn_tensor_t t{};
+  t.data = data;
+  t.dtype = ATTN_DTYPE_F32;
+  t.rank = (int32_t)shape.size();
+  for (size_t k = 0; k < shape.size(); ++k)
+    t.shape[k] = shape[k];
+  return t;
+}
+
+TEST(Workspace, SizeOverflowIsRejectedBeforeRunning) {
+  // Every tensor is addressable, but batch * heads * q_len * kv_len f32
+  // scores would overflow 64 bits.
+  const int64_t B = int64_t(1) << 20, L = int64_t(1) << 20;
+  float x = 1;
+  attn_tensor_t q = broadcastView(&x, {B, 2, L, 8});
+  attn_tensor_t k = broadcastView(&x, {B, 2, L, 8});
+  uint8_t keep = 1;
+  attn_tensor_t m{};
+  m.data = &keep;
+  m.dtype = ATTN_DTYPE_I1;
+  m.rank = 2;
+  m.shape[0] = m.shape[1] = L;
+  attn_tensor_t out;
+  int64_t so[] = {B, 2, L, 8};
+  // Never written: the check fails first.
+  ASSERT_EQ(attn_tensor_contiguous(&out, (void *)uintptr_t(4096),
+                                   ATTN_DTYPE_F32, 4, so),
+            ATTN_OK);
+  EXPECT_EQ(batched(&q, &k, &k, &m, &out), ATTN_ERR_OUT_OF_MEMORY);
+  EXPECT_NE(lastError().find("batched: these shapes need a workspace whose "
+                             "size overflows"),
+            std::string::npos)
+      << lastError();
+}
+
+TEST(Workspace, FailedAllocationReturnsAStatusAndLeaksNothing) {
+  // q_len = kv_len = 2^17 needs 2 * 2^34 f32 scores (128 GiB). Cap the
+  // address space so that the allocation fails whatever the overcommit
+  // policy, and check the kernel reports it instead of crashing.
+  const int64_t L = int64_t(1) << 17;
+  std::vector<float> q(2 * L * 8, 0.5f), out(2 * L * 8, -3.0f);
+  uint8_t keep = 1;
+  attn_tensor_t tq, tm{}, to;
+  int64_t s[] = {1, 2, L, 8};
+  attn_tensor_contiguous(&tq, q.data(), ATTN_DTYPE_F32, 4, s);
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, s);
+  tm.data = &keep;
+  tm.dtype = ATTN_DTYPE_I1;
+  tm.rank = 2;
+  tm.shape[0] = tm.shape[1] = L;
+
+  struct rlimit old;
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &old), 0);
+  struct rlimit capped = old;
+  capped.rlim_cur = rlim_t(8) << 30; // 8 GiB of address space
+  if (old.rlim_max != RLIM_INFINITY && old.rlim_max < capped.rlim_cur)
+    capped.rlim_cur = old.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &capped), 0);
+  attn_status_t st = batched(&tq, &tq, &tq, &tm, &to);
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &old), 0);
+
+  EXPECT_EQ(st, ATTN_ERR_OUT_OF_MEMORY);
+  EXPECT_NE(lastError().find("batched: out of memory allocating"),
+            std::string::npos)
+      << lastError();
+  // The runtime still works afterwards.
+  CheckedCall c;
+  EXPECT_EQ(c.call(), ATTN_OK) << lastError();
 }
 
 // --- Generated code calls the runtime's parallel-for -----------------------

@@ -82,7 +82,7 @@ func.func @gqa(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>,
 
 func.func @zero_kv_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x0x8x16xf32>,
                          %v: tensor<1x0x8x16xf32>) -> tensor<1x6x8x16xf32> {
-  // expected-error @+1 {{'attn.sdpa' op key dim 1 (kv_heads) is 0 but query dim 1 (q_heads) is not}}
+  // expected-error @+1 {{'attn.sdpa' op key dim 1 (kv_heads) is 0 but query dim 1 (q_heads) is 6}}
   %o = attn.sdpa %q, %k, %v : tensor<1x6x8x16xf32>, tensor<1x0x8x16xf32>,
       tensor<1x0x8x16xf32> -> tensor<1x6x8x16xf32>
   return %o : tensor<1x6x8x16xf32>
