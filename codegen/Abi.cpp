@@ -47,6 +47,47 @@ bool abi::isCIdentifier(llvm::StringRef name) {
   return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
+std::string abi::cNameProblem(llvm::StringRef name, bool isFunction) {
+  static const char *const keywords[] = {
+      // C17 and C23.
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "bool", "true", "false",
+      "nullptr", "alignas", "alignof", "static_assert", "thread_local",
+      "typeof", "constexpr",
+      // C++ (the header is also included from C++).
+      "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t",
+      "char16_t", "char32_t", "class", "compl", "concept", "consteval",
+      "constinit", "const_cast", "co_await", "co_return", "co_yield",
+      "decltype", "delete", "dynamic_cast", "explicit", "export", "friend",
+      "mutable", "namespace", "new", "noexcept", "not", "not_eq", "operator",
+      "or", "or_eq", "private", "protected", "public", "reinterpret_cast",
+      "requires", "static_cast", "template", "this", "throw", "try",
+      "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
+  // Symbols the object file or the runtime defines or uses.
+  static const char *const taken[] = {
+      "main", "malloc", "calloc", "realloc", "free", "aligned_alloc",
+      "memset", "memcpy", "memmove", "abort", "exit", "setjmp", "longjmp"};
+  if (!isCIdentifier(name))
+    return "is not a C identifier";
+  for (const char *k : keywords)
+    if (name == k)
+      return "is a C or C++ keyword";
+  if (name.starts_with("__") ||
+      (name.size() > 1 && name[0] == '_' && llvm::isUpper(name[1])))
+    return "is reserved by C (a leading '__' or '_' and a capital)";
+  if (isFunction) {
+    if (name.starts_with("attn_") || name.starts_with("_mlir"))
+      return "uses a prefix reserved by attnc ('attn_', '__attn', '_mlir')";
+    for (const char *t : taken)
+      if (name == t)
+        return "is a C library function the kernel object uses";
+  }
+  return "";
+}
+
 llvm::SmallVector<int64_t> abi::encode(const Signature &sig) {
   llvm::SmallVector<int64_t> out = {kSignatureMagic, sig.numInputs,
                                     sig.numOutputs, sig.numSymbols,

@@ -49,6 +49,15 @@ llvm::StringRef dtypeName(int64_t code);
 
 /// True if `name` is a C identifier.
 bool isCIdentifier(llvm::StringRef name);
+/// Why `name` cannot be a symbol or parameter name in the generated C
+/// header, or "" if it can: not an identifier, a C or C++ keyword, a name
+/// reserved by C (leading "__" or "_" + capital), or, for exported
+/// functions, one reserved by attnc ("attn_", "__attn") or used by the
+/// object file itself (malloc, free, memset, memcpy, ...).
+std::string cNameProblem(llvm::StringRef name, bool isFunction);
+
+/// Must match MAX_ARGS in attn_runtime.c.
+inline constexpr int64_t kMaxArgs = 64;
 
 /// A decoded signature.
 struct ArgSpec {

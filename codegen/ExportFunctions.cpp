@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -190,10 +191,10 @@ LogicalResult
 AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   StringRef name = func.getSymName();
   MLIRContext *ctx = &getContext();
-  if (!abi::isCIdentifier(name) || name.starts_with("__attn"))
-    return func.emitError() << "exported function name '" << name
-                            << "' is not a C identifier (or uses the reserved "
-                               "prefix '__attn')";
+  if (std::string why = abi::cNameProblem(name, /*isFunction=*/true);
+      !why.empty())
+    return func.emitError() << "exported function name '" << name << "' "
+                            << why;
   if (!SymbolTable::symbolKnownUseEmpty(func, module))
     return func.emitError() << "exported function '" << name
                             << "' is called inside the module; call a "
@@ -201,6 +202,50 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   if (!llvm::hasSingleElement(func.getBody()))
     return func.emitError() << "exported function '" << name
                             << "' must have a single block";
+  if (func.getNumResults() == 0)
+    return func.emitError() << "exported function '" << name
+                            << "' has no results, so a call would compute "
+                               "nothing";
+  if (func.getNumArguments() + func.getNumResults() > abi::kMaxArgs)
+    return func.emitError() << "exported function '" << name << "' has "
+                            << func.getNumArguments() + func.getNumResults()
+                            << " arguments and results; the C ABI takes at "
+                               "most "
+                            << abi::kMaxArgs;
+
+  // Every op must be one whose shape relations this pass derives (so the
+  // runtime checks are complete), or have only static shapes (which the
+  // runtime checks against the signature).
+  WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
+    if (op == func.getOperation() ||
+        isa<SdpaOp, tensor::CastOp, func::ReturnOp>(op))
+      return WalkResult::advance();
+    if (auto call = dyn_cast<CallOpInterface>(op)) {
+      InFlightDiagnostic diag = op->emitError()
+                                << "exported function '" << name
+                                << "' calls a function attnc cannot inline";
+      if (auto callee =
+              dyn_cast<SymbolRefAttr>(call.getCallableForCallee()))
+        diag << " (" << callee << ")";
+      diag << "; give it a body in this module";
+      return WalkResult::interrupt();
+    }
+    auto dynamicShape = [](Type t) {
+      auto st = dyn_cast<ShapedType>(t);
+      return st && (!st.hasRank() || !st.hasStaticShape());
+    };
+    if (llvm::any_of(op->getOperandTypes(), dynamicShape) ||
+        llvm::any_of(op->getResultTypes(), dynamicShape)) {
+      op->emitError() << "'" << op->getName()
+                      << "' on dynamic shapes is not supported in an exported "
+                         "function yet: attnc cannot derive the run-time "
+                         "checks its shapes need";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
 
   FunctionType type = func.getFunctionType();
   abi::Signature sig;
@@ -221,9 +266,10 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
              << abi::kMaxRank << " with an element type of the C ABI "
              << "(f32, f16, bf16, f64, i1, i32, i64)";
     FailureOr<std::string> n = argName(func, isResult, i);
-    if (!abi::isCIdentifier(*n))
+    if (std::string why = abi::cNameProblem(*n, /*isFunction=*/false);
+        !why.empty())
       return func.emitError() << what << " #" << i << " name '" << *n
-                              << "' is not a C identifier";
+                              << "' " << why;
     if (!seen.insert(*n).second)
       return func.emitError() << what << " #" << i << " name '" << *n
                               << "' is used twice";

@@ -33,7 +33,8 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     `kv_heads`; query head `h` reads KV head `h floordiv (q_heads / kv_heads)`.
     The KV heads are broadcast, never copied. MQA is `kv_heads = 1`.
 
-    **scale**: a finite f32; defaults to `1 / sqrt(head_dim)`.
+    **scale**: a finite f32; defaults to `1 / sqrt(head_dim)` (1 when
+    `head_dim` is 0).
 
     **causal**: query row `i` attends to key `j` only when
     `j <= i + (kv_len - q_len)`. This is *bottom-right* alignment

@@ -57,14 +57,14 @@ func.func @sdpa(%q: tensor<?x2x?x16xf32> {attn.name = "q"},
 }
 
 // A static batch runs as one task over the whole call.
-// CHECK-LABEL: llvm.func internal @__attn_task_static(
+// CHECK-LABEL: llvm.func internal @__attn_task_static_batch(
 // CHECK-NOT: llvm.sub
-// CHECK: llvm.call @__attn_kernel_static(
-// CHECK-LABEL: llvm.func @static(
+// CHECK: llvm.call @__attn_kernel_static_batch(
+// CHECK-LABEL: llvm.func @static_batch(
 // CHECK: ^bb1:
 // CHECK-NEXT: %[[ONE:.+]] = llvm.mlir.constant(1 : i64) : i64
 // CHECK: llvm.call @attn_run_tasks(%{{.+}}, %[[ONE]],
-func.func @static(%q: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32> {
+func.func @static_batch(%q: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32> {
   %o = attn.sdpa %q, %q, %q
       : tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>
       -> tensor<2x2x4x16xf32>

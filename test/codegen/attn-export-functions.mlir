@@ -160,20 +160,71 @@ func.func @bad_name(%a: tensor<4xf32> {attn.name = "not valid"})
 
 // -----
 
-// expected-error @+1 {{exported function name '__attn_x' is not a C identifier (or uses the reserved prefix '__attn')}}
+// expected-error @+1 {{exported function name '__attn_x' is reserved by C (a leading '__' or '_' and a capital)}}
 func.func @__attn_x(%a: tensor<4xf32>) -> tensor<4xf32> {
   return %a : tensor<4xf32>
 }
 
 // -----
 
-// expected-error @+1 {{cannot derive dim 0 of result #0 of exported function 'unknown_dim' from its arguments; make it static}}
-func.func @unknown_dim(%n: tensor<?xi64>) -> tensor<?xf32> {
-  %c0 = arith.constant 0 : index
-  %e = tensor.extract %n[%c0] : tensor<?xi64>
-  %i = arith.index_cast %e : i64 to index
-  %t = tensor.empty(%i) : tensor<?xf32>
-  return %t : tensor<?xf32>
+// expected-error @+1 {{exported function name 'attn_check_call' uses a prefix reserved by attnc ('attn_', '__attn', '_mlir')}}
+func.func @attn_check_call(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function name 'malloc' is a C library function the kernel object uses}}
+func.func @malloc(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function name 'class' is a C or C++ keyword}}
+func.func @class(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 name 'return' is a C or C++ keyword}}
+func.func @kw_arg(%a: tensor<4xf32> {attn.name = "return"}) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function 'no_results' has no results, so a call would compute nothing}}
+func.func @no_results(%a: tensor<4xf32>) {
+  return
+}
+
+// -----
+
+func.func private @external(tensor<4xf32>) -> tensor<4xf32>
+func.func @calls_external(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{exported function 'calls_external' calls a function attnc cannot inline (@external); give it a body in this module}}
+  %r = func.call @external(%a) : (tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @slice(%a: tensor<?xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'tensor.extract_slice' on dynamic shapes is not supported in an exported function yet: attnc cannot derive the run-time checks its shapes need}}
+  %s = tensor.extract_slice %a[0] [4] [1] : tensor<?xf32> to tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+// Static shapes are checked against the signature, so any op may use them.
+// CHECK-LABEL: func.func @__attn_kernel_static_slice
+// CHECK: tensor.extract_slice
+func.func @static_slice(%a: tensor<8xf32>) -> tensor<4xf32> {
+  %s = tensor.extract_slice %a[2] [4] [1] : tensor<8xf32> to tensor<4xf32>
+  return %s : tensor<4xf32>
 }
 
 // -----

@@ -133,6 +133,45 @@ bool writeFile(StringRef path, StringRef data) {
   file->keep();
   return true;
 }
+
+/// Writes every (path, data) pair or none: each goes to a temporary file
+/// beside its target first, and all are renamed into place only when all
+/// were written. Returns false (after printing) on failure.
+bool writeAll(ArrayRef<std::pair<std::string, StringRef>> files) {
+  SmallVector<std::string> temps;
+  auto cleanup = [&] {
+    for (const std::string &t : temps)
+      sys::fs::remove(t);
+  };
+  for (const auto &[path, data] : files) {
+    SmallString<256> temp;
+    int fd;
+    if (std::error_code ec = sys::fs::createUniqueFile(path + ".tmp-%%%%%%",
+                                                       fd, temp)) {
+      cleanup();
+      fail("cannot write '" + path + "': " + ec.message());
+      return false;
+    }
+    temps.push_back(temp.str().str());
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << data;
+    os.close();
+    if (os.has_error()) {
+      os.clear_error();
+      cleanup();
+      fail("cannot write '" + path + "'");
+      return false;
+    }
+  }
+  for (auto [temp, file] : llvm::zip(temps, files)) {
+    if (std::error_code ec = sys::fs::rename(temp, file.first)) {
+      cleanup();
+      fail("cannot write '" + file.first + "': " + ec.message());
+      return false;
+    }
+  }
+  return true;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -179,6 +218,8 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // One line per diagnostic: no dump of the op after each error.
+  context.printOpOnDiagnostic(false);
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     printDiagnostic(diag);
     return success();
@@ -235,7 +276,8 @@ int main(int argc, char **argv) {
 
   llvm::LLVMContext llvmContext;
   auto llvmModule =
-      attn::translateAndOptimize(*module, llvmContext, **tm, optLevel);
+      attn::translateAndOptimize(*module, llvmContext, **tm,
+                                 targetOptions.optLevel);
   if (!llvmModule)
     return fail(toString(llvmModule.takeError()));
 
@@ -273,14 +315,11 @@ int main(int argc, char **argv) {
     sys::path::replace_extension(p, ".h");
     hdrPath = p.str().str();
   }
+  if (sys::fs::equivalent(objPath, hdrPath) || objPath == hdrPath)
+    return fail("the object file and the header would both be written to '" +
+                objPath + "'; use -o FILE.o or --header");
   std::string header;
   if (failed(headerText(stem(objPath), header)))
     return 1;
-  if (!writeFile(objPath, codeRef))
-    return 1;
-  if (!writeFile(hdrPath, header)) {
-    sys::fs::remove(objPath);
-    return 1;
-  }
-  return 0;
+  return writeAll({{objPath, codeRef}, {hdrPath, header}}) ? 0 : 1;
 }

@@ -148,8 +148,10 @@ inline float maxAbs(const std::vector<float> &v) {
 ///   |O - O_ref| <= max|v| * eps32 * (2 D |scale| max|q| max|k| + 2 max|bias|
 ///                                    + Lk + 8)
 /// where the Lk term is the worst case of the recursive sums. Typical errors
-/// are far below it; a wrong kernel (a mask off by one, a missing head
-/// broadcast) is off by O(max|v|), ~1e3 times more.
+/// are ~1e-7, far below it. A wrong kernel (a mask off by one, a missing
+/// head broadcast) changes the early rows of a causal or masked output, which
+/// average few values, by O(max|v|); long rows average ~Lk values and move
+/// by O(max|v| / sqrt(Lk)), still above the bound for the lengths tested.
 inline double f32Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
                            float maxK, float maxV, float maxBias = 0) {
   const double eps = std::numeric_limits<float>::epsilon();

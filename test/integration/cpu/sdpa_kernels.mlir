@@ -86,3 +86,15 @@ func.func @sdpa_two_outputs(%q: tensor<1x2x?x16xf32> {attn.name = "q"},
       -> tensor<1x2x?x16xf32>
   return %a, %b : tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>
 }
+
+// Static query heads over dynamic KV heads (a mixed static/dynamic GQA
+// view), causal.
+func.func @sdpa_q8_kvdyn(%q: tensor<?x8x?x?xf32> {attn.name = "q"},
+                         %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                         %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x8x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v causal
+      : tensor<?x8x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x8x?x?xf32>
+  return %o : tensor<?x8x?x?xf32>
+}

@@ -23,14 +23,17 @@ struct Case {
   int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
 };
 
-/// Max |got - ref| over all elements, and whether any is non-finite.
+/// Max |got - ref| over all elements; infinity if any element is not
+/// finite (a NaN would otherwise vanish in std::max).
 double maxError(const std::vector<float> &got, const std::vector<double> &ref,
                 bool &nonFinite) {
   double err = 0;
   nonFinite = false;
   for (size_t i = 0; i < got.size(); ++i) {
-    if (!std::isfinite(got[i]))
+    if (!std::isfinite(got[i])) {
       nonFinite = true;
+      return INFINITY;
+    }
     err = std::max(err, std::fabs((double)got[i] - ref[i]));
   }
   return err;
@@ -191,6 +194,16 @@ TEST(SdpaGqa, MqaAndGroupsWithBatch) {
   }
 }
 
+TEST(SdpaGqa, StaticQueryHeadsOverDynamicKvHeads) {
+  // q_heads is static (8) and kv_heads dynamic: one kernel for MHA, GQA
+  // and MQA.
+  for (int64_t Hkv : {8, 4, 2, 1}) {
+    Case c{1, 8, Hkv, 9, 14, 32, 32};
+    Inputs in(c, (uint32_t)(700 + Hkv));
+    runChecked(c, in, KERNEL(sdpa_q8_kvdyn), 1.0 / std::sqrt(32.0), true);
+  }
+}
+
 TEST(SdpaStatic, GqaExplicitScaleDifferentValueDim) {
   Case c{2, 8, 2, 65, 127, 80, 48};
   Inputs in(c, 41);
@@ -313,7 +326,9 @@ TEST(SdpaOutputs, TwoResultsFromOneFunction) {
   bool nf;
   double tol = f32Tolerance(16, 9, scale, 1, 1, 1);
   EXPECT_LE(maxError(full.data, refFull, nf), tol);
+  EXPECT_FALSE(nf);
   EXPECT_LE(maxError(causal.data, refCausal, nf), tol);
+  EXPECT_FALSE(nf);
 }
 
 } // namespace
