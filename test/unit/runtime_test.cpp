@@ -226,6 +226,9 @@ TEST(EntryPoint, DynamicHeadsMustDivide) {
   // Zero KV heads with query heads is rejected too.
   tk.shape[1] = tv.shape[1] = 0;
   EXPECT_EQ(dyn_heads(&tq, &tk, &tv, &to), ATTN_ERR_SHAPE);
+  // Zero of both is an empty call, not a division by zero.
+  tq.shape[1] = to.shape[1] = 0;
+  EXPECT_EQ(dyn_heads(&tq, &tk, &tv, &to), ATTN_OK) << lastError();
 }
 
 TEST(EntryPoint, ErrorStateIsPerThread) {
