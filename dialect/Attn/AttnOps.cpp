@@ -236,193 +236,66 @@ static Value expandHeads(OpBuilder &b, Location loc, Value t,
   return tensor::ExpandShapeOp::create(b, loc, type, t, reassoc, shape);
 }
 
-FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
-  Location loc = getLoc();
-  MLIRContext *ctx = getContext();
-  Type f32 = b.getF32Type();
-  Value q = getQuery(), k = getKey(), v = getValue();
-  SmallVector<OpFoldResult> qs = tensor::getMixedSizes(b, loc, q);
-  SmallVector<OpFoldResult> ks = tensor::getMixedSizes(b, loc, k);
-  SmallVector<OpFoldResult> vs = tensor::getMixedSizes(b, loc, v);
-
-  auto asValue = [&](OpFoldResult ofr) {
-    return getValueOrCreateConstantIndexOp(b, loc, ofr);
-  };
-
-  // Group size G = q_heads / kv_heads (GQA); 1 for plain multi-head. The
-  // divisor is clamped to 1: kv_heads = 0 (only legal with q_heads = 0) gives
-  // G = 0 and empty loops, not a division trap.
-  OpFoldResult group;
-  if (std::optional<int64_t> g = getStaticGroupSize()) {
-    group = b.getIndexAttr(*g);
-  } else {
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value kv = arith::MaxUIOp::create(b, loc, asValue(ks[1]), one);
-    group = arith::DivUIOp::create(b, loc, asValue(qs[1]), kv).getResult();
-  }
-  OpFoldResult kvHeads = ks[1];
-
-  // Score-space sizes [B, Hkv, G, Lq, Lk] and output sizes [B, Hkv, G, Lq, Dv].
-  SmallVector<OpFoldResult> sSizes = {qs[0], kvHeads, group, qs[2], ks[2]};
-  SmallVector<OpFoldResult> rowSizes = {qs[0], kvHeads, group, qs[2]};
-  SmallVector<OpFoldResult> oSizes = {qs[0], kvHeads, group, qs[2], vs[3]};
-
-  Value qe = expandHeads(b, loc, q, kvHeads, group);
-
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  auto map = [&](unsigned numDims, ArrayRef<AffineExpr> exprs) {
-    return AffineMap::get(numDims, 0, exprs, ctx);
-  };
-  using utils::IteratorType;
-  const IteratorType par = IteratorType::parallel;
-  const IteratorType red = IteratorType::reduction;
-
-  // 1. S = Q Kᵀ over head_dim.  Dims: (b, h, g, i, j, d).
-  Value scores = filled(b, loc, sSizes, 0.0f);
-  scores =
-      linalg::GenericOp::create(
-          b, loc, scores.getType(), ValueRange{qe, k}, ValueRange{scores},
-          ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(5)}),
-                              map(6, {d(0), d(1), d(4), d(5)}),
-                              map(6, {d(0), d(1), d(2), d(3), d(4)})},
-          ArrayRef<IteratorType>{par, par, par, par, par, red},
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value p = arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
-            Value s = arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
-            linalg::YieldOp::create(nb, nl, s);
-          })
-          .getResult(0);
-
-  // 2. X = scale * S (+ bias | keep-mask) (causal).  Dims: (b, h, g, i, j).
-  Value scale;
-  if (std::optional<APFloat> s = getScale()) {
-    scale = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(
-                                                  s->convertToFloat()));
-  } else if (std::optional<int64_t> dim = getConstantIntValue(qs[3])) {
-    float s = *dim > 0 ? static_cast<float>(1.0 / std::sqrt(double(*dim)))
-                       : 1.0f;
-    scale = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(s));
-  } else {
-    Value dimI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                              asValue(qs[3]));
-    Value dimF = arith::SIToFPOp::create(b, loc, f32, dimI64);
-    Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
-    Value safe = arith::MaximumFOp::create(b, loc, dimF, one);
-    scale = math::RsqrtOp::create(b, loc, safe);
-  }
-
-  SmallVector<Value> xIns = {scores};
-  SmallVector<AffineMap> xMaps = {map(5, {d(0), d(1), d(2), d(3), d(4)})};
-  Value mask = getMask();
-  bool boolMask = false;
-  if (mask) {
-    auto mt = cast<RankedTensorType>(mask.getType());
-    boolMask = mt.getElementType().isInteger(1);
-    if (mt.getRank() == 2) {
-      xMaps.push_back(map(5, {d(3), d(4)}));
+namespace {
+/// Builds the linalg form of attention over one block of keys, shared by
+/// attn.sdpa (one block: all keys) and attn.online_sdpa (one KV block of a
+/// tiled loop). Tensors are viewed as [batch, kv_heads, group, ...] so GQA
+/// broadcasts the KV heads; results are in that 5-D (or 4-D for row
+/// statistics) form until collapse().
+class AttentionBuilder {
+public:
+  AttentionBuilder(OpBuilder &b, Location loc, Value q, Value k, Value v,
+                   Value mask, std::optional<APFloat> scaleAttr,
+                   std::optional<int64_t> staticGroup, Value causalShift)
+      : b(b), loc(loc), ctx(b.getContext()), f32(b.getF32Type()), k(k), v(v),
+        mask(mask), causalShift(causalShift) {
+    qs = tensor::getMixedSizes(b, loc, q);
+    ks = tensor::getMixedSizes(b, loc, k);
+    vs = tensor::getMixedSizes(b, loc, v);
+    // Group size G = q_heads / kv_heads (GQA); 1 for plain multi-head. The
+    // divisor is clamped to 1: kv_heads = 0 (only legal with q_heads = 0)
+    // gives G = 0 and empty loops, not a division trap.
+    if (staticGroup) {
+      group = b.getIndexAttr(*staticGroup);
     } else {
-      AffineExpr zero = getAffineConstantExpr(0, ctx);
-      AffineExpr batch = mt.getDimSize(0) == 1 ? zero : d(0);
-      if (mt.getDimSize(1) == 1) {
-        xMaps.push_back(map(5, {batch, zero, d(3), d(4)}));
-      } else {
-        mask = expandHeads(b, loc, mask, kvHeads, group);
-        xMaps.push_back(map(5, {batch, d(1), d(2), d(3), d(4)}));
-      }
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      Value kv = arith::MaxUIOp::create(b, loc, value(ks[1]), one);
+      group = arith::DivUIOp::create(b, loc, value(qs[1]), kv).getResult();
     }
-    xIns.push_back(mask);
+    kvHeads = ks[1];
+    sSizes = {qs[0], kvHeads, group, qs[2], ks[2]};
+    rowSizes = {qs[0], kvHeads, group, qs[2]};
+    oSizes = {qs[0], kvHeads, group, qs[2], vs[3]};
+    qe = expand(q);
+    scale = buildScale(scaleAttr);
+    s5 = map(5, {d(0), d(1), d(2), d(3), d(4)});
+    r5 = map(5, {d(0), d(1), d(2), d(3)});
   }
-  Value causalOffset;
-  if (getCausal())
-    causalOffset = arith::SubIOp::create(b, loc, asValue(ks[2]),
-                                         asValue(qs[2]));
-  xMaps.push_back(map(5, {d(0), d(1), d(2), d(3), d(4)}));
-  Value negInf = arith::ConstantOp::create(
-      b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-  Value xInit = tensor::EmptyOp::create(b, loc, sSizes, f32);
-  Value x =
-      linalg::GenericOp::create(
-          b, loc, xInit.getType(), xIns, ValueRange{xInit}, xMaps,
-          SmallVector<IteratorType>(5, par),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value r = arith::MulFOp::create(nb, nl, a[0], scale);
-            if (mask && boolMask)
-              r = arith::SelectOp::create(nb, nl, a[1], r, negInf);
-            else if (mask)
-              r = arith::AddFOp::create(nb, nl, r, a[1]);
-            if (causalOffset) {
-              // Bottom-right aligned: key j is visible to query i when
-              // j <= i + (kv_len - q_len).
-              Value i = linalg::IndexOp::create(nb, nl, 3);
-              Value j = linalg::IndexOp::create(nb, nl, 4);
-              Value lim = arith::AddIOp::create(nb, nl, i, causalOffset);
-              Value vis = arith::CmpIOp::create(
-                  nb, nl, arith::CmpIPredicate::sle, j, lim);
-              r = arith::SelectOp::create(nb, nl, vis, r, negInf);
-            }
-            linalg::YieldOp::create(nb, nl, r);
-          })
-          .getResult(0);
 
-  auto s5 = map(5, {d(0), d(1), d(2), d(3), d(4)});
-  auto r5 = map(5, {d(0), d(1), d(2), d(3)});
-  SmallVector<IteratorType> rowRed = {par, par, par, par, red};
+  /// Views [d0, q_heads, ...] as [d0, kv_heads, group, ...].
+  Value expand(Value t) { return expandHeads(b, loc, t, kvHeads, group); }
+  /// Views [d0, kv_heads, group, ...] as [d0, q_heads, ...], cast to `type`.
+  Value collapse(Value t, Type type) {
+    SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}};
+    if (cast<RankedTensorType>(t.getType()).getRank() == 5)
+      reassoc.push_back({4});
+    Value r = tensor::CollapseShapeOp::create(b, loc, t, reassoc);
+    if (r.getType() != type)
+      r = tensor::CastOp::create(b, loc, type, r);
+    return r;
+  }
 
-  // 3. Row max M, starting at the lowest finite float (never -inf, so a fully
-  //    masked row gives -inf - M = -inf and not NaN).
-  Value rowMax = filled(b, loc, rowSizes, std::numeric_limits<float>::lowest());
-  rowMax = linalg::GenericOp::create(
-               b, loc, rowMax.getType(), ValueRange{x}, ValueRange{rowMax},
-               ArrayRef<AffineMap>{s5, r5}, rowRed,
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value m = arith::MaximumFOp::create(nb, nl, a[0], a[1]);
-                 linalg::YieldOp::create(nb, nl, m);
-               })
-               .getResult(0);
-
-  // 4. P = exp(X - M). Arguments below ln(2^-149) ~ -103.3 give 0 in f32
-  //    anyway; selecting 0 there keeps -inf (masked) away from the
-  //    polynomial exp.
-  Value pInit = tensor::EmptyOp::create(b, loc, sSizes, f32);
-  Value expFloor =
-      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-104.0f));
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-  Value probs =
-      linalg::GenericOp::create(
-          b, loc, pInit.getType(), ValueRange{x, rowMax}, ValueRange{pInit},
-          ArrayRef<AffineMap>{s5, r5, s5}, SmallVector<IteratorType>(5, par),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value diff = arith::SubFOp::create(nb, nl, a[0], a[1]);
-            Value tiny = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OLT, diff, expFloor);
-            Value clamped = arith::MaximumFOp::create(nb, nl, diff, expFloor);
-            Value e = math::ExpOp::create(nb, nl, clamped);
-            Value p = arith::SelectOp::create(nb, nl, tiny, zero, e);
-            linalg::YieldOp::create(nb, nl, p);
-          })
-          .getResult(0);
-
-  // 5. Row sum L.
-  Value rowSum = filled(b, loc, rowSizes, 0.0f);
-  rowSum = linalg::GenericOp::create(
-               b, loc, rowSum.getType(), ValueRange{probs}, ValueRange{rowSum},
-               ArrayRef<AffineMap>{s5, r5}, rowRed,
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value s =
-                     arith::AddFOp::create(nb, nl, a[0], a[1], kReduceFlags);
-                 linalg::YieldOp::create(nb, nl, s);
-               })
-               .getResult(0);
-
-  // 6. O' = P V.  Dims: (b, h, g, i, j, e), the reduction j outside e, so
-  //    the innermost loop runs along contiguous rows of V and O'.
-  Value acc = filled(b, loc, oSizes, 0.0f);
-  acc = linalg::GenericOp::create(
-            b, loc, acc.getType(), ValueRange{probs, v}, ValueRange{acc},
-            ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(4)}),
+  /// X = scale * Q Kᵀ (+ bias | keep-mask) (causal), [B, Hkv, G, Lq, Lk].
+  Value maskedScores() {
+    // S = Q Kᵀ over head_dim.  Dims: (b, h, g, i, j, d).
+    Value scores = filled(b, loc, sSizes, 0.0f);
+    scores =
+        linalg::GenericOp::create(
+            b, loc, scores.getType(), ValueRange{qe, k}, ValueRange{scores},
+            ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(5)}),
                                 map(6, {d(0), d(1), d(4), d(5)}),
-                                map(6, {d(0), d(1), d(2), d(3), d(5)})},
-            ArrayRef<IteratorType>{par, par, par, par, red, par},
+                                map(6, {d(0), d(1), d(2), d(3), d(4)})},
+            ArrayRef<IteratorType>{par, par, par, par, par, red},
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               Value p =
                   arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
@@ -431,12 +304,197 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
             })
             .getResult(0);
 
-  // 7. O = O' / L, with L == 0 (fully masked row) giving 0.
-  Value oInit = tensor::EmptyOp::create(b, loc, oSizes, f32);
+    // Scale, mask and causal.  Dims: (b, h, g, i, j).
+    SmallVector<Value> ins = {scores};
+    SmallVector<AffineMap> maps = {s5};
+    bool boolMask = false;
+    Value m = mask;
+    if (m) {
+      auto mt = cast<RankedTensorType>(m.getType());
+      boolMask = mt.getElementType().isInteger(1);
+      if (mt.getRank() == 2) {
+        maps.push_back(map(5, {d(3), d(4)}));
+      } else {
+        AffineExpr zero = getAffineConstantExpr(0, ctx);
+        AffineExpr batch = mt.getDimSize(0) == 1 ? zero : d(0);
+        if (mt.getDimSize(1) == 1) {
+          maps.push_back(map(5, {batch, zero, d(3), d(4)}));
+        } else {
+          m = expand(m);
+          maps.push_back(map(5, {batch, d(1), d(2), d(3), d(4)}));
+        }
+      }
+      ins.push_back(m);
+    }
+    maps.push_back(s5);
+    Value negInf = constant(-std::numeric_limits<float>::infinity());
+    Value init = tensor::EmptyOp::create(b, loc, sSizes, f32);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ins, ValueRange{init}, maps,
+               SmallVector<IteratorType>(5, par),
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value r = arith::MulFOp::create(nb, nl, a[0], scale);
+                 if (m && boolMask)
+                   r = arith::SelectOp::create(nb, nl, a[1], r, negInf);
+                 else if (m)
+                   r = arith::AddFOp::create(nb, nl, r, a[1]);
+                 if (causalShift) {
+                   // Key j is visible to query i when j <= i + shift; for
+                   // attn.sdpa, shift = kv_len - q_len (bottom-right).
+                   Value i = linalg::IndexOp::create(nb, nl, 3);
+                   Value j = linalg::IndexOp::create(nb, nl, 4);
+                   Value lim = arith::AddIOp::create(nb, nl, i, causalShift);
+                   Value vis = arith::CmpIOp::create(
+                       nb, nl, arith::CmpIPredicate::sle, j, lim);
+                   r = arith::SelectOp::create(nb, nl, vis, r, negInf);
+                 }
+                 linalg::YieldOp::create(nb, nl, r);
+               })
+        .getResult(0);
+  }
+
+  /// max(init, max_j X) per row, [B, Hkv, G, Lq].
+  Value rowMax(Value x, Value init) {
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{x}, ValueRange{init},
+               ArrayRef<AffineMap>{s5, r5}, rowRed(),
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value m = arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+                 linalg::YieldOp::create(nb, nl, m);
+               })
+        .getResult(0);
+  }
+
+  /// P = exp(X - M). Arguments below ln(2^-149) ~ -103.3 give 0 in f32
+  /// anyway; selecting 0 there keeps -inf (masked) away from the polynomial
+  /// exp.
+  Value probs(Value x, Value rowMax) {
+    Value init = tensor::EmptyOp::create(b, loc, sSizes, f32);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{x, rowMax},
+               ValueRange{init}, ArrayRef<AffineMap>{s5, r5, s5},
+               SmallVector<IteratorType>(5, par),
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value diff = arith::SubFOp::create(nb, nl, a[0], a[1]);
+                 linalg::YieldOp::create(nb, nl, guardedExp(nb, nl, diff));
+               })
+        .getResult(0);
+  }
+
+  /// init + sum_j P per row.
+  Value rowSum(Value p, Value init) {
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{p}, ValueRange{init},
+               ArrayRef<AffineMap>{s5, r5}, rowRed(),
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value s =
+                     arith::AddFOp::create(nb, nl, a[0], a[1], kReduceFlags);
+                 linalg::YieldOp::create(nb, nl, s);
+               })
+        .getResult(0);
+  }
+
+  /// init + P V, [B, Hkv, G, Lq, Dv].  Dims: (b, h, g, i, j, e), the
+  /// reduction j outside e, so the innermost loop runs along contiguous rows
+  /// of V and the accumulator.
+  Value pv(Value p, Value init) {
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{p, v}, ValueRange{init},
+               ArrayRef<AffineMap>{map(6, {d(0), d(1), d(2), d(3), d(4)}),
+                                   map(6, {d(0), d(1), d(4), d(5)}),
+                                   map(6, {d(0), d(1), d(2), d(3), d(5)})},
+               ArrayRef<IteratorType>{par, par, par, par, red, par},
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value p =
+                     arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
+                 Value s =
+                     arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
+                 linalg::YieldOp::create(nb, nl, s);
+               })
+        .getResult(0);
+  }
+
+  /// exp(d) with d < -104 (including -inf) giving exactly 0.
+  Value guardedExp(OpBuilder &nb, Location nl, Value diff) {
+    Value floor = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-104));
+    Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
+    Value tiny =
+        arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, diff, floor);
+    Value clamped = arith::MaximumFOp::create(nb, nl, diff, floor);
+    Value e = math::ExpOp::create(nb, nl, clamped);
+    return arith::SelectOp::create(nb, nl, tiny, zero, e);
+  }
+
+  Value filledRows(float value) { return filled(b, loc, rowSizes, value); }
+  Value filledOut(float value) { return filled(b, loc, oSizes, value); }
+  Value constant(float value) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  MLIRContext *ctx;
+  Type f32;
+  Value k, v, mask, causalShift, qe, scale;
+  SmallVector<OpFoldResult> qs, ks, vs, sSizes, rowSizes, oSizes;
+  OpFoldResult group, kvHeads;
+  AffineMap s5, r5;
+  using IteratorType = utils::IteratorType;
+  static constexpr IteratorType par = IteratorType::parallel;
+  static constexpr IteratorType red = IteratorType::reduction;
+
+private:
+  Value value(OpFoldResult ofr) {
+    return getValueOrCreateConstantIndexOp(b, loc, ofr);
+  }
+  AffineExpr d(unsigned i) { return getAffineDimExpr(i, ctx); }
+  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(numDims, 0, exprs, ctx);
+  }
+  SmallVector<IteratorType> rowRed() { return {par, par, par, par, red}; }
+  Value buildScale(std::optional<APFloat> attr) {
+    if (attr)
+      return constant(attr->convertToFloat());
+    if (std::optional<int64_t> dim = getConstantIntValue(qs[3]))
+      return constant(*dim > 0 ? static_cast<float>(1.0 / std::sqrt(double(*dim)))
+                               : 1.0f);
+    Value dimI64 =
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), value(qs[3]));
+    Value dimF = arith::SIToFPOp::create(b, loc, f32, dimI64);
+    Value safe = arith::MaximumFOp::create(b, loc, dimF, constant(1.0f));
+    return math::RsqrtOp::create(b, loc, safe);
+  }
+};
+} // namespace
+
+FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
+  Location loc = getLoc();
+  Value causalShift;
+  if (getCausal()) {
+    Value lq = getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, getQuery(), 2));
+    Value lk = getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, getKey(), 2));
+    causalShift = arith::SubIOp::create(b, loc, lk, lq);
+  }
+  AttentionBuilder ab(b, loc, getQuery(), getKey(), getValue(), getMask(),
+                      getScale(), getStaticGroupSize(), causalShift);
+  // The running max starts at the lowest finite float (never -inf, so a
+  // fully masked row gives -inf - M = -inf and not NaN).
+  Value x = ab.maskedScores();
+  Value rowMax = ab.rowMax(x, ab.filledRows(std::numeric_limits<float>::lowest()));
+  Value probs = ab.probs(x, rowMax);
+  Value rowSum = ab.rowSum(probs, ab.filledRows(0.0f));
+  Value acc = ab.pv(probs, ab.filledOut(0.0f));
+
+  // O = O' / L, with L == 0 (fully masked row) giving 0.
+  Value zero = ab.constant(0.0f);
+  Value oInit = tensor::EmptyOp::create(b, loc, ab.oSizes, ab.f32);
   Value out =
       linalg::GenericOp::create(
           b, loc, oInit.getType(), ValueRange{acc, rowSum}, ValueRange{oInit},
-          ArrayRef<AffineMap>{s5, r5, s5}, SmallVector<IteratorType>(5, par),
+          ArrayRef<AffineMap>{ab.s5, ab.r5, ab.s5},
+          SmallVector<utils::IteratorType>(5, AttentionBuilder::par),
           [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value isZero = arith::CmpFOp::create(
                 nb, nl, arith::CmpFPredicate::OEQ, a[1], zero);
@@ -445,11 +503,5 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
             linalg::YieldOp::create(nb, nl, r);
           })
           .getResult(0);
-
-  // 8. Back to [B, Hq, Lq, Dv].
-  SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}, {4}};
-  Value result = tensor::CollapseShapeOp::create(b, loc, out, reassoc);
-  if (result.getType() != getOutputType())
-    result = tensor::CastOp::create(b, loc, getOutputType(), result);
-  return SmallVector<Value>{result};
+  return SmallVector<Value>{ab.collapse(out, getOutputType())};
 }
