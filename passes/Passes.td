@@ -27,4 +27,57 @@ def AttnMaterializeScale : Pass<"attn-materialize-scale"> {
   ];
 }
 
+def AttnTile : Pass<"attn-tile"> {
+  let summary = "Tile attn.sdpa into FlashAttention-style online softmax";
+  let description = [{
+    Rewrites each `attn.sdpa` into
+
+    - an `scf.forall` over (batch, q_heads, query blocks of `q-block` rows),
+      the parallel loop;
+    - in it, an `scf.for` over key blocks of `kv-block` keys carrying the
+      online-softmax state (acc, running max, running sum) as `iter_args`,
+      each step an `attn.online_sdpa`;
+    - a division `acc / sum` (0 where the sum is 0) into the block's rows
+      of the result.
+
+    No `[q_len, kv_len]` tensor remains: a step holds only a
+    `[q-block, kv-block]` block of scores. With `causal`, key blocks wholly
+    above the diagonal are skipped: the key loop of a query block starting
+    at row `q0` stops at `min(kv_len, q0 + rows + kv_len - q_len)`. GQA
+    maps query head `h` to KV head `h / (q_heads / kv_heads)` in the slice
+    offsets, so KV heads are read, never copied. (FlashAttention-2, Dao
+    2023, Algorithm 1.)
+
+    Before:
+    ```mlir
+    %o = attn.sdpa %q, %k, %v causal : tensor<1x12x?x64xf32>, ...
+    ```
+    After:
+    ```mlir
+    %o = scf.forall (%b, %h, %qb) in (1, 12, %nqb) shared_outs(%out = %e) {
+      %qt = tensor.extract_slice %q[%b, %h, %q0, 0] [1, 1, %rows, 64] ...
+      %st:3 = scf.for %k0 = %c0 to %kend step %c64
+          iter_args(%acc = %a0, %m = %m0, %l = %l0) -> (...) {
+        ... = attn.online_sdpa %qt, %kt, %vt causal_shift %s acc(%acc, %m, %l)
+      }
+      ... acc / sum ...
+      scf.forall.in_parallel { tensor.parallel_insert_slice ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"qBlock", "q-block", "int64_t", "64",
+           "Query rows per parallel task">,
+    Option<"kvBlock", "kv-block", "int64_t", "64",
+           "Keys per online-softmax step">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">
+  ];
+}
+
 #endif // ATTN_PASSES_TD

@@ -74,89 +74,139 @@ static std::string dimString(const Operand &o, unsigned d) {
 }
 
 /// Emits "<a> is X but <b> is Y" when both dims are static and differ.
-static LogicalResult checkSameDim(SdpaOp op, const Operand &a, unsigned ad,
+static LogicalResult checkSameDim(Operation *op, const Operand &a, unsigned ad,
                                   const Operand &b, unsigned bd) {
   int64_t x = a.type.getDimSize(ad), y = b.type.getDimSize(bd);
   if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
     return success();
-  return op.emitOpError() << dimString(a, ad) << " is " << x << " but "
-                          << dimString(b, bd) << " is " << y;
+  return op->emitOpError() << dimString(a, ad) << " is " << x << " but "
+                           << dimString(b, bd) << " is " << y;
 }
 
-LogicalResult SdpaOp::verify() {
-  Operand q{"query", getQueryType(), kQueryDims};
-  Operand k{"key", getKeyType(), kKeyDims};
-  Operand v{"value", getValueType(), kValueDims};
-  Operand o{"result", getOutputType(), kOutputDims};
+/// Checks the shape relations of attention operands; `out` is the result
+/// (attn.sdpa) or the accumulator (attn.online_sdpa), both
+/// [batch, q_heads, q_len, v_head_dim].
+static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
+                                     RankedTensorType kType,
+                                     RankedTensorType vType,
+                                     RankedTensorType maskType,
+                                     StringRef outRole,
+                                     RankedTensorType outType,
+                                     std::optional<APFloat> scale) {
+  auto emit = [&]() { return op->emitOpError(); };
+  Operand q{"query", qType, kQueryDims};
+  Operand k{"key", kType, kKeyDims};
+  Operand v{"value", vType, kValueDims};
+  Operand o{outRole, outType, kOutputDims};
 
   for (const Operand *x : {&q, &k, &v, &o}) {
     if (x->type.getRank() != 4)
-      return emitOpError() << x->role << " must have rank 4 (["
-                           << llvm::join(x->dims, ", ") << "]), got rank "
-                           << x->type.getRank();
+      return emit() << x->role << " must have rank 4 (["
+                    << llvm::join(x->dims, ", ") << "]), got rank "
+                    << x->type.getRank();
     if (!x->type.getElementType().isF32())
-      return emitOpError() << x->role << " has element type "
-                           << x->type.getElementType()
-                           << "; only f32 is supported for now";
+      return emit() << x->role << " has element type "
+                    << x->type.getElementType()
+                    << "; only f32 is supported for now";
   }
 
   // [batch, q_heads, q_len, head_dim] x [batch, kv_heads, kv_len, head_dim]
   //   x [batch, kv_heads, kv_len, v_head_dim] -> [batch, q_heads, q_len,
   //   v_head_dim]
-  if (failed(checkSameDim(*this, k, 0, q, 0)) ||
-      failed(checkSameDim(*this, v, 0, q, 0)) ||
-      failed(checkSameDim(*this, v, 1, k, 1)) ||
-      failed(checkSameDim(*this, v, 2, k, 2)) ||
-      failed(checkSameDim(*this, k, 3, q, 3)) ||
-      failed(checkSameDim(*this, o, 0, q, 0)) ||
-      failed(checkSameDim(*this, o, 1, q, 1)) ||
-      failed(checkSameDim(*this, o, 2, q, 2)) ||
-      failed(checkSameDim(*this, o, 3, v, 3)))
+  if (failed(checkSameDim(op, k, 0, q, 0)) ||
+      failed(checkSameDim(op, v, 0, q, 0)) ||
+      failed(checkSameDim(op, v, 1, k, 1)) ||
+      failed(checkSameDim(op, v, 2, k, 2)) ||
+      failed(checkSameDim(op, k, 3, q, 3)) ||
+      failed(checkSameDim(op, o, 0, q, 0)) ||
+      failed(checkSameDim(op, o, 1, q, 1)) ||
+      failed(checkSameDim(op, o, 2, q, 2)) ||
+      failed(checkSameDim(op, o, 3, v, 3)))
     return failure();
 
   int64_t qHeads = q.type.getDimSize(1), kvHeads = k.type.getDimSize(1);
   if (kvHeads == 0 && !ShapedType::isDynamic(qHeads) && qHeads != 0)
-    return emitOpError() << dimString(k, 1) << " is 0 but "
-                         << dimString(q, 1) << " is " << qHeads;
+    return emit() << dimString(k, 1) << " is 0 but " << dimString(q, 1)
+                  << " is " << qHeads;
   if (!ShapedType::isDynamic(qHeads) && !ShapedType::isDynamic(kvHeads) &&
       kvHeads != 0 && qHeads % kvHeads != 0)
-    return emitOpError() << dimString(q, 1) << " = " << qHeads
-                         << " is not a multiple of " << dimString(k, 1)
-                         << " = " << kvHeads
-                         << " (GQA needs q_heads % kv_heads == 0)";
+    return emit() << dimString(q, 1) << " = " << qHeads
+                  << " is not a multiple of " << dimString(k, 1) << " = "
+                  << kvHeads << " (GQA needs q_heads % kv_heads == 0)";
 
-  if (RankedTensorType maskType = getMaskType()) {
+  if (maskType) {
     Type et = maskType.getElementType();
     if (!et.isInteger(1) && !et.isF32())
-      return emitOpError() << "mask has element type " << et
-                           << "; expected i1 (keep-mask) or f32 (additive "
-                              "bias)";
+      return emit() << "mask has element type " << et
+                    << "; expected i1 (keep-mask) or f32 (additive bias)";
     int64_t rank = maskType.getRank();
     if (rank != 2 && rank != 4)
-      return emitOpError()
+      return emit()
              << "mask must have rank 2 ([q_len, kv_len]) or 4 ([batch | 1, "
                 "q_heads | 1, q_len, kv_len]), got rank "
              << rank;
     Operand m{"mask", maskType,
               rank == 4 ? ArrayRef<llvm::StringLiteral>(kMask4Dims)
                         : ArrayRef<llvm::StringLiteral>(kMask2Dims)};
-    if (failed(checkSameDim(*this, m, rank - 2, q, 2)) ||
-        failed(checkSameDim(*this, m, rank - 1, k, 2)))
+    if (failed(checkSameDim(op, m, rank - 2, q, 2)) ||
+        failed(checkSameDim(op, m, rank - 1, k, 2)))
       return failure();
     if (rank == 4) {
       // A static 1 broadcasts; anything else must match.
-      if (maskType.getDimSize(0) != 1 &&
-          failed(checkSameDim(*this, m, 0, q, 0)))
+      if (maskType.getDimSize(0) != 1 && failed(checkSameDim(op, m, 0, q, 0)))
         return failure();
-      if (maskType.getDimSize(1) != 1 &&
-          failed(checkSameDim(*this, m, 1, q, 1)))
+      if (maskType.getDimSize(1) != 1 && failed(checkSameDim(op, m, 1, q, 1)))
         return failure();
     }
   }
 
-  if (std::optional<APFloat> scale = getScale()) {
-    if (!scale->isFinite())
-      return emitOpError() << "scale must be finite";
+  if (scale && !scale->isFinite())
+    return emit() << "scale must be finite";
+  return success();
+}
+
+LogicalResult SdpaOp::verify() {
+  return verifyAttention(getOperation(), getQueryType(), getKeyType(),
+                         getValueType(), getMaskType(), "result",
+                         getOutputType(), getScale());
+}
+
+LogicalResult OnlineSdpaOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &inferredReturnTypes) {
+  // The new state has the types of the old: acc, max, sum.
+  OnlineSdpaOp::Adaptor adaptor(operands, attributes, properties, regions);
+  if (!adaptor.getAcc() || !adaptor.getMax() || !adaptor.getSum())
+    return failure();
+  inferredReturnTypes.assign({adaptor.getAcc().getType(),
+                              adaptor.getMax().getType(),
+                              adaptor.getSum().getType()});
+  return success();
+}
+
+LogicalResult OnlineSdpaOp::verify() {
+  auto t = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  RankedTensorType maskType = getMask() ? t(getMask()) : RankedTensorType();
+  RankedTensorType accType = t(getAcc());
+  if (failed(verifyAttention(getOperation(), t(getQuery()), t(getKey()),
+                             t(getValue()), maskType, "acc", accType,
+                             getScale())))
+    return failure();
+  static constexpr llvm::StringLiteral rowDims[] = {"batch", "q_heads",
+                                                    "q_len"};
+  Operand acc{"acc", accType, kOutputDims};
+  for (auto [role, value] : {std::pair<StringRef, Value>{"max", getMax()},
+                             {"sum", getSum()}}) {
+    Operand row{role, t(value), rowDims};
+    if (row.type.getRank() != 3 || !row.type.getElementType().isF32())
+      return emitOpError() << role
+                           << " must be an f32 tensor [batch, q_heads, "
+                              "q_len], got "
+                           << row.type;
+    for (unsigned dim = 0; dim < 3; ++dim)
+      if (failed(checkSameDim(getOperation(), row, dim, acc, dim)))
+        return failure();
   }
   return success();
 }
@@ -212,7 +262,7 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
 }
 
-/// Views `[d0, heads, d2, d3]` as `[d0, kv_heads, group, d2, d3]`.
+/// Views `[d0, heads, d2, ...]` as `[d0, kv_heads, group, d2, ...]`.
 static Value expandHeads(OpBuilder &b, Location loc, Value t,
                          OpFoldResult kvHeads, OpFoldResult group) {
   // tensor.expand_shape wants dim 1 static exactly when both kv_heads and
@@ -230,9 +280,13 @@ static Value expandHeads(OpBuilder &b, Location loc, Value t,
         b, loc, RankedTensorType::get(shape, srcType.getElementType()), t);
   }
   SmallVector<OpFoldResult> s = tensor::getMixedSizes(b, loc, t);
-  SmallVector<OpFoldResult> shape = {s[0], kvHeads, group, s[2], s[3]};
+  SmallVector<OpFoldResult> shape = {s[0], kvHeads, group};
+  SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
+  for (size_t i = 2; i < s.size(); ++i) {
+    shape.push_back(s[i]);
+    reassoc.push_back({(int64_t)i + 1});
+  }
   auto type = tensorOf(shape, srcType.getElementType());
-  SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}, {4}};
   return tensor::ExpandShapeOp::create(b, loc, type, t, reassoc, shape);
 }
 
@@ -276,9 +330,9 @@ public:
   Value expand(Value t) { return expandHeads(b, loc, t, kvHeads, group); }
   /// Views [d0, kv_heads, group, ...] as [d0, q_heads, ...], cast to `type`.
   Value collapse(Value t, Type type) {
-    SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}};
-    if (cast<RankedTensorType>(t.getType()).getRank() == 5)
-      reassoc.push_back({4});
+    SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
+    for (int64_t i = 3; i < cast<RankedTensorType>(t.getType()).getRank(); ++i)
+      reassoc.push_back({i});
     Value r = tensor::CollapseShapeOp::create(b, loc, t, reassoc);
     if (r.getType() != type)
       r = tensor::CastOp::create(b, loc, type, r);
@@ -504,4 +558,73 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
           })
           .getResult(0);
   return SmallVector<Value>{ab.collapse(out, getOutputType())};
+}
+
+FailureOr<SmallVector<Value>> OnlineSdpaOp::decomposeOperation(OpBuilder &b) {
+  Location loc = getLoc();
+  auto t = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  std::optional<int64_t> group;
+  int64_t qHeads = t(getQuery()).getDimSize(1);
+  int64_t kvHeads = t(getKey()).getDimSize(1);
+  if (kvHeads == 0)
+    group = 0;
+  else if (!ShapedType::isDynamic(qHeads) && !ShapedType::isDynamic(kvHeads))
+    group = qHeads / kvHeads;
+  AttentionBuilder ab(b, loc, getQuery(), getKey(), getValue(), getMask(),
+                      getScale(), group, getCausalShift());
+  Value acc = ab.expand(getAcc());
+  Value max = ab.expand(getMax());
+  Value sum = ab.expand(getSum());
+
+  Value x = ab.maskedScores();
+  Value blockMax =
+      ab.rowMax(x, ab.filledRows(std::numeric_limits<float>::lowest()));
+
+  // new_max = max(max, block max) in place of max, and alpha =
+  // exp(max - new_max), which rescales what earlier blocks accumulated. Every
+  // update below is in place, so the state bufferizes into the loop's
+  // iter_args without copies.
+  Value alphaInit = tensor::EmptyOp::create(b, loc, ab.rowSizes, ab.f32);
+  AffineMap r4 = AffineMap::getMultiDimIdentityMap(4, b.getContext());
+  auto maxAndAlpha = linalg::GenericOp::create(
+      b, loc, TypeRange{max.getType(), alphaInit.getType()},
+      ValueRange{blockMax}, ValueRange{max, alphaInit},
+      ArrayRef<AffineMap>{r4, r4, r4},
+      SmallVector<utils::IteratorType>(4, AttentionBuilder::par),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value newMax = arith::MaximumFOp::create(nb, nl, a[1], a[0]);
+        Value diff = arith::SubFOp::create(nb, nl, a[1], newMax);
+        linalg::YieldOp::create(
+            nb, nl, ValueRange{newMax, ab.guardedExp(nb, nl, diff)});
+      });
+  Value newMax = maxAndAlpha.getResult(0);
+  Value alpha = maxAndAlpha.getResult(1);
+  Value probs = ab.probs(x, newMax);
+
+  // sum' = alpha * sum + rowsum(P); acc' = alpha * acc + P V.
+  Value scaledSum =
+      linalg::GenericOp::create(
+          b, loc, sum.getType(), ValueRange{alpha}, ValueRange{sum},
+          ArrayRef<AffineMap>{r4, r4},
+          SmallVector<utils::IteratorType>(4, AttentionBuilder::par),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value r = arith::MulFOp::create(nb, nl, a[0], a[1]);
+            linalg::YieldOp::create(nb, nl, r);
+          })
+          .getResult(0);
+  Value newSum = ab.rowSum(probs, scaledSum);
+  Value scaledAcc =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), ValueRange{alpha}, ValueRange{acc},
+          ArrayRef<AffineMap>{ab.r5, ab.s5},
+          SmallVector<utils::IteratorType>(5, AttentionBuilder::par),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value r = arith::MulFOp::create(nb, nl, a[0], a[1]);
+            linalg::YieldOp::create(nb, nl, r);
+          })
+          .getResult(0);
+  Value newAcc = ab.pv(probs, scaledAcc);
+  return SmallVector<Value>{ab.collapse(newAcc, getNewAcc().getType()),
+                            ab.collapse(newMax, getNewMax().getType()),
+                            ab.collapse(newSum, getNewSum().getType())};
 }

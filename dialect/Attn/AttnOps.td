@@ -110,4 +110,68 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
   }];
 }
 
+def Attn_OnlineSdpaOp : Attn_Op<"online_sdpa", [
+    Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>]> {
+  let summary = "One KV block of online-softmax attention (FlashAttention)";
+  let description = [{
+    Folds one block of keys and values into running attention state, as in
+    FlashAttention (Dao et al., 2022) and FlashAttention-2 (Dao, 2023): with
+    the block's scores `X = scale * Q Kᵀ (+ mask)` (masked entries `-inf`),
+
+        new_max = max(max, rowmax(X))
+        P       = exp(X - new_max)
+        alpha   = exp(max - new_max)
+        new_sum = alpha * sum + rowsum(P)
+        new_acc = alpha * acc + P V
+
+    and `acc / sum` (0 where `sum` is 0) after the last block is
+    `attn.sdpa`'s result. `attn-tile` produces it; `attn-decompose` lowers
+    it to linalg. Start from `acc = 0`, `sum = 0` and `max` = the lowest
+    finite f32 (never `-inf`: masked rows then stay at `sum = 0`).
+
+    Shapes are those of `attn.sdpa` with `q_len`, `kv_len` the block's:
+    query `[batch, q_heads, q_len, head_dim]`, key
+    `[batch, kv_heads, kv_len, head_dim]`, value
+    `[batch, kv_heads, kv_len, v_head_dim]`, mask as for `attn.sdpa`,
+    acc `[batch, q_heads, q_len, v_head_dim]`, max and sum
+    `[batch, q_heads, q_len]`, all f32.
+
+    `causal_shift` (an index) masks key `j` of the block from query `i` of
+    the block unless `j <= i + causal_shift`. For a query block starting at
+    row `q0` and a key block at `k0` of an `attn.sdpa` with lengths `Lq` and
+    `Lk`, `causal_shift = (Lk - Lq) + q0 - k0`.
+
+    Example:
+    ```mlir
+    %acc2, %max2, %sum2 = attn.online_sdpa %q, %k, %v
+        mask(%m : tensor<64x?xi1>) causal_shift %s
+        acc(%acc, %max, %sum) {scale = 0.125 : f32}
+        : tensor<1x1x64x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>,
+          tensor<1x1x64x64xf32>, tensor<1x1x64xf32>, tensor<1x1x64xf32>
+    ```
+  }];
+
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value,
+                       Optional<AnyRankedTensor>:$mask,
+                       Optional<Index>:$causal_shift,
+                       AnyRankedTensor:$acc, AnyRankedTensor:$max,
+                       AnyRankedTensor:$sum,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs AnyRankedTensor:$new_acc, AnyRankedTensor:$new_max,
+                      AnyRankedTensor:$new_sum);
+
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`causal_shift` $causal_shift^)?
+    `acc` `(` $acc `,` $max `,` $sum `)` attr-dict
+    `:` type($query) `,` type($key) `,` type($value)
+    `,` type($acc) `,` type($max) `,` type($sum)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // ATTN_OPS_TD
