@@ -9,43 +9,52 @@ using namespace mlir;
 
 // Built from upstream passes by name, so that `attn-opt` users can paste the
 // same text (printed by `attnc --print-pipeline`) and cut it anywhere.
-static constexpr llvm::StringLiteral kLowerToLLVM =
-    "builtin.module("
-    "inline,symbol-dce,"
-    "attn-export-functions,"
-    "attn-tile,"
-    "attn-decompose,"
-    "canonicalize,cse,"
-    "func.func(linalg-fuse-elementwise-ops),"
-    "eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries=1 "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,"
-    "canonicalize,"
-    "attn-lower-memref-copy,"
-    "scf-forall-to-parallel,"
-    "func.func(convert-linalg-to-loops),"
-    "attn-lower-dynamic-expand-shape,"
-    "expand-strided-metadata,"
-    "lower-affine,"
-    "attn-expand-math,"
-    "convert-scf-to-cf,"
-    "convert-math-to-llvm,"
-    "convert-arith-to-llvm,"
-    "convert-index-to-llvm,"
-    "finalize-memref-to-llvm{use-generic-functions=1},"
-    "convert-cf-to-llvm,"
-    "convert-func-to-llvm,"
-    "reconcile-unrealized-casts,"
-    "attn-emit-entry-points,"
-    "canonicalize)";
+std::string
+attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
+  std::string tile;
+  if (options.tile)
+    tile = "attn-tile{q-block=" + std::to_string(options.qBlock) +
+           " kv-block=" + std::to_string(options.kvBlock) + "},";
+  return "builtin.module("
+         "inline,symbol-dce,"
+         "attn-export-functions," +
+         tile +
+         "attn-decompose,"
+         "canonicalize,cse,"
+         "func.func(linalg-fuse-elementwise-ops),"
+         "eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries=1 "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-deallocation-pipeline,"
+         "canonicalize,"
+         "attn-lower-memref-copy,"
+         "scf-forall-to-parallel,"
+         "func.func(convert-linalg-to-loops),"
+         "attn-lower-dynamic-expand-shape,"
+         "expand-strided-metadata,"
+         "lower-affine,"
+         "attn-expand-math,"
+         "convert-scf-to-cf,"
+         "convert-math-to-llvm,"
+         "convert-arith-to-llvm,"
+         "convert-index-to-llvm,"
+         "finalize-memref-to-llvm{use-generic-functions=1},"
+         "convert-cf-to-llvm,"
+         "convert-func-to-llvm,"
+         "reconcile-unrealized-casts,"
+         "attn-emit-entry-points,"
+         "canonicalize)";
+}
 
-llvm::StringRef attn::getLowerToLLVMPipelineText() { return kLowerToLLVM; }
-
-LogicalResult attn::buildLowerToLLVMPipeline(OpPassManager &pm) {
+LogicalResult
+attn::buildLowerToLLVMPipeline(OpPassManager &pm,
+                               const LowerToLLVMOptions &options) {
+  if (options.qBlock < 1 || options.kvBlock < 1)
+    return failure();
   // The text is anchored on builtin.module (so it can be pasted into
   // --pass-pipeline); pm already is, so add the inner passes.
-  StringRef text = kLowerToLLVM;
+  std::string full = getLowerToLLVMPipelineText(options);
+  StringRef text = full;
   if (!text.consume_front("builtin.module(") || !text.consume_back(")"))
     return failure();
   return parsePassPipeline(text, pm);
@@ -54,8 +63,10 @@ LogicalResult attn::buildLowerToLLVMPipeline(OpPassManager &pm) {
 void attn::registerAttnPassesAndPipelines() {
   attn::registerAttnPasses();
   attn::registerAttnTransformPasses();
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LowerToLLVMOptions>(
       "attn-lower-to-llvm",
       "Lower attn functions to the LLVM dialect with C ABI entry points",
-      [](OpPassManager &pm) { (void)buildLowerToLLVMPipeline(pm); });
+      [](OpPassManager &pm, const LowerToLLVMOptions &options) {
+        (void)buildLowerToLLVMPipeline(pm, options);
+      });
 }

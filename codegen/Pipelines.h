@@ -3,18 +3,39 @@
 #define ATTN_CODEGEN_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Support/LLVM.h"
+
+#include <string>
 
 namespace mlir::attn {
 
-/// The textual form of `attn-lower-to-llvm`, for docs and attn-opt users.
-llvm::StringRef getLowerToLLVMPipelineText();
+/// Options of the `attn-lower-to-llvm` pipeline.
+struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
+  Option<bool> tile{*this, "tile",
+                    llvm::cl::desc("Tile attn.sdpa into online-softmax "
+                                   "blocks (attn-tile); off: the reference "
+                                   "lowering that materializes the scores"),
+                    llvm::cl::init(true)};
+  Option<int64_t> qBlock{*this, "q-block",
+                         llvm::cl::desc("Query rows per parallel task"),
+                         llvm::cl::init(64)};
+  Option<int64_t> kvBlock{*this, "kv-block",
+                          llvm::cl::desc("Keys per online-softmax step"),
+                          llvm::cl::init(64)};
+};
+
+/// The textual form of `attn-lower-to-llvm` with these options, anchored on
+/// builtin.module, for `attn-opt --pass-pipeline=...`.
+std::string getLowerToLLVMPipelineText(const LowerToLLVMOptions &options);
 
 /// attn dialect (+ func/tensor) module -> LLVM dialect module with exported
-/// C entry points. Runs: attn-export-functions, attn-decompose, fusion,
-/// one-shot bufferization, buffer deallocation, loops, attn-expand-math and
-/// the conversions to LLVM, then attn-emit-entry-points.
-LogicalResult buildLowerToLLVMPipeline(OpPassManager &pm);
+/// C entry points. Runs: attn-export-functions, attn-tile, attn-decompose,
+/// fusion, one-shot bufferization, buffer deallocation, loops,
+/// attn-expand-math and the conversions to LLVM, then
+/// attn-emit-entry-points.
+LogicalResult buildLowerToLLVMPipeline(OpPassManager &pm,
+                                       const LowerToLLVMOptions &options);
 
 /// Registers every attn pass and the named pipelines with the global
 /// registry (for attn-opt and attnc's pass-manager options).

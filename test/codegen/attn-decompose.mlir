@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --attn-decompose --split-input-file | FileCheck %s --implicit-check-not=attn.sdpa
+// RUN: attn-opt %s --attn-decompose --split-input-file | FileCheck %s --implicit-check-not=attn.sdpa --implicit-check-not=attn.online_sdpa
 
 // The reference decomposition, in order: GQA view of the query, Q Kᵀ, scale +
 // mask + causal, row max from the lowest finite float, guarded exp, row sum,
@@ -82,4 +82,45 @@ func.func @bias_per_head(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>,
       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
         tensor<1x4x8x8xf32> -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// One online-softmax step: scores of the block, the block's row max, then
+// one op that updates the running max in place and computes the rescale
+// factor alpha = exp(max - new_max), P = exp(X - new_max), sum and acc
+// rescaled by alpha in place, then P V added to the accumulator.
+// CHECK-LABEL: func.func @online_step
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x2x8x16xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x?x16xf32>, %[[ACC:[a-z0-9]+]]: tensor<1x2x8x16xf32>, %[[MAX:[a-z0-9]+]]: tensor<1x2x8xf32>, %[[SUM:[a-z0-9]+]]: tensor<1x2x8xf32>, %[[SHIFT:[a-z0-9]+]]: index
+// CHECK-DAG: %[[ACCE:.+]] = tensor.expand_shape %[[ACC]]
+// CHECK-DAG: %[[MAXE:.+]] = tensor.expand_shape %[[MAX]]
+// CHECK-DAG: %[[SUME:.+]] = tensor.expand_shape %[[SUM]]
+// CHECK: %[[S:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %[[K]] :
+// CHECK: %[[X:.+]] = linalg.generic {{.*}} ins(%[[S]] :
+// CHECK:   arith.addi %{{.+}}, %[[SHIFT]]
+// CHECK:   arith.cmpi sle
+// CHECK: %[[BMAX:.+]] = linalg.generic {{.*}} ins(%[[X]] :
+// CHECK:   arith.maximumf
+// CHECK: %[[MA:.+]]:2 = linalg.generic {{.*}} ins(%[[BMAX]] : {{.*}}) outs(%[[MAXE]], %{{.+}} :
+// CHECK:   %[[NEW:.+]] = arith.maximumf
+// CHECK:   arith.subf %{{.+}}, %[[NEW]]
+// CHECK:   math.exp
+// CHECK: %[[P:.+]] = linalg.generic {{.*}} ins(%[[X]], %[[MA]]#0 :
+// CHECK: %[[SSUM:.+]] = linalg.generic {{.*}} ins(%[[MA]]#1 : {{.*}}) outs(%[[SUME]] :
+// CHECK: %[[NSUM:.+]] = linalg.generic {{.*}} ins(%[[P]] : {{.*}}) outs(%[[SSUM]] :
+// CHECK: %[[SACC:.+]] = linalg.generic {{.*}} ins(%[[MA]]#1 : {{.*}}) outs(%[[ACCE]] :
+// CHECK: %[[NACC:.+]] = linalg.generic {{.*}} ins(%[[P]], %{{.+}} : {{.*}}) outs(%[[SACC]] :
+// CHECK-DAG: %[[RA:.+]] = tensor.collapse_shape %[[NACC]]
+// CHECK-DAG: %[[RM:.+]] = tensor.collapse_shape %[[MA]]#0
+// CHECK-DAG: %[[RS:.+]] = tensor.collapse_shape %[[NSUM]]
+// CHECK: return %[[RA]], %[[RM]], %[[RS]]
+func.func @online_step(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x?x16xf32>,
+                       %acc: tensor<1x2x8x16xf32>, %max: tensor<1x2x8xf32>,
+                       %sum: tensor<1x2x8xf32>, %shift: index)
+    -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>) {
+  %a, %b, %c = attn.online_sdpa %q, %k, %k causal_shift %shift
+      acc(%acc, %max, %sum)
+      : tensor<1x2x8x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>,
+        tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
+  return %a, %b, %c : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
 }

@@ -1,4 +1,5 @@
 // RUN: attn-opt %s --attn-lower-to-llvm | FileCheck %s --implicit-check-not=attn. --implicit-check-not=linalg. --implicit-check-not=memref. --implicit-check-not=tensor. --implicit-check-not=math.exp --implicit-check-not=unrealized_conversion_cast --implicit-check-not=memrefCopy --implicit-check-not=expf --implicit-check-not=@malloc
+// RUN: attn-opt %s --attn-lower-to-llvm="tile=false" | FileCheck %s --implicit-check-not=attn. --implicit-check-not=linalg. --implicit-check-not=memref. --implicit-check-not=tensor. --implicit-check-not=math.exp --implicit-check-not=unrealized_conversion_cast
 
 // The whole pipeline leaves only the LLVM dialect: no attn, linalg, tensor or
 // memref op, no libm exp, no MLIR runtime helper (memrefCopy). Temporaries

@@ -1,4 +1,5 @@
-# attnc_add_kernel(<target> <source.mlir> [MCPU <cpu>] [MATTR <features>])
+# attnc_add_kernel(<target> <source.mlir> [MCPU <cpu>] [MATTR <features>]
+#                  [FLAGS <attnc flags>...])
 #
 # Compiles an attn-dialect MLIR file with attnc at build time (in the spirit
 # of Halide's add_halide_library) and wraps the result in a STATIC library
@@ -11,7 +12,7 @@
 # Uses the in-tree `attnc` target when there is one, else ATTNC_EXECUTABLE.
 # The kernel is compiled for the build machine's CPU unless MCPU is given.
 function(attnc_add_kernel target source)
-  cmake_parse_arguments(ARG "" "MCPU;MATTR" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "MCPU;MATTR" "FLAGS" ${ARGN})
   get_filename_component(src "${source}" ABSOLUTE)
   set(outdir "${CMAKE_CURRENT_BINARY_DIR}/${target}.attnc")
   set(obj "${outdir}/${target}.o")
@@ -23,6 +24,7 @@ function(attnc_add_kernel target source)
   if(ARG_MATTR)
     list(APPEND flags "--mattr=${ARG_MATTR}")
   endif()
+  list(APPEND flags ${ARG_FLAGS})
   if(TARGET attnc)
     set(attnc_cmd $<TARGET_FILE:attnc>)
     set(attnc_dep attnc)

@@ -76,6 +76,15 @@ cl::opt<std::string> mtriple("mtriple",
                              cl::cat(attncCat));
 cl::opt<unsigned> optLevel("opt-level", cl::desc("LLVM optimization level"),
                            cl::init(3), cl::cat(attncCat));
+cl::opt<bool> noTile("no-tile",
+                     cl::desc("Use the reference lowering (materialized "
+                              "scores) instead of the tiled online softmax"),
+                     cl::init(false), cl::cat(attncCat));
+cl::opt<int64_t> qBlock("q-block", cl::desc("Query rows per parallel task"),
+                        cl::init(64), cl::cat(attncCat));
+cl::opt<int64_t> kvBlock("kv-block",
+                         cl::desc("Keys per online-softmax step"),
+                         cl::init(64), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -190,8 +199,14 @@ int main(int argc, char **argv) {
       argc, argv,
       "attnc: compiles attn-dialect MLIR into an object file and a C header\n");
 
+  attn::LowerToLLVMOptions pipelineOptions;
+  pipelineOptions.tile = !noTile;
+  pipelineOptions.qBlock = qBlock;
+  pipelineOptions.kvBlock = kvBlock;
+  if (qBlock < 1 || kvBlock < 1)
+    return fail("--q-block and --kv-block must be positive");
   if (printPipeline) {
-    outs() << attn::getLowerToLLVMPipelineText() << "\n";
+    outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
     return 0;
   }
 
@@ -244,7 +259,7 @@ int main(int argc, char **argv) {
   if (failed(applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
   applyDefaultTimingPassManagerCLOptions(pm);
-  if (failed(attn::buildLowerToLLVMPipeline(pm)))
+  if (failed(attn::buildLowerToLLVMPipeline(pm, pipelineOptions)))
     return fail("internal error: cannot build the pass pipeline");
   if (failed(pm.run(*module)))
     return 1;

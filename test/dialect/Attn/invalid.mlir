@@ -202,3 +202,36 @@ func.func @not_a_tensor(%q: memref<1x2x8x16xf32>) {
       memref<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return
 }
+
+// -----
+
+func.func @online_max_rank(%q: tensor<1x2x8x16xf32>, %acc: tensor<1x2x8x16xf32>,
+                           %max: tensor<1x2x8x1xf32>, %sum: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.online_sdpa' op max must be an f32 tensor [batch, q_heads, q_len], got 'tensor<1x2x8x1xf32>'}}
+  %a, %b, %c = attn.online_sdpa %q, %q, %q acc(%acc, %max, %sum)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+        tensor<1x2x8x16xf32>, tensor<1x2x8x1xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @online_sum_rows(%q: tensor<1x2x8x16xf32>, %acc: tensor<1x2x8x16xf32>,
+                           %max: tensor<1x2x8xf32>, %sum: tensor<1x2x7xf32>) {
+  // expected-error @+1 {{'attn.online_sdpa' op sum dim 2 (q_len) is 7 but acc dim 2 (q_len) is 8}}
+  %a, %b, %c = attn.online_sdpa %q, %q, %q acc(%acc, %max, %sum)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+        tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x7xf32>
+  return
+}
+
+// -----
+
+func.func @online_acc(%q: tensor<1x2x8x16xf32>, %acc: tensor<1x2x8x32xf32>,
+                      %max: tensor<1x2x8xf32>, %sum: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.online_sdpa' op acc dim 3 (v_head_dim) is 32 but value dim 3 (v_head_dim) is 16}}
+  %a, %b, %c = attn.online_sdpa %q, %q, %q acc(%acc, %max, %sum)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+        tensor<1x2x8x32xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
+  return
+}

@@ -74,3 +74,22 @@ func.func @cross(%q: tensor<1x8x7x64xf32>, %k: tensor<1x8x1000x64xf32>,
       -> tensor<1x8x7x64xf32>
   return %o : tensor<1x8x7x64xf32>
 }
+
+// One KV block of online-softmax attention, as attn-tile produces it.
+// CHECK-LABEL: func.func @online_block
+// CHECK: %{{.+}}, %{{.+}}, %{{.+}} = attn.online_sdpa %{{.+}}, %{{.+}}, %{{.+}} mask(%{{.+}} : tensor<1x1x64x?xi1>) causal_shift %{{.+}} acc(%{{.+}}, %{{.+}}, %{{.+}}) {scale = 1.250000e-01 : f32} : tensor<1x4x64x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
+// CHECK: attn.online_sdpa %{{.+}}, %{{.+}}, %{{.+}} acc(
+func.func @online_block(%q: tensor<1x4x64x64xf32>, %k: tensor<1x2x?x64xf32>,
+                        %m: tensor<1x1x64x?xi1>, %acc: tensor<1x4x64x64xf32>,
+                        %max: tensor<1x4x64xf32>, %sum: tensor<1x4x64xf32>,
+                        %shift: index)
+    -> (tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>) {
+  %a, %b, %c = attn.online_sdpa %q, %k, %k mask(%m : tensor<1x1x64x?xi1>)
+      causal_shift %shift acc(%acc, %max, %sum) {scale = 0.125 : f32}
+      : tensor<1x4x64x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>,
+        tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
+  %d, %e, %f = attn.online_sdpa %q, %k, %k acc(%a, %b, %c)
+      : tensor<1x4x64x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>,
+        tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
+  return %d, %e, %f : tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
+}

@@ -6,7 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Reference.h"
-#include "sdpa_kernels.h"
+
+// The same kernels built with different attnc options (CMakeLists.txt).
+#ifndef ATTN_KERNELS_HEADER
+#define ATTN_KERNELS_HEADER "sdpa_kernels.h"
+#endif
+#include ATTN_KERNELS_HEADER
 
 #include <gtest/gtest.h>
 
