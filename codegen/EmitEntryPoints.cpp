@@ -31,6 +31,8 @@ struct AttnEmitEntryPointsPass final
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(emitParallelRegions(module)))
+      return signalPassFailure();
     SmallVector<LLVM::LLVMFuncOp> kernels;
     for (auto f : module.getOps<LLVM::LLVMFuncOp>())
       if (f->hasAttr(abi::kExportNameAttr))
@@ -41,6 +43,7 @@ struct AttnEmitEntryPointsPass final
   }
 
   LogicalResult emit(ModuleOp module, LLVM::LLVMFuncOp kernel);
+  LogicalResult emitParallelRegions(ModuleOp module);
 };
 } // namespace
 
@@ -53,6 +56,85 @@ static LLVM::LLVMFuncOp getOrDeclare(ModuleOp module, OpBuilder &b,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(module.getBody());
   return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
+}
+
+/// Rewrites each call of an outlined parallel loop body
+/// (`__attn_par_*(begin, end, args...)`, from attn-outline-parallel) into
+/// `attn_parallel_region(end, task, ctx)`: the arguments are stored in 8-byte
+/// slots of a stack context, and an internal task function
+/// `__attn_par_*_task(ctx, begin, end)` loads them and calls the body.
+LogicalResult AttnEmitEntryPointsPass::emitParallelRegions(ModuleOp module) {
+  MLIRContext *ctx = &getContext();
+  auto i64 = IntegerType::get(ctx, 64);
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  SmallVector<LLVM::CallOp> calls;
+  module.walk([&](LLVM::CallOp call) {
+    if (std::optional<StringRef> callee = call.getCallee())
+      if (callee->starts_with("__attn_par_") && !callee->ends_with("_task"))
+        calls.push_back(call);
+  });
+  if (calls.empty())
+    return success();
+  OpBuilder b(ctx);
+  // void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx);
+  LLVM::LLVMFuncOp region = getOrDeclare(
+      module, b, "attn_parallel_region",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                  {i64, ptr, ptr}));
+  llvm::DenseMap<StringAttr, LLVM::LLVMFuncOp> tasks;
+  for (LLVM::CallOp call : calls) {
+    Location loc = call.getLoc();
+    auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(*call.getCallee());
+    if (!body || call.getNumOperands() < 2)
+      return call.emitError("malformed parallel region call");
+    ValueRange args = call.getOperands().drop_front(2);
+    for (Value a : args)
+      if (!isa<LLVM::LLVMPointerType>(a.getType()) &&
+          !(a.getType().isIntOrFloat() &&
+            a.getType().getIntOrFloatBitWidth() <= 64))
+        return call.emitError("parallel region argument of type ")
+               << a.getType() << " cannot be passed through the runtime";
+
+    // The task: load the arguments back from the context and call the body.
+    LLVM::LLVMFuncOp &task = tasks[body.getSymNameAttr()];
+    if (!task) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointAfter(body);
+      task = LLVM::LLVMFuncOp::create(
+          b, loc, (body.getSymName() + "_task").str(),
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                      {ptr, i64, i64}),
+          LLVM::Linkage::Internal);
+      Block *entry = task.addEntryBlock(b);
+      b.setInsertionPointToStart(entry);
+      SmallVector<Value> callArgs = {entry->getArgument(1),
+                                     entry->getArgument(2)};
+      for (auto [k, a] : llvm::enumerate(args)) {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, entry->getArgument(0),
+                                         ArrayRef<LLVM::GEPArg>{(int32_t)k});
+        callArgs.push_back(LLVM::LoadOp::create(b, loc, a.getType(), slot));
+      }
+      LLVM::CallOp::create(b, loc, body, callArgs);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+      body.setLinkage(LLVM::Linkage::Internal);
+    }
+
+    // At the call: store the arguments and run the task over [0, end).
+    b.setInsertionPoint(call);
+    Value count = LLVM::ConstantOp::create(
+        b, loc, i64, b.getI64IntegerAttr(std::max<int64_t>(args.size(), 1)));
+    Value context = LLVM::AllocaOp::create(b, loc, ptr, i64, count, 8);
+    for (auto [k, a] : llvm::enumerate(args)) {
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, context,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)k});
+      LLVM::StoreOp::create(b, loc, a, slot);
+    }
+    Value taskPtr = LLVM::AddressOfOp::create(b, loc, task);
+    LLVM::CallOp::create(b, loc, region,
+                         ValueRange{call.getOperand(1), taskPtr, context});
+    call.erase();
+  }
+  return success();
 }
 
 LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
@@ -118,8 +200,14 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
   // kernel is batch-parallel, [begin, end) is a range of dim 0 (batch) of
   // the arguments whose dim 0 is the batch symbol; otherwise it is [0, 1).
   int64_t numArgs = sig->args.size();
+  // Split calls over the batch only when the kernel has no parallel loop of
+  // its own (the tiled lowering's loop already covers the batch).
+  bool hasParallelRegion = false;
+  kernel.walk([&](LLVM::CallOp call) {
+    hasParallelRegion |= call.getCallee() == StringRef("attn_parallel_region");
+  });
   std::optional<int64_t> batchSymbol;
-  if (kernel->hasAttr(abi::kBatchParallelAttr))
+  if (kernel->hasAttr(abi::kBatchParallelAttr) && !hasParallelRegion)
     batchSymbol = sig->args[sig->numInputs].symbols[0];
   auto taskType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
                                               {ptr, i64, i64});

@@ -122,4 +122,27 @@ def AttnLowerMemrefCopy : Pass<"attn-lower-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def AttnOutlineParallel : Pass<"attn-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Outline scf.parallel loops into functions run by the "
+                "runtime's parallel-for";
+  let description = [{
+    Each outermost `scf.parallel` with zero lower bounds and unit steps (the
+    parallel loop of `attn-tile`, after bufferization and
+    `scf-forall-to-parallel`) becomes
+
+    - `func.func private @__attn_par_<fn>_<i>(%begin: index, %end: index,
+      <captured values>)`, which runs iterations `[begin, end)` of the loop
+      nest, linearized row-major;
+    - a `func.call` of it over `[0, product of upper bounds)` in place of
+      the loop.
+
+    `attn-emit-entry-points` later turns each such call into a call of the
+    runtime's `attn_parallel_region`, which splits the range across the
+    installed thread pool. Run it on memrefs, before the conversion to LLVM.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // ATTN_CODEGEN_PASSES_TD

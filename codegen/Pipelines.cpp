@@ -29,6 +29,7 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
          "canonicalize,"
          "attn-lower-memref-copy,"
          "scf-forall-to-parallel,"
+         "attn-outline-parallel,"
          "func.func(convert-linalg-to-loops),"
          "attn-lower-dynamic-expand-shape,"
          "expand-strided-metadata,"

@@ -6,12 +6,14 @@
  *===----------------------------------------------------------------------===*/
 #include "runtime/attn_runtime.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------- */
 /* Errors                                                                  */
@@ -130,27 +132,170 @@ int64_t attn_tensor_numel(const attn_tensor_t *t) {
 /* Threads                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* The built-in pool: num_threads - 1 workers that sleep on a condition
+ * variable, and the calling thread, all taking chunks of [0, n) from an
+ * atomic counter (dynamic scheduling: causal attention's query blocks have
+ * unequal work). One job at a time: a parallel-for issued while the pool is
+ * busy (nested, or from another app thread) runs on its caller instead, so
+ * it can never deadlock. */
+typedef struct builtin_pool {
+  int32_t num_threads; /* including the caller */
+  pthread_t *workers;
+  pthread_mutex_t mu;
+  pthread_cond_t work_cv, done_cv;
+  uint64_t generation;
+  int32_t pending; /* workers not yet done with the current job */
+  int32_t helpers; /* workers that take chunks in the current job */
+  attn_task_fn fn;
+  void *ctx;
+  int64_t n, chunk;
+  atomic_llong next;
+  atomic_flag busy;
+} builtin_pool;
+
+static builtin_pool pool = {.busy = ATOMIC_FLAG_INIT};
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void run_chunks(builtin_pool *p) {
+  for (;;) {
+    long long begin = atomic_fetch_add(&p->next, p->chunk);
+    if (begin >= p->n)
+      return;
+    long long end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
+    p->fn(p->ctx, begin, end);
+  }
+}
+
+static void *worker_main(void *arg) {
+  builtin_pool *p = &pool;
+  int32_t index = (int32_t)(intptr_t)arg;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->generation == seen)
+      pthread_cond_wait(&p->work_cv, &p->mu);
+    seen = p->generation;
+    int take_part = index < p->helpers;
+    pthread_mutex_unlock(&p->mu);
+    if (take_part)
+      run_chunks(p);
+    pthread_mutex_lock(&p->mu);
+    if (--p->pending == 0)
+      pthread_cond_signal(&p->done_cv);
+  }
+  return NULL;
+}
+
+/* Starts workers up to `threads` in total (never stops any: a smaller count
+ * leaves extra workers idle, they take no chunks). */
+static int32_t pool_workers = 0; /* workers started */
+static int32_t pool_limit = 1;   /* threads to use, including the caller */
+
+static void pool_init(void) {
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_cond_init(&pool.work_cv, NULL);
+  pthread_cond_init(&pool.done_cv, NULL);
+  int32_t n = 0;
+  const char *env = getenv("ATTN_NUM_THREADS");
+  if (env && *env)
+    n = (int32_t)atoi(env);
+  if (n < 1) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus > 0 ? (int32_t)cpus : 1;
+  }
+  pool_limit = n;
+}
+
+static void pool_ensure_workers(int32_t threads) {
+  if (threads - 1 <= pool_workers)
+    return;
+  pthread_t *w = (pthread_t *)realloc(pool.workers,
+                                      sizeof(pthread_t) * (size_t)(threads - 1));
+  if (!w)
+    return; /* keep the workers we have */
+  pool.workers = w;
+  while (pool_workers < threads - 1) {
+    if (pthread_create(&pool.workers[pool_workers], NULL, worker_main,
+                       (void *)(intptr_t)pool_workers))
+      break;
+    pthread_detach(pool.workers[pool_workers]);
+    ++pool_workers;
+  }
+}
+
+static void builtin_parallel_for(int64_t n, int64_t grain, attn_task_fn fn,
+                                 void *ctx) {
+  int32_t threads = pool_limit;
+  if (threads > 1)
+    pool_ensure_workers(threads);
+  if (threads > pool_workers + 1)
+    threads = pool_workers + 1;
+  if (threads <= 1 || n <= grain || atomic_flag_test_and_set(&pool.busy)) {
+    fn(ctx, 0, n);
+    return;
+  }
+  /* About four chunks a thread, at least `grain` iterations each. */
+  int64_t chunk = n / ((int64_t)threads * 4);
+  if (chunk < grain)
+    chunk = grain;
+  if (chunk < 1)
+    chunk = 1;
+  pthread_mutex_lock(&pool.mu);
+  pool.fn = fn;
+  pool.ctx = ctx;
+  pool.n = n;
+  pool.chunk = chunk;
+  atomic_store(&pool.next, 0);
+  /* Workers 0 .. threads - 2 take part; every worker wakes and reports. */
+  pool.helpers = threads - 1;
+  pool.pending = pool_workers;
+  ++pool.generation;
+  pthread_cond_broadcast(&pool.work_cv);
+  pthread_mutex_unlock(&pool.mu);
+  run_chunks(&pool);
+  pthread_mutex_lock(&pool.mu);
+  while (pool.pending > 0)
+    pthread_cond_wait(&pool.done_cv, &pool.mu);
+  pthread_mutex_unlock(&pool.mu);
+  atomic_flag_clear(&pool.busy);
+}
+
 static attn_parallel_for_impl pf_impl = NULL;
 static void *pf_pool = NULL;
 static int32_t pf_threads = 1;
 
-void attn_set_parallel_for(attn_parallel_for_impl impl, void *pool,
+void attn_set_parallel_for(attn_parallel_for_impl impl, void *pool_ptr,
                            int32_t num_threads) {
   pf_impl = impl;
-  pf_pool = impl ? pool : NULL;
+  pf_pool = impl ? pool_ptr : NULL;
   pf_threads = impl && num_threads > 1 ? num_threads : 1;
 }
 
-int32_t attn_get_num_threads(void) { return pf_threads; }
+void attn_set_num_threads(int32_t num_threads) {
+  pthread_once(&pool_once, pool_init);
+  pf_impl = NULL;
+  pf_pool = NULL;
+  pool_limit = num_threads > 1 ? num_threads : 1;
+}
+
+int32_t attn_get_num_threads(void) {
+  if (pf_impl)
+    return pf_threads;
+  pthread_once(&pool_once, pool_init);
+  return pool_limit;
+}
 
 void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn fn, void *ctx) {
   if (n <= 0 || !fn)
     return;
+  if (grain < 1)
+    grain = 1;
   if (pf_impl) {
-    pf_impl(pf_pool, n, grain < 1 ? 1 : grain, fn, ctx);
+    pf_impl(pf_pool, n, grain, fn, ctx);
     return;
   }
-  fn(ctx, 0, n);
+  pthread_once(&pool_once, pool_init);
+  builtin_parallel_for(n, grain, fn, ctx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -512,4 +657,18 @@ attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
                 "%s: out of memory allocating %zu bytes of workspace",
                 names ? names : "kernel", atomic_load(&r.failed_bytes));
   return ATTN_OK;
+}
+
+void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx) {
+  run_state r;
+  r.task = task;
+  r.ctx = ctx;
+  atomic_init(&r.failed, 0);
+  atomic_init(&r.failed_bytes, 0);
+  attn_parallel_for(n, 1, guarded_task, &r);
+  if (atomic_load(&r.failed) && current_guard) {
+    /* Propagate the failed allocation to the enclosing attn_run_tasks. */
+    current_guard->failed_bytes = atomic_load(&r.failed_bytes);
+    longjmp(current_guard->unwind, 1);
+  }
 }

@@ -124,21 +124,34 @@ typedef void (*attn_parallel_for_impl)(void *pool, int64_t n, int64_t grain,
 
 /**
  * Runs `fn` over [0, n) through the installed implementation. Generated
- * kernels call this for their parallel loops. The default implementation
- * runs one task, fn(ctx, 0, n), on the calling thread. n <= 0 does nothing.
+ * kernels call this (through attn_run_tasks and attn_parallel_region) for
+ * their parallel loops. The default implementation is the runtime's own
+ * pool of attn_get_num_threads() threads, the caller included, which hands
+ * out chunks of at least `grain` iterations dynamically; a call made while
+ * the pool is busy (nested, or from another thread) runs on its caller.
+ * n <= 0 does nothing.
  */
 void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn fn, void *ctx);
 
 /**
  * Installs an application's thread pool (process-wide). `impl` NULL restores
- * the default serial implementation. `num_threads` is what
- * attn_get_num_threads() reports (values < 1 are taken as 1). Do not call
- * while a kernel is running.
+ * the built-in pool. `num_threads` is what attn_get_num_threads() reports
+ * while `impl` is installed (values < 1 are taken as 1). Do not call while a
+ * kernel is running.
  */
 void attn_set_parallel_for(attn_parallel_for_impl impl, void *pool,
                            int32_t num_threads);
 
-/** Threads the installed parallel-for uses (1 for the default). */
+/**
+ * Uses the built-in pool with `num_threads` threads, the caller included (1:
+ * everything on the calling thread). This replaces an installed
+ * implementation. The default is the environment variable
+ * ATTN_NUM_THREADS, else the number of online CPUs. Do not call while a
+ * kernel is running.
+ */
+void attn_set_num_threads(int32_t num_threads);
+
+/** Threads the current parallel-for uses. */
 int32_t attn_get_num_threads(void);
 
 /* ---------------------------------------------------------------------- */
@@ -176,6 +189,14 @@ attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
 void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
+
+/**
+ * Runs an outlined parallel loop of a kernel, `task` over [0, n), through
+ * attn_parallel_for with each chunk guarded like attn_run_tasks' tasks; a
+ * failed workspace allocation in any chunk unwinds the enclosing
+ * attn_run_tasks. Generated code calls it.
+ */
+void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx);
 
 /** Magic first word of an encoded signature: "ATN" followed by version 1. */
 #define ATTN_SIGNATURE_MAGIC 0x41544E01

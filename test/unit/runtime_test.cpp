@@ -9,10 +9,12 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/attn_runtime.h"
 #include "runtime_test_kernels.h"
+#include "runtime_test_untiled.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -20,6 +22,14 @@
 #include <vector>
 
 namespace {
+
+/// Runs a test body on the built-in pool with `n` threads, restoring the
+/// previous thread count afterwards.
+struct ThreadCount {
+  int32_t saved = attn_get_num_threads();
+  explicit ThreadCount(int32_t n) { attn_set_num_threads(n); }
+  ~ThreadCount() { attn_set_num_threads(saved); }
+};
 
 /// Valid arguments for @checked (Lq = 3, Lk = 5), with a sentinel-filled
 /// output.
@@ -297,7 +307,9 @@ void addRange(void *ctx, int64_t b, int64_t e) {
     (*v)[(size_t)i]++;
 }
 
-TEST(Runtime, DefaultParallelForRunsEachIterationOnce) {
+TEST(Runtime, SerialParallelForRunsEachIterationOnce) {
+  ThreadCount serial(1);
+  EXPECT_EQ(attn_get_num_threads(), 1);
   std::vector<std::atomic<int>> hits(100);
   attn_parallel_for(100, 1, addRange, &hits);
   for (auto &h : hits)
@@ -306,7 +318,48 @@ TEST(Runtime, DefaultParallelForRunsEachIterationOnce) {
   attn_parallel_for(-3, 1, addRange, &hits);
   for (auto &h : hits)
     EXPECT_EQ(h.load(), 1);
-  EXPECT_EQ(attn_get_num_threads(), 1);
+}
+
+void recordThread(void *ctx, int64_t b, int64_t e) {
+  auto *ids = static_cast<std::vector<std::atomic<size_t>> *>(ctx);
+  size_t id = std::hash<std::thread::id>()(std::this_thread::get_id());
+  for (int64_t i = b; i < e; ++i)
+    (*ids)[(size_t)i] = id;
+}
+
+TEST(Runtime, BuiltinPoolRunsEachIterationOnceAcrossThreads) {
+  ThreadCount two(2);
+  EXPECT_EQ(attn_get_num_threads(), 2);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::atomic<int>> hits(1000);
+    attn_parallel_for(1000, 3, addRange, &hits);
+    for (auto &h : hits)
+      ASSERT_EQ(h.load(), 1);
+  }
+  // Work lands on more than the calling thread (over enough rounds that a
+  // sleeping worker must wake at least once).
+  size_t self = std::hash<std::thread::id>()(std::this_thread::get_id());
+  bool other = false;
+  for (int round = 0; round < 200 && !other; ++round) {
+    std::vector<std::atomic<size_t>> ids(4096);
+    attn_parallel_for(4096, 1, recordThread, &ids);
+    for (auto &id : ids)
+      other |= id.load() != self;
+  }
+  EXPECT_TRUE(other);
+}
+
+void nestedRange(void *ctx, int64_t b, int64_t e) {
+  for (int64_t i = b; i < e; ++i)
+    attn_parallel_for(10, 1, addRange, ctx); // runs on this thread
+}
+
+TEST(Runtime, NestedParallelForDoesNotDeadlock) {
+  ThreadCount two(2);
+  std::vector<std::atomic<int>> hits(10);
+  attn_parallel_for(8, 1, nestedRange, &hits);
+  for (auto &h : hits)
+    EXPECT_EQ(h.load(), 8);
 }
 
 // A two-thread pool an application might install.
@@ -332,7 +385,8 @@ TEST(Runtime, InstalledParallelForIsUsed) {
   EXPECT_EQ(calls, 1);
   for (auto &h : hits)
     EXPECT_EQ(h.load(), 1);
-  attn_set_parallel_for(nullptr, nullptr, 8);
+  attn_set_parallel_for(nullptr, nullptr, 8); // back to the built-in pool
+  ThreadCount one(1);
   EXPECT_EQ(attn_get_num_threads(), 1);
 }
 
@@ -399,6 +453,7 @@ TEST(Workspace, FailedAllocationReturnsAStatus) {
   // The runtime unwinds a task whose workspace allocation fails, frees the
   // blocks it still held (b above; leak-checked under valgrind/ASan), skips
   // the remaining tasks and returns ATTN_ERR_OUT_OF_MEMORY.
+  ThreadCount serial(1);
   size_t huge = SIZE_MAX / 2;
   tasksFinished = 0;
   EXPECT_EQ(attn_run_tasks("kernel\0", 3, allocatingTask, &huge),
@@ -439,7 +494,7 @@ void threadPerIteration(void *pool, int64_t n, int64_t, attn_task_fn fn,
     t.join();
 }
 
-TEST(Threads, BatchParallelKernelSplitsTheBatchAcrossTasks) {
+TEST(Threads, UntiledKernelSplitsTheBatchAcrossTasks) {
   const int64_t B = 5, H = 2, Lq = 6, Lk = 9, D = 8;
   std::vector<float> q(B * H * Lq * D), k(B * H * Lk * D), v(B * H * Lk * D);
   for (size_t i = 0; i < q.size(); ++i)
@@ -461,11 +516,15 @@ TEST(Threads, BatchParallelKernelSplitsTheBatchAcrossTasks) {
   attn_tensor_contiguous(&serial, o1.data(), ATTN_DTYPE_F32, 4, sq);
   attn_tensor_contiguous(&parallel, o2.data(), ATTN_DTYPE_F32, 4, sq);
 
-  ASSERT_EQ(batched(&tq, &tk, &tv, &tm, &serial), ATTN_OK) << lastError();
+  {
+    ThreadCount serial1(1);
+    ASSERT_EQ(batched_untiled(&tq, &tk, &tv, &tm, &serial), ATTN_OK)
+        << lastError();
+  }
   PoolLog log;
   attn_set_parallel_for(threadPerIteration, &log, (int32_t)B);
-  attn_status_t st = batched(&tq, &tk, &tv, &tm, &parallel);
-  attn_set_parallel_for(nullptr, nullptr, 1);
+  attn_status_t st = batched_untiled(&tq, &tk, &tv, &tm, &parallel);
+  ThreadCount restore(1);
   ASSERT_EQ(st, ATTN_OK) << lastError();
   ASSERT_EQ(log.ns, std::vector<int64_t>{B});
   EXPECT_EQ(log.tasks.load(), B);
@@ -473,16 +532,34 @@ TEST(Threads, BatchParallelKernelSplitsTheBatchAcrossTasks) {
     ASSERT_TRUE(std::isfinite(o1[i]));
     ASSERT_EQ(o1[i], o2[i]) << "element " << i;
   }
+
+  // The tiled kernel runs one task at the entry, and its own parallel loop
+  // over (batch, heads, query blocks) = 5 * 2 * 1 through the pool; the
+  // results agree with the untiled ones to f32 rounding.
+  std::vector<float> o3(q.size(), NAN);
+  attn_tensor_t tiled;
+  attn_tensor_contiguous(&tiled, o3.data(), ATTN_DTYPE_F32, 4, sq);
+  PoolLog log2;
+  attn_set_parallel_for(threadPerIteration, &log2, 8);
+  st = batched(&tq, &tk, &tv, &tm, &tiled);
+  attn_set_num_threads(1);
+  ASSERT_EQ(st, ATTN_OK) << lastError();
+  EXPECT_EQ(log2.ns, (std::vector<int64_t>{1, B * H}));
+  for (size_t i = 0; i < o1.size(); ++i)
+    ASSERT_NEAR(o1[i], o3[i], 1e-5) << "element " << i;
 }
 
-TEST(Threads, StaticBatchKernelRunsAsOneTask) {
+TEST(Threads, StaticBatchKernelRunsItsLoopThroughThePool) {
+  // @checked: batch 2, 4 query heads, one query block.
   CheckedCall c;
   PoolLog log;
   attn_set_parallel_for(threadPerIteration, &log, 4);
   attn_status_t st = c.call();
-  attn_set_parallel_for(nullptr, nullptr, 1);
+  attn_set_num_threads(1);
   ASSERT_EQ(st, ATTN_OK) << lastError();
-  EXPECT_EQ(log.ns, std::vector<int64_t>{1});
+  EXPECT_EQ(log.ns, (std::vector<int64_t>{1, 8}));
+  for (float x : c.out)
+    EXPECT_FLOAT_EQ(x, 1.0f);
 }
 
 TEST(Threads, FailedChecksNeverReachThePool) {
@@ -491,7 +568,7 @@ TEST(Threads, FailedChecksNeverReachThePool) {
   PoolLog log;
   attn_set_parallel_for(threadPerIteration, &log, 4);
   attn_status_t st = c.call();
-  attn_set_parallel_for(nullptr, nullptr, 1);
+  attn_set_num_threads(1);
   EXPECT_EQ(st, ATTN_ERR_RANK);
   EXPECT_TRUE(log.ns.empty());
 }
