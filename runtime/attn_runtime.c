@@ -166,16 +166,25 @@ static void run_chunks(builtin_pool *p) {
   }
 }
 
+/* What a worker starts from: its index, and the job generation current when
+ * it was created (so it never mistakes a job it was not counted in for
+ * its own). */
+typedef struct worker_start {
+  int32_t index;
+  uint64_t generation;
+} worker_start;
+
 static void *worker_main(void *arg) {
   builtin_pool *p = &pool;
-  int32_t index = (int32_t)(intptr_t)arg;
-  uint64_t seen = 0;
+  worker_start start = *(worker_start *)arg;
+  free(arg);
+  uint64_t seen = start.generation;
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (p->generation == seen)
       pthread_cond_wait(&p->work_cv, &p->mu);
     seen = p->generation;
-    int take_part = index < p->helpers;
+    int take_part = start.index < p->helpers;
     pthread_mutex_unlock(&p->mu);
     if (take_part)
       run_chunks(p);
@@ -186,15 +195,25 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-/* Starts workers up to `threads` in total (never stops any: a smaller count
- * leaves extra workers idle, they take no chunks). */
 static int32_t pool_workers = 0; /* workers started */
 static int32_t pool_limit = 1;   /* threads to use, including the caller */
+
+static void pool_reset_after_fork(void) {
+  /* The child has only the forking thread: forget the parent's workers. */
+  pool.workers = NULL;
+  pool_workers = 0;
+  pool.pending = 0;
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_cond_init(&pool.work_cv, NULL);
+  pthread_cond_init(&pool.done_cv, NULL);
+  atomic_flag_clear(&pool.busy);
+}
 
 static void pool_init(void) {
   pthread_mutex_init(&pool.mu, NULL);
   pthread_cond_init(&pool.work_cv, NULL);
   pthread_cond_init(&pool.done_cv, NULL);
+  pthread_atfork(NULL, NULL, pool_reset_after_fork);
   int32_t n = 0;
   const char *env = getenv("ATTN_NUM_THREADS");
   if (env && *env)
@@ -206,31 +225,48 @@ static void pool_init(void) {
   pool_limit = n;
 }
 
+/* Starts workers up to `threads` in total (never stops any: a smaller count
+ * leaves extra workers idle, they take no chunks). Called only by the
+ * thread that holds pool.busy, so no job is running; the lock orders the
+ * start generation with the next job. */
 static void pool_ensure_workers(int32_t threads) {
   if (threads - 1 <= pool_workers)
     return;
+  pthread_mutex_lock(&pool.mu);
   pthread_t *w = (pthread_t *)realloc(pool.workers,
                                       sizeof(pthread_t) * (size_t)(threads - 1));
-  if (!w)
-    return; /* keep the workers we have */
-  pool.workers = w;
-  while (pool_workers < threads - 1) {
-    if (pthread_create(&pool.workers[pool_workers], NULL, worker_main,
-                       (void *)(intptr_t)pool_workers))
-      break;
-    pthread_detach(pool.workers[pool_workers]);
-    ++pool_workers;
+  if (w) {
+    pool.workers = w;
+    while (pool_workers < threads - 1) {
+      worker_start *start = (worker_start *)malloc(sizeof(worker_start));
+      if (!start)
+        break;
+      start->index = pool_workers;
+      start->generation = pool.generation;
+      if (pthread_create(&pool.workers[pool_workers], NULL, worker_main,
+                         start)) {
+        free(start);
+        break;
+      }
+      pthread_detach(pool.workers[pool_workers]);
+      ++pool_workers;
+    }
   }
+  pthread_mutex_unlock(&pool.mu);
 }
 
 static void builtin_parallel_for(int64_t n, int64_t grain, attn_task_fn fn,
                                  void *ctx) {
   int32_t threads = pool_limit;
-  if (threads > 1)
-    pool_ensure_workers(threads);
+  if (threads <= 1 || n <= grain || atomic_flag_test_and_set(&pool.busy)) {
+    fn(ctx, 0, n);
+    return;
+  }
+  pool_ensure_workers(threads);
   if (threads > pool_workers + 1)
     threads = pool_workers + 1;
-  if (threads <= 1 || n <= grain || atomic_flag_test_and_set(&pool.busy)) {
+  if (threads <= 1) {
+    atomic_flag_clear(&pool.busy);
     fn(ctx, 0, n);
     return;
   }
@@ -546,7 +582,8 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
  * allocated. */
 typedef struct block_header {
   struct block_header *prev, *next;
-  void *base; /* what malloc returned */
+  void *base;          /* what malloc returned */
+  struct guard *owner; /* the guarded run whose list holds it, or NULL */
 } block_header;
 
 /* One guarded task run on this thread. */
@@ -560,8 +597,12 @@ typedef struct guard {
 static _Thread_local guard *current_guard = NULL;
 
 static void *guarded_alloc(size_t size, size_t alignment) {
-  if (alignment < sizeof(void *))
-    alignment = sizeof(void *);
+  /* Power-of-two alignments of at least a pointer (MLIR emits no others;
+   * round any other value up to one). */
+  size_t pow2 = sizeof(void *);
+  while (pow2 < alignment && pow2 < ((size_t)1 << 30))
+    pow2 <<= 1;
+  alignment = pow2;
   size_t total;
   if (__builtin_add_overflow(size, sizeof(block_header) + alignment, &total))
     total = SIZE_MAX;
@@ -579,6 +620,7 @@ static void *guarded_alloc(size_t size, size_t alignment) {
   h->base = base;
   h->prev = NULL;
   h->next = NULL;
+  h->owner = current_guard;
   if (current_guard) {
     h->next = current_guard->live;
     if (h->next)
@@ -600,11 +642,13 @@ void _mlir_memref_to_llvm_free(void *ptr) {
   if (!ptr)
     return;
   block_header *h = (block_header *)ptr - 1;
-  if (current_guard) {
+  /* Unlink from the list of the run that allocated it (generated code
+   * frees a block on the thread and in the run that allocated it). */
+  if (h->owner) {
     if (h->prev)
       h->prev->next = h->next;
-    else if (current_guard->live == h)
-      current_guard->live = h->next;
+    else if (h->owner->live == h)
+      h->owner->live = h->next;
     if (h->next)
       h->next->prev = h->prev;
   }

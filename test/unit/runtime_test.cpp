@@ -349,6 +349,24 @@ TEST(Runtime, BuiltinPoolRunsEachIterationOnceAcrossThreads) {
   EXPECT_TRUE(other);
 }
 
+TEST(Runtime, ConcurrentCallersWhileThePoolGrows) {
+  // Two app threads call parallel-for at once while the pool is still
+  // growing to a larger thread count: one gets the pool, the other runs on
+  // its own thread, and every iteration runs exactly once.
+  for (int round = 0; round < 40; ++round) {
+    ThreadCount count(2 + round % 7);
+    std::vector<std::atomic<int>> a(2000), b(2000);
+    std::thread t1([&] { attn_parallel_for(2000, 1, addRange, &a); });
+    std::thread t2([&] { attn_parallel_for(2000, 1, addRange, &b); });
+    t1.join();
+    t2.join();
+    for (size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(a[i].load(), 1) << "round " << round;
+      ASSERT_EQ(b[i].load(), 1) << "round " << round;
+    }
+  }
+}
+
 void nestedRange(void *ctx, int64_t b, int64_t e) {
   for (int64_t i = b; i < e; ++i)
     attn_parallel_for(10, 1, addRange, ctx); // runs on this thread
