@@ -686,33 +686,39 @@ static void guarded_task(void *p, int64_t begin, int64_t end) {
   current_guard = g.outer;
 }
 
+/* Runs `task` over [0, n) with every chunk guarded. Returns 0, or the size
+ * of a workspace allocation that failed (then the remaining chunks were
+ * skipped). */
+static size_t run_guarded(int64_t n, attn_task_fn task, void *ctx) {
+  run_state r;
+  r.task = task;
+  r.ctx = ctx;
+  atomic_init(&r.failed, 0);
+  atomic_init(&r.failed_bytes, 0);
+  attn_parallel_for(n, 1, guarded_task, &r);
+  if (!atomic_load(&r.failed))
+    return 0;
+  size_t bytes = atomic_load(&r.failed_bytes);
+  return bytes ? bytes : 1;
+}
+
 attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
                              void *ctx) {
   if (!task)
     return fail(ATTN_ERR_INVALID_ARGUMENT, "attn_run_tasks: task is NULL");
-  run_state r;
-  r.task = task;
-  r.ctx = ctx;
-  atomic_init(&r.failed, 0);
-  atomic_init(&r.failed_bytes, 0);
-  attn_parallel_for(n, 1, guarded_task, &r);
-  if (atomic_load(&r.failed))
+  size_t bytes = run_guarded(n, task, ctx);
+  if (bytes)
     return fail(ATTN_ERR_OUT_OF_MEMORY,
                 "%s: out of memory allocating %zu bytes of workspace",
-                names ? names : "kernel", atomic_load(&r.failed_bytes));
+                names ? names : "kernel", bytes);
   return ATTN_OK;
 }
 
 void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx) {
-  run_state r;
-  r.task = task;
-  r.ctx = ctx;
-  atomic_init(&r.failed, 0);
-  atomic_init(&r.failed_bytes, 0);
-  attn_parallel_for(n, 1, guarded_task, &r);
-  if (atomic_load(&r.failed) && current_guard) {
+  size_t bytes = run_guarded(n, task, ctx);
+  if (bytes && current_guard) {
     /* Propagate the failed allocation to the enclosing attn_run_tasks. */
-    current_guard->failed_bytes = atomic_load(&r.failed_bytes);
+    current_guard->failed_bytes = bytes;
     longjmp(current_guard->unwind, 1);
   }
 }
