@@ -119,10 +119,11 @@ int main(int argc, char **argv) {
   printf("  vs PyTorch %s: max abs error %.3g, max rel error %.3g "
          "(bound %.3g)\n",
          "1.13", max_err, rel, tol);
+  int threads = attn_get_num_threads();
   printf("  time: best %.3f ms, mean %.3f ms over %d runs (%.2f GFLOP/s, "
-         "%d thread)\n",
-         best, total / runs, runs, gflop / (best * 1e-3),
-         attn_get_num_threads());
+         "%d thread%s)\n",
+         best, total / runs, runs, gflop / (best * 1e-3), threads,
+         threads > 1 ? "s" : "");
 
   int ok = !non_finite && max_err <= tol;
   printf("  %s\n", ok ? "OK" : "MISMATCH");

@@ -46,7 +46,8 @@ def main():
                 np.ascontiguousarray(t.numpy()))
     print(f"gpt2_data: wrote {args.out_dir}: shape {list(shape)}, seed "
           f"{args.seed}; PyTorch {torch.__version__} attention: "
-          f"{best * 1e3:.2f} ms ({torch.get_num_threads()} threads)")
+          f"{best * 1e3:.2f} ms ({torch.get_num_threads()} thread"
+          f"{'s' if torch.get_num_threads() > 1 else ''})")
 
 
 if __name__ == "__main__":
