@@ -8,37 +8,14 @@ using namespace mlir;
 using namespace mlir::attn;
 
 std::optional<int64_t> abi::dtypeCode(Type t) {
-  if (t.isF32()) return 1;
-  if (t.isF16()) return 2;
-  if (t.isBF16()) return 3;
-  if (t.isF64()) return 4;
-  if (t.isInteger(1)) return 5;
-  if (t.isInteger(32)) return 6;
-  if (t.isInteger(64)) return 7;
+  if (t.isF32()) return ATTN_DTYPE_F32;
+  if (t.isF16()) return ATTN_DTYPE_F16;
+  if (t.isBF16()) return ATTN_DTYPE_BF16;
+  if (t.isF64()) return ATTN_DTYPE_F64;
+  if (t.isInteger(1)) return ATTN_DTYPE_I1;
+  if (t.isInteger(32)) return ATTN_DTYPE_I32;
+  if (t.isInteger(64)) return ATTN_DTYPE_I64;
   return std::nullopt;
-}
-
-int64_t abi::dtypeSize(int64_t code) {
-  switch (code) {
-  case 1: case 6: return 4;
-  case 2: case 3: return 2;
-  case 4: case 7: return 8;
-  case 5: return 1;
-  default: return 0;
-  }
-}
-
-llvm::StringRef abi::dtypeName(int64_t code) {
-  switch (code) {
-  case 1: return "f32";
-  case 2: return "f16";
-  case 3: return "bf16";
-  case 4: return "f64";
-  case 5: return "i1";
-  case 6: return "i32";
-  case 7: return "i64";
-  default: return "invalid";
-  }
 }
 
 bool abi::isCIdentifier(llvm::StringRef name) {

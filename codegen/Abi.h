@@ -8,6 +8,8 @@
 #ifndef ATTN_CODEGEN_ABI_H
 #define ATTN_CODEGEN_ABI_H
 
+#include "runtime/attn_runtime.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Types.h"
@@ -35,17 +37,15 @@ inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 /// Prefix of the internal kernel symbol.
 inline constexpr llvm::StringLiteral kKernelPrefix = "__attn_kernel_";
 
-/// Must match ATTN_SIGNATURE_MAGIC and ATTN_MAX_RANK in attn_runtime.h.
-inline constexpr int64_t kSignatureMagic = 0x41544E01;
-inline constexpr int64_t kMaxRank = 8;
+/// The runtime's ABI constants (runtime/attn_runtime.h is the source).
+inline constexpr int64_t kSignatureMagic = ATTN_SIGNATURE_MAGIC;
+inline constexpr int64_t kMaxRank = ATTN_MAX_RANK;
+inline constexpr int64_t kMaxArgs = ATTN_MAX_ARGS;
 
 /// The attn_dtype_t code of an element type, or std::nullopt if the ABI has
-/// none for it.
+/// none for it. (attn_dtype_size and attn_dtype_name of the runtime give a
+/// code's size and name.)
 std::optional<int64_t> dtypeCode(Type elementType);
-/// Bytes per element of a dtype code (i1 is one byte), 0 if unknown.
-int64_t dtypeSize(int64_t code);
-/// "f32", "i1", ...
-llvm::StringRef dtypeName(int64_t code);
 
 /// True if `name` is a C identifier.
 bool isCIdentifier(llvm::StringRef name);
@@ -56,8 +56,6 @@ bool isCIdentifier(llvm::StringRef name);
 /// object file itself (malloc, free, memset, memcpy, ...).
 std::string cNameProblem(llvm::StringRef name, bool isFunction);
 
-/// Must match MAX_ARGS in attn_runtime.c.
-inline constexpr int64_t kMaxArgs = 64;
 
 /// A decoded signature.
 struct ArgSpec {

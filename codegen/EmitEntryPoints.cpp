@@ -11,6 +11,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <cstddef>
+
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNEMITENTRYPOINTS
 #include "codegen/Passes.h.inc"
@@ -19,10 +21,10 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-// Byte offsets in attn_tensor_t (runtime/attn_runtime.h).
-static constexpr int64_t kDataOffset = 0;
-static constexpr int64_t kShapeOffset = 16;
-static constexpr int64_t kStridesOffset = 16 + 8 * abi::kMaxRank;
+// Byte offsets in attn_tensor_t, from the runtime's own definition.
+static constexpr int64_t kDataOffset = offsetof(attn_tensor_t, data);
+static constexpr int64_t kShapeOffset = offsetof(attn_tensor_t, shape);
+static constexpr int64_t kStridesOffset = offsetof(attn_tensor_t, strides);
 
 namespace {
 struct AttnEmitEntryPointsPass final
@@ -240,7 +242,7 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
         strides.push_back(loadAt(desc, kStridesOffset + 8 * k, i64));
       if (batchSymbol && rank > 0 && spec.symbols[0] == *batchSymbol) {
         // data += begin * strides[0] elements; sizes[0] = end - begin.
-        int64_t elemBytes = abi::dtypeSize(spec.dtype);
+        int64_t elemBytes = (int64_t)attn_dtype_size((int32_t)spec.dtype);
         Value elems = LLVM::MulOp::create(b, loc, begin, strides[0]);
         Value bytes = LLVM::MulOp::create(
             b, loc, elems,

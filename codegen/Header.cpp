@@ -70,7 +70,7 @@ LogicalResult attn::writeCHeader(ModuleOp module, llvm::raw_ostream &os,
         if (a.isOutput != outputs)
           continue;
         os << " *   " << a.name << std::string(width - a.name.size() + 2, ' ')
-           << abi::dtypeName(a.dtype) << " [";
+           << attn_dtype_name((int32_t)a.dtype) << " [";
         for (size_t k = 0; k < a.staticDims.size(); ++k)
           os << (k ? ", " : "") << dimName(a.symbols[k]);
         os << "]\n";

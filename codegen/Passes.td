@@ -49,9 +49,12 @@ def AttnExportFunctions : Pass<"attn-export-functions", "mlir::ModuleOp"> {
       adds the exported C function `<name>`.
 
     Argument names come from the `attn.name` argument/result attribute, else
-    `arg<i>` and `result<i>`. Errors: a name that is not a C identifier, a
-    non-tensor or unsupported-dtype argument, a dynamic result dim that no
-    argument determines, or a call to the function from inside the module.
+    `arg<i>` and `result<i>`. Errors: a name unusable in C (not an
+    identifier, a keyword, reserved), a non-tensor or unsupported-dtype
+    argument, no results, more than 64 arguments and results, an op other
+    than `attn.sdpa`/`tensor.cast` on dynamic shapes (its shape relations
+    would go unchecked), a call that was not inlined, or a call to the
+    function from inside the module.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect"];

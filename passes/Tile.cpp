@@ -45,13 +45,6 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   void tile(SdpaOp op);
 };
 
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             float value) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-  Value cst = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-  return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
-}
-
 } // namespace
 
 void AttnTilePass::tile(SdpaOp op) {
@@ -105,9 +98,9 @@ void AttnTilePass::tile(SdpaOp op) {
 
   SmallVector<OpFoldResult> accSizes = {oneAttr, oneAttr, rows, vHeadDim};
   SmallVector<OpFoldResult> rowSizes = {oneAttr, oneAttr, rows};
-  Value acc0 = filled(b, loc, accSizes, 0.0f);
-  Value max0 = filled(b, loc, rowSizes, std::numeric_limits<float>::lowest());
-  Value sum0 = filled(b, loc, rowSizes, 0.0f);
+  Value acc0 = buildFilledTensor(b, loc, accSizes, 0.0f);
+  Value max0 = buildFilledTensor(b, loc, rowSizes, std::numeric_limits<float>::lowest());
+  Value sum0 = buildFilledTensor(b, loc, rowSizes, 0.0f);
 
   // Keys j of this query block with j <= i + Lk - Lq for some row i < q0 +
   // rows: j < q0 + rows + Lk - Lq. Blocks past that are fully masked.
@@ -162,29 +155,8 @@ void AttnTilePass::tile(SdpaOp op) {
       });
 
   // out = acc / sum, 0 where the sum is 0 (no visible key).
-  Value acc = loop.getResult(0), sum = loop.getResult(2);
-  MLIRContext *ctx = b.getContext();
-  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-  AffineMap row4 = AffineMap::get(
-      4, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
-             b.getAffineDimExpr(2)},
-      ctx);
-  Value outTileInit = tensor::EmptyOp::create(b, loc, accSizes, b.getF32Type());
   Value outTile =
-      linalg::GenericOp::create(
-          b, loc, outTileInit.getType(), ValueRange{acc, sum},
-          ValueRange{outTileInit}, ArrayRef<AffineMap>{id4, row4, id4},
-          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value z = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
-            Value isZero = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, a[1], z);
-            Value quot = arith::DivFOp::create(nb, nl, a[0], a[1]);
-            linalg::YieldOp::create(
-                nb, nl, arith::SelectOp::create(nb, nl, isZero, z, quot)
-                            .getResult());
-          })
-          .getResult(0);
+      buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2));
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(

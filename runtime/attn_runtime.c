@@ -346,8 +346,7 @@ typedef struct arg_spec {
   int is_output;
 } arg_spec;
 
-/* MAX_ARGS matches abi::kMaxArgs in codegen/Abi.h: attnc rejects more. */
-enum { MAX_ARGS = 64, MAX_SYMBOLS = 512 };
+enum { MAX_ARGS = ATTN_MAX_ARGS, MAX_SYMBOLS = ATTN_MAX_ARGS * ATTN_MAX_RANK };
 
 /* Byte span [lo, hi) that a tensor's elements occupy; empty when numel==0.
  * Returns 0 on overflow. */

@@ -21,6 +21,9 @@ extern "C" {
 /** The largest rank a tensor descriptor can carry. */
 #define ATTN_MAX_RANK 8
 
+/** The most arguments plus results a kernel entry point can take. */
+#define ATTN_MAX_ARGS 64
+
 /** Element types. The values are part of the ABI. */
 typedef enum attn_dtype {
   ATTN_DTYPE_INVALID = 0,

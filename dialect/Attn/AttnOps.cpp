@@ -242,6 +242,13 @@ SdpaOp::reifyResultShapes(OpBuilder &b,
 static constexpr arith::FastMathFlags kReduceFlags =
     arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 
+/// The body of the Q Kᵀ and P V contractions: out + in0 * in1.
+static void mulAdd(OpBuilder &b, Location loc, ValueRange args) {
+  Value p = arith::MulFOp::create(b, loc, args[0], args[1], kReduceFlags);
+  Value s = arith::AddFOp::create(b, loc, args[2], p, kReduceFlags);
+  linalg::YieldOp::create(b, loc, s);
+}
+
 static int64_t toStatic(OpFoldResult ofr) {
   std::optional<int64_t> c = getConstantIntValue(ofr);
   return c ? *c : ShapedType::kDynamic;
@@ -254,12 +261,41 @@ static RankedTensorType tensorOf(ArrayRef<OpFoldResult> sizes, Type et) {
   return RankedTensorType::get(shape, et);
 }
 
-static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-                    float value) {
+Value attn::buildFilledTensor(OpBuilder &b, Location loc,
+                              ArrayRef<OpFoldResult> sizes, float value) {
   Type f32 = b.getF32Type();
   Value empty = tensor::EmptyOp::create(b, loc, sizes, f32);
   Value cst = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
+}
+
+static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                    float value) {
+  return attn::buildFilledTensor(b, loc, sizes, value);
+}
+
+Value attn::buildNormalizeBySum(OpBuilder &b, Location loc, Value acc,
+                                Value sum) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = cast<RankedTensorType>(acc.getType()).getRank();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap rows = id.getMajorSubMap(rank - 1);
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, acc), b.getF32Type());
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{acc, sum}, ValueRange{init},
+             ArrayRef<AffineMap>{id, rows, id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value isZero = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OEQ, a[1], zero);
+               Value quot = arith::DivFOp::create(nb, nl, a[0], a[1]);
+               Value r = arith::SelectOp::create(nb, nl, isZero, zero, quot);
+               linalg::YieldOp::create(nb, nl, r);
+             })
+      .getResult(0);
 }
 
 /// Views `[d0, heads, d2, ...]` as `[d0, kv_heads, group, d2, ...]`.
@@ -350,12 +386,7 @@ public:
                                 map(6, {d(0), d(1), d(4), d(5)}),
                                 map(6, {d(0), d(1), d(2), d(3), d(4)})},
             ArrayRef<IteratorType>{par, par, par, par, par, red},
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value p =
-                  arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
-              Value s = arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
-              linalg::YieldOp::create(nb, nl, s);
-            })
+            mulAdd)
             .getResult(0);
 
     // Scale, mask and causal.  Dims: (b, h, g, i, j).
@@ -458,13 +489,7 @@ public:
                                    map(6, {d(0), d(1), d(4), d(5)}),
                                    map(6, {d(0), d(1), d(2), d(3), d(5)})},
                ArrayRef<IteratorType>{par, par, par, par, red, par},
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value p =
-                     arith::MulFOp::create(nb, nl, a[0], a[1], kReduceFlags);
-                 Value s =
-                     arith::AddFOp::create(nb, nl, a[2], p, kReduceFlags);
-                 linalg::YieldOp::create(nb, nl, s);
-               })
+               mulAdd)
         .getResult(0);
   }
 
@@ -542,21 +567,7 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   Value acc = ab.pv(probs, ab.filledOut(0.0f));
 
   // O = O' / L, with L == 0 (fully masked row) giving 0.
-  Value zero = ab.constant(0.0f);
-  Value oInit = tensor::EmptyOp::create(b, loc, ab.oSizes, ab.f32);
-  Value out =
-      linalg::GenericOp::create(
-          b, loc, oInit.getType(), ValueRange{acc, rowSum}, ValueRange{oInit},
-          ArrayRef<AffineMap>{ab.s5, ab.r5, ab.s5},
-          SmallVector<utils::IteratorType>(5, AttentionBuilder::par),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value isZero = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, a[1], zero);
-            Value quot = arith::DivFOp::create(nb, nl, a[0], a[1]);
-            Value r = arith::SelectOp::create(nb, nl, isZero, zero, quot);
-            linalg::YieldOp::create(nb, nl, r);
-          })
-          .getResult(0);
+  Value out = buildNormalizeBySum(b, loc, acc, rowSum);
   return SmallVector<Value>{ab.collapse(out, getOutputType())};
 }
 

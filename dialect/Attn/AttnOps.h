@@ -14,4 +14,17 @@
 #define GET_OP_CLASSES
 #include "dialect/Attn/AttnOps.h.inc"
 
+namespace mlir::attn {
+
+/// An f32 tensor of `sizes` filled with `value` (tensor.empty + linalg.fill).
+Value buildFilledTensor(OpBuilder &b, Location loc,
+                        ArrayRef<OpFoldResult> sizes, float value);
+
+/// The last step of (online) softmax attention: `acc / sum`, with 0 where
+/// `sum` is 0 (a row that saw no key). `acc` is [d0, ..., dn, v_head_dim]
+/// f32 and `sum` is [d0, ..., dn]; the result has acc's type.
+Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum);
+
+} // namespace mlir::attn
+
 #endif // ATTN_DIALECT_ATTN_ATTNOPS_H
