@@ -14,7 +14,10 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
   std::string tile;
   if (options.tile)
     tile = "attn-tile{q-block=" + std::to_string(options.qBlock) +
-           " kv-block=" + std::to_string(options.kvBlock) + "},";
+           " kv-block=" + std::to_string(options.kvBlock) +
+           " vector-width=" + std::to_string(options.vectorWidth) +
+           " vector-registers=" + std::to_string(options.vectorRegisters) +
+           "},";
   return "builtin.module("
          "inline,symbol-dce,"
          "attn-export-functions," +
@@ -35,6 +38,7 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
          "expand-strided-metadata,"
          "lower-affine,"
          "attn-expand-math,"
+         "convert-vector-to-llvm,"
          "convert-scf-to-cf,"
          "convert-math-to-llvm,"
          "convert-arith-to-llvm,"
@@ -50,7 +54,8 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
 LogicalResult
 attn::buildLowerToLLVMPipeline(OpPassManager &pm,
                                const LowerToLLVMOptions &options) {
-  if (options.qBlock < 1 || options.kvBlock < 1)
+  if (options.qBlock < 0 || options.kvBlock < 0 || options.vectorWidth < 0 ||
+      options.vectorRegisters < 0)
     return failure();
   // The text is anchored on builtin.module (so it can be pasted into
   // --pass-pipeline); pm already is, so add the inner passes.

@@ -18,11 +18,22 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                                    "lowering that materializes the scores"),
                     llvm::cl::init(true)};
   Option<int64_t> qBlock{*this, "q-block",
-                         llvm::cl::desc("Query rows per parallel task"),
-                         llvm::cl::init(64)};
+                         llvm::cl::desc("Query rows per parallel task (0: "
+                                        "from the target model)"),
+                         llvm::cl::init(0)};
   Option<int64_t> kvBlock{*this, "kv-block",
-                          llvm::cl::desc("Keys per online-softmax step"),
-                          llvm::cl::init(64)};
+                          llvm::cl::desc("Keys per online-softmax step (0: "
+                                         "from the target model)"),
+                          llvm::cl::init(0)};
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector register for the register-blocked "
+                     "kernels (0: scalar loops); attnc sets it from the "
+                     "target"),
+      llvm::cl::init(0)};
+  Option<int64_t> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Vector registers of the target"), llvm::cl::init(32)};
 };
 
 /// The textual form of `attn-lower-to-llvm` with these options, anchored on

@@ -3,6 +3,8 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
+#include "llvm/IR/Function.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -107,4 +109,29 @@ llvm::Error attn::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
         "the target cannot emit this kind of file");
   pm.run(module);
   return llvm::Error::success();
+}
+
+attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm) {
+  // TargetTransformInfo answers per function (features are function
+  // attributes), so ask about an empty one with the machine's CPU.
+  llvm::LLVMContext context;
+  llvm::Module module("attn-target-model", context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), false);
+  llvm::Function *f = llvm::Function::Create(
+      type, llvm::GlobalValue::ExternalLinkage, "probe", module);
+  f->addFnAttr("target-cpu", tm.getTargetCPU());
+  f->addFnAttr("target-features", tm.getTargetFeatureString());
+  llvm::TargetTransformInfo tti = tm.getTargetTransformInfo(*f);
+  TargetModel model;
+  model.vectorBits =
+      tti.getRegisterBitWidth(
+             llvm::TargetTransformInfo::RGK_FixedWidthVector)
+          .getFixedValue();
+  model.vectorRegisters =
+      tti.getNumberOfRegisters(tti.getRegisterClassForType(/*Vector=*/true));
+  model.l1Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L1D)
+                      .value_or(0);
+  model.l2Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L2D)
+                      .value_or(0);
+  return model;
 }

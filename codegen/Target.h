@@ -28,6 +28,22 @@ struct TargetOptions {
   unsigned optLevel = 3;
 };
 
+/// What the tiling needs to know of the target, read from LLVM's target
+/// model (TargetTransformInfo) for the machine's CPU and features.
+struct TargetModel {
+  /// Widest vector register LLVM will use for fixed-width vectors, in bits
+  /// (512 with AVX-512, 256 with AVX2, 128 with SSE or NEON).
+  int64_t vectorBits = 0;
+  /// Number of such registers (32 with AVX-512, 16 with AVX2).
+  int64_t vectorRegisters = 0;
+  /// Data cache sizes in bytes (0 where LLVM does not know them).
+  int64_t l1Bytes = 0, l2Bytes = 0;
+  /// f32 lanes per vector register.
+  int64_t f32Lanes() const { return vectorBits / 32; }
+};
+
+TargetModel getTargetModel(llvm::TargetMachine &tm);
+
 /// Creates the target machine. Errors: unknown triple, unknown CPU.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetOptions &options);

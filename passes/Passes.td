@@ -66,17 +66,27 @@ def AttnTile : Pass<"attn-tile"> {
     ```
   }];
   let options = [
-    Option<"qBlock", "q-block", "int64_t", "64",
-           "Query rows per parallel task">,
-    Option<"kvBlock", "kv-block", "int64_t", "64",
-           "Keys per online-softmax step">
+    Option<"qBlock", "q-block", "int64_t", "0",
+           "Query rows per parallel task (0: from the target model; 64 "
+           "without vectors)">,
+    Option<"kvBlock", "kv-block", "int64_t", "0",
+           "Keys per online-softmax step (0: 64)">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector register (0: scalar attn.online_sdpa "
+           "steps)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "32",
+           "Vector registers of the target, for the register blocking">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",
-                           "mlir::tensor::TensorDialect"];
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::math::MathDialect"];
   let statistics = [
-    Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">
+    Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">,
+    Statistic<"numVectorized", "num-vectorized",
+              "Number of those given the register-blocked vector body">
   ];
 }
 

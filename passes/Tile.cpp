@@ -12,7 +12,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <cmath>
 #include <limits>
 
 namespace mlir::attn {
@@ -25,13 +29,23 @@ using namespace mlir::attn;
 
 namespace {
 
+/// The register blocking of the vector kernel, from the target model
+/// (vector width and number of vector registers).
+struct VectorTiling {
+  int64_t width;    // f32 lanes per vector register
+  int64_t rowVecs;  // query rows of a task / width
+  int64_t keyRows;  // keys per Q Kᵀ register block
+  int64_t valueCols; // value columns per P V register block
+  int64_t qBlock() const { return width * rowVecs; }
+};
+
 struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (qBlock < 1 || kvBlock < 1) {
-      getOperation()->emitError("attn-tile: q-block and kv-block must be "
-                                "positive");
+    if (qBlock < 0 || kvBlock < 0 || vectorWidth < 0 || vectorRegisters < 0) {
+      getOperation()->emitError("attn-tile: q-block, kv-block, vector-width "
+                                "and vector-registers must not be negative");
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;
@@ -43,75 +57,369 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   }
 
   void tile(SdpaOp op);
+
+  /// The register blocking for an op, or none for the scalar body: the
+  /// vector body needs a vector width, no mask operand (causal is fine) and
+  /// static head dims.
+  std::optional<VectorTiling> vectorTiling(Value mask, int64_t headDim,
+                                           int64_t vHeadDim) const;
+};
+
+/// Everything the body of one (batch, head, query block) task needs.
+struct Task {
+  Value q, k, v;
+  Value bi, hi, kvHead, q0, rows, kvEnd, diagonal;
+  bool causal;
+  float scale;
+  int64_t headDim, vHeadDim, kvBlock;
+};
+
+/// Emits the register-blocked vector body of one task. See `attn-tile`'s
+/// description for the layout; this is the project's own code (no upstream
+/// pass register-blocks a fused online softmax).
+class VectorTaskBuilder {
+public:
+  VectorTaskBuilder(ImplicitLocOpBuilder &b, const Task &t, VectorTiling cfg)
+      : b(b), t(t), cfg(cfg), f32(b.getF32Type()),
+        vecType(VectorType::get({cfg.width}, f32)),
+        maskType(VectorType::get({cfg.width}, b.getI32Type())) {}
+
+  /// Returns the task's output block `[1, 1, rows, v_head_dim]`.
+  Value build();
+
+private:
+  Value idx(int64_t c) { return arith::ConstantIndexOp::create(b, c); }
+  Value splat(float x) {
+    return arith::ConstantOp::create(
+        b, DenseElementsAttr::get(vecType, b.getF32FloatAttr(x)));
+  }
+  Value readVec(Value tensor, Value row, int64_t vec) {
+    return vector::TransferReadOp::create(
+        b, vecType, tensor, ValueRange{row, idx(vec * cfg.width)},
+        /*padding=*/std::nullopt, ArrayRef<bool>{true});
+  }
+  Value writeVec(Value value, Value tensor, Value row, int64_t vec) {
+    return vector::TransferWriteOp::create(
+               b, value, tensor, ValueRange{row, idx(vec * cfg.width)},
+               ArrayRef<bool>{true})
+        .getResult();
+  }
+  /// x without NaN handling in the max: vmaxps. NaN inputs still reach the
+  /// output through exp and the sums.
+  Value maxNoNaN(Value x, Value y) {
+    return arith::MaxNumFOp::create(b, x, y, arith::FastMathFlags::nnan);
+  }
+  /// exp(x), 0 below -104 (where f32 exp underflows), as attn.online_sdpa's
+  /// decomposition does; -inf (masked) gives 0.
+  Value guardedExp(Value x) {
+    Value floor = splat(-104.0f);
+    Value tiny = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, floor);
+    Value clamped = arith::SelectOp::create(b, tiny, floor, x);
+    return arith::SelectOp::create(b, tiny, splat(0.0f),
+                                   math::ExpOp::create(b, clamped));
+  }
+  Value packQuery();
+  /// Scores of `numKeys` keys from local key `jLocal` of the step at `j0`
+  /// into rows of `st`; folds them into the block max `bmax`.
+  SmallVector<Value> scoreKeys(Value j0, Value shift, Value jLocal,
+                               int64_t numKeys, Value qt, Value st,
+                               ValueRange bmax);
+  /// acc rows [c0, c0 + numCols) of `ot` = alpha * acc + Pᵀ V.
+  Value accumulateValues(Value j0, Value n, Value c0, int64_t numCols,
+                         Value st, Value ot, ValueRange alpha);
+
+  ImplicitLocOpBuilder &b;
+  const Task &t;
+  VectorTiling cfg;
+  Type f32;
+  VectorType vecType, maskType;
 };
 
 } // namespace
 
-void AttnTilePass::tile(SdpaOp op) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
+/// scf.for from lb to ub by step with iter_args `init`; `body(iv, args)`
+/// returns the values to yield.
+template <typename Fn>
+static scf::ForOp buildFor(ImplicitLocOpBuilder &b, Value lb, Value ub,
+                           Value step, ValueRange init, Fn body) {
+  return scf::ForOp::create(
+      b, lb, ub, step, init,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.restoreInsertionPoint(nb.saveInsertionPoint());
+        SmallVector<Value> yielded = body(iv, args);
+        scf::YieldOp::create(b, yielded);
+      });
+}
+
+Value VectorTaskBuilder::packQuery() {
+  // Qᵀ [head_dim, q_block], scaled, rows past `rows` zero (their scores are
+  // then 0, finite, and never stored).
+  int64_t m = cfg.qBlock();
+  Value empty = tensor::EmptyOp::create(b, ArrayRef<int64_t>{t.headDim, m}, f32);
+  Value last = arith::SubIOp::create(b, t.rows, idx(1));
+  Value scale = arith::ConstantOp::create(b, b.getF32FloatAttr(t.scale));
+  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+  AffineMap id = b.getMultiDimIdentityMap(2);
+  return linalg::GenericOp::create(
+             b, empty.getType(), ValueRange{}, ValueRange{empty},
+             ArrayRef<AffineMap>{id},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               Value c = linalg::IndexOp::create(nb, nl, 0);
+               Value i = linalg::IndexOp::create(nb, nl, 1);
+               Value live = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::ult, i, t.rows);
+               Value row = arith::AddIOp::create(
+                   nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
+               Value x = tensor::ExtractOp::create(
+                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, c});
+               Value y = arith::MulFOp::create(nb, nl, x, scale);
+               linalg::YieldOp::create(
+                   nb, nl, arith::SelectOp::create(nb, nl, live, y, zero)
+                               .getResult());
+             })
+      .getResult(0);
+}
+
+SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
+                                                Value jLocal, int64_t numKeys,
+                                                Value qt, Value st,
+                                                ValueRange bmax) {
+  int64_t nv = cfg.rowVecs;
+  SmallVector<Value> init(numKeys * nv, splat(0.0f));
+  // The register block: numKeys x nv vectors of scores, over head_dim.
+  scf::ForOp dots = buildFor(
+      b, idx(0), idx(t.headDim), idx(1), init,
+      [&](Value c, ValueRange acc) {
+        SmallVector<Value> qv, next(acc);
+        for (int64_t v = 0; v < nv; ++v)
+          qv.push_back(readVec(qt, c, v));
+        for (int64_t r = 0; r < numKeys; ++r) {
+          Value key = arith::AddIOp::create(
+              b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
+          Value kx = tensor::ExtractOp::create(
+              b, t.k, ValueRange{t.bi, t.kvHead, key, c});
+          Value kb = vector::BroadcastOp::create(b, vecType, kx);
+          for (int64_t v = 0; v < nv; ++v)
+            next[r * nv + v] =
+                vector::FMAOp::create(b, kb, qv[v], acc[r * nv + v]);
+        }
+        return next;
+      });
+  SmallVector<Value> maxes(bmax);
+  Value negInf = splat(-std::numeric_limits<float>::infinity());
+  for (int64_t r = 0; r < numKeys; ++r) {
+    Value j = arith::AddIOp::create(b, jLocal, idx(r));
+    Value threshold;
+    if (t.causal) {
+      // Key j is visible to query i iff i >= j - shift.
+      Value th = arith::IndexCastOp::create(
+          b, b.getI32Type(), arith::SubIOp::create(b, j, shift));
+      threshold = vector::BroadcastOp::create(b, maskType, th);
+    }
+    for (int64_t v = 0; v < nv; ++v) {
+      Value s = dots.getResult(r * nv + v);
+      if (t.causal) {
+        SmallVector<int32_t> lanes;
+        for (int64_t l = 0; l < cfg.width; ++l)
+          lanes.push_back(static_cast<int32_t>(v * cfg.width + l));
+        Value rowIds = arith::ConstantOp::create(
+            b, DenseElementsAttr::get(maskType, ArrayRef<int32_t>(lanes)));
+        Value keep = arith::CmpIOp::create(b, arith::CmpIPredicate::sge,
+                                           rowIds, threshold);
+        s = arith::SelectOp::create(b, keep, s, negInf);
+      }
+      maxes[v] = maxNoNaN(maxes[v], s);
+      st = writeVec(s, st, j, v);
+    }
+  }
+  SmallVector<Value> out = {st};
+  out.append(maxes);
+  return out;
+}
+
+Value VectorTaskBuilder::accumulateValues(Value j0, Value n, Value c0,
+                                          int64_t numCols, Value st, Value ot,
+                                          ValueRange alpha) {
+  int64_t nv = cfg.rowVecs;
+  SmallVector<Value> init;
+  for (int64_t r = 0; r < numCols; ++r) {
+    Value row = arith::AddIOp::create(b, c0, idx(r));
+    for (int64_t v = 0; v < nv; ++v)
+      init.push_back(
+          arith::MulFOp::create(b, readVec(ot, row, v), alpha[v]));
+  }
+  // The register block: numCols x nv vectors of acc, over the step's keys.
+  scf::ForOp pv = buildFor(
+      b, idx(0), n, idx(1), init, [&](Value j, ValueRange acc) {
+        SmallVector<Value> pvec, next(acc);
+        for (int64_t v = 0; v < nv; ++v)
+          pvec.push_back(readVec(st, j, v));
+        Value key = arith::AddIOp::create(b, j0, j);
+        for (int64_t r = 0; r < numCols; ++r) {
+          Value col = arith::AddIOp::create(b, c0, idx(r));
+          Value vx = tensor::ExtractOp::create(
+              b, t.v, ValueRange{t.bi, t.kvHead, key, col});
+          Value vb = vector::BroadcastOp::create(b, vecType, vx);
+          for (int64_t v = 0; v < nv; ++v)
+            next[r * nv + v] =
+                vector::FMAOp::create(b, vb, pvec[v], acc[r * nv + v]);
+        }
+        return next;
+      });
+  for (int64_t r = 0; r < numCols; ++r) {
+    Value row = arith::AddIOp::create(b, c0, idx(r));
+    for (int64_t v = 0; v < nv; ++v)
+      ot = writeVec(pv.getResult(r * nv + v), ot, row, v);
+  }
+  return ot;
+}
+
+Value VectorTaskBuilder::build() {
+  int64_t nv = cfg.rowVecs, m = cfg.qBlock(), kvBlock = t.kvBlock;
+  Value qt = packQuery();
+  Value st0 = tensor::EmptyOp::create(b, ArrayRef<int64_t>{kvBlock, m}, f32);
+  Value ot0 = buildFilledTensor(
+      b, b.getLoc(), ArrayRef<OpFoldResult>{b.getIndexAttr(t.vHeadDim),
+                                            b.getIndexAttr(m)},
+      0.0f);
+  SmallVector<Value> init = {ot0, st0};
+  init.append(nv, splat(std::numeric_limits<float>::lowest())); // max
+  init.append(nv, splat(0.0f));                                 // sum
+  Value kvBlockV = idx(kvBlock);
+  scf::ForOp steps = buildFor(
+      b, idx(0), t.kvEnd, kvBlockV, init, [&](Value j0, ValueRange state) {
+        Value ot = state[0], st = state[1];
+        ValueRange max = state.slice(2, nv), sum = state.slice(2 + nv, nv);
+        Value n = arith::MinSIOp::create(
+            b, kvBlockV, arith::SubIOp::create(b, t.kvEnd, j0));
+        Value shift;
+        if (t.causal)
+          shift = arith::SubIOp::create(
+              b, arith::AddIOp::create(b, t.diagonal, t.q0), j0);
+        // Scores Sᵀ = K Qᵀ in register blocks of keyRows keys, then the
+        // remaining keys one at a time.
+        int64_t kr = cfg.keyRows;
+        Value full = arith::SubIOp::create(
+            b, n, arith::RemUIOp::create(b, n, idx(kr)));
+        SmallVector<Value> sInit = {st};
+        sInit.append(nv, splat(std::numeric_limits<float>::lowest()));
+        scf::ForOp blocks = buildFor(
+            b, idx(0), full, idx(kr), sInit, [&](Value jl, ValueRange a) {
+              return scoreKeys(j0, shift, jl, kr, qt, a[0], a.drop_front());
+            });
+        scf::ForOp tail = buildFor(
+            b, full, n, idx(1), blocks.getResults(),
+            [&](Value jl, ValueRange a) {
+              return scoreKeys(j0, shift, jl, 1, qt, a[0], a.drop_front());
+            });
+        st = tail.getResult(0);
+        SmallVector<Value> newMax, alpha;
+        for (int64_t v = 0; v < nv; ++v) {
+          newMax.push_back(maxNoNaN(max[v], tail.getResult(1 + v)));
+          alpha.push_back(
+              guardedExp(arith::SubFOp::create(b, max[v], newMax[v])));
+        }
+        // P = exp(S - new_max) in place of S; its row sums.
+        SmallVector<Value> pInit = {st};
+        pInit.append(nv, splat(0.0f));
+        scf::ForOp probs = buildFor(
+            b, idx(0), n, idx(1), pInit, [&](Value j, ValueRange a) {
+              Value s = a[0];
+              SmallVector<Value> next = {};
+              SmallVector<Value> sums;
+              for (int64_t v = 0; v < nv; ++v) {
+                Value p = guardedExp(
+                    arith::SubFOp::create(b, readVec(s, j, v), newMax[v]));
+                s = writeVec(p, s, j, v);
+                sums.push_back(arith::AddFOp::create(b, a[1 + v], p));
+              }
+              next.push_back(s);
+              next.append(sums);
+              return next;
+            });
+        st = probs.getResult(0);
+        SmallVector<Value> newSum;
+        for (int64_t v = 0; v < nv; ++v)
+          newSum.push_back(vector::FMAOp::create(b, alpha[v], sum[v],
+                                                 probs.getResult(1 + v)));
+        // acc = alpha * acc + Pᵀ V in register blocks of valueCols columns.
+        int64_t vc = std::min(cfg.valueCols, t.vHeadDim);
+        int64_t fullCols = t.vHeadDim - t.vHeadDim % vc;
+        scf::ForOp cols = buildFor(
+            b, idx(0), idx(fullCols), idx(vc), ValueRange{ot},
+            [&](Value c0, ValueRange a) {
+              return SmallVector<Value>{
+                  accumulateValues(j0, n, c0, vc, st, a[0], alpha)};
+            });
+        ot = cols.getResult(0);
+        if (fullCols < t.vHeadDim)
+          ot = accumulateValues(j0, n, idx(fullCols), t.vHeadDim - fullCols,
+                                st, ot, alpha);
+        SmallVector<Value> next = {ot, st};
+        next.append(newMax);
+        next.append(newSum);
+        return next;
+      });
+
+  // out[i, c] = acc[c, i] / sum[i], 0 where the sum is 0.
+  Value ot = steps.getResult(0);
+  Value sums = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m}, f32);
+  for (int64_t v = 0; v < nv; ++v)
+    sums = vector::TransferWriteOp::create(
+               b, steps.getResult(2 + nv + v), sums,
+               ValueRange{idx(v * cfg.width)}, ArrayRef<bool>{true})
+               .getResult();
+  SmallVector<OpFoldResult> outSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                        t.rows, b.getIndexAttr(t.vHeadDim)};
+  Value outEmpty = tensor::EmptyOp::create(b, outSizes, f32);
+  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+  AffineMap id = b.getMultiDimIdentityMap(4);
+  return linalg::GenericOp::create(
+             b, outEmpty.getType(), ValueRange{}, ValueRange{outEmpty},
+             ArrayRef<AffineMap>{id},
+             SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               Value i = linalg::IndexOp::create(nb, nl, 2);
+               Value c = linalg::IndexOp::create(nb, nl, 3);
+               Value acc = tensor::ExtractOp::create(nb, nl, ot,
+                                                     ValueRange{c, i});
+               Value sum = tensor::ExtractOp::create(nb, nl, sums,
+                                                     ValueRange{i});
+               Value isZero = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OEQ, sum, zero);
+               Value quot = arith::DivFOp::create(nb, nl, acc, sum);
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::SelectOp::create(nb, nl, isZero, zero, quot)
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+/// The scalar body of one task: a loop of attn.online_sdpa steps over key
+/// blocks; returns the task's output block `[1, 1, rows, v_head_dim]`.
+static Value buildSteps(OpBuilder &b, Location loc, SdpaOp op, Value bi,
+                        Value hi, Value kvHead, Value q0, Value rows,
+                        Value kvEnd, Value diagonal, int64_t kvBlock) {
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   Value mask = op.getMask();
-  auto idx = [&](int64_t c) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, c);
-  };
-  auto dim = [&](Value t, int64_t d) -> Value {
-    return getValueOrCreateConstantIndexOp(b, loc,
-                                           tensor::getMixedSize(b, loc, t, d));
-  };
-  Value batch = dim(q, 0), qHeads = dim(q, 1), qLen = dim(q, 2);
-  Value kvHeads = dim(k, 1), kvLen = dim(k, 2);
-  Value one = idx(1), zero = idx(0);
-  Value group = arith::DivUIOp::create(
-      b, loc, qHeads, arith::MaxUIOp::create(b, loc, kvHeads, one));
-  Value qBlockV = idx(qBlock), kvBlockV = idx(kvBlock);
-  Value numQBlocks = arith::CeilDivUIOp::create(b, loc, qLen, qBlockV);
-  Value diagonal = arith::SubIOp::create(b, loc, kvLen, qLen); // Lk - Lq
-
-  SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, q);
-  outSizes[3] = tensor::getMixedSize(b, loc, v, 3);
-  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, b.getF32Type());
-
-  SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> steps(3, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> ubs = {batch, qHeads, numQBlocks};
-  auto forall = scf::ForallOp::create(b, loc, lbs, ubs, steps,
-                                      ValueRange{outInit}, std::nullopt);
-  Block *body = forall.getBody();
-  b.setInsertionPointToStart(body);
-  Value bi = body->getArgument(0), hi = body->getArgument(1),
-        qb = body->getArgument(2);
-  Value sharedOut = forall.getRegionIterArgs()[0];
-
   OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
-  Value q0 = arith::MulIOp::create(b, loc, qb, qBlockV);
-  Value rows = arith::MinSIOp::create(
-      b, loc, qBlockV, arith::SubIOp::create(b, loc, qLen, q0));
-  Value kvHead = arith::DivUIOp::create(
-      b, loc, hi, arith::MaxUIOp::create(b, loc, group, one));
   SmallVector<OpFoldResult> unitStrides(4, oneAttr);
   OpFoldResult headDim = tensor::getMixedSize(b, loc, q, 3);
   OpFoldResult vHeadDim = tensor::getMixedSize(b, loc, v, 3);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value kvBlockV = arith::ConstantIndexOp::create(b, loc, kvBlock);
   Value qTile = tensor::ExtractSliceOp::create(
       b, loc, q, ArrayRef<OpFoldResult>{bi, hi, q0, zeroAttr},
       ArrayRef<OpFoldResult>{oneAttr, oneAttr, rows, headDim}, unitStrides);
-
   SmallVector<OpFoldResult> accSizes = {oneAttr, oneAttr, rows, vHeadDim};
   SmallVector<OpFoldResult> rowSizes = {oneAttr, oneAttr, rows};
   Value acc0 = buildFilledTensor(b, loc, accSizes, 0.0f);
-  Value max0 = buildFilledTensor(b, loc, rowSizes, std::numeric_limits<float>::lowest());
+  Value max0 = buildFilledTensor(b, loc, rowSizes,
+                                 std::numeric_limits<float>::lowest());
   Value sum0 = buildFilledTensor(b, loc, rowSizes, 0.0f);
-
-  // Keys j of this query block with j <= i + Lk - Lq for some row i < q0 +
-  // rows: j < q0 + rows + Lk - Lq. Blocks past that are fully masked.
-  Value kvEnd = kvLen;
-  if (op.getCausal()) {
-    Value end = arith::AddIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, q0, rows), diagonal);
-    kvEnd = arith::MaxSIOp::create(
-        b, loc, zero, arith::MinSIOp::create(b, loc, kvLen, end));
-  }
-
   auto loop = scf::ForOp::create(
       b, loc, zero, kvEnd, kvBlockV, ValueRange{acc0, max0, sum0},
       [&](OpBuilder &lb, Location ll, Value j0, ValueRange state) {
@@ -155,8 +463,117 @@ void AttnTilePass::tile(SdpaOp op) {
       });
 
   // out = acc / sum, 0 where the sum is 0 (no visible key).
-  Value outTile =
-      buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2));
+  return buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2));
+}
+
+
+std::optional<VectorTiling>
+AttnTilePass::vectorTiling(Value mask, int64_t headDim,
+                           int64_t vHeadDim) const {
+  if (vectorWidth < 1 || mask || ShapedType::isDynamic(headDim) ||
+      ShapedType::isDynamic(vHeadDim))
+    return std::nullopt;
+  int64_t width = vectorWidth;
+  int64_t regs = vectorRegisters ? vectorRegisters : 32;
+  // A task's query rows are rowVecs vectors. With R registers, a register
+  // block of r keys (or value columns) holds r * rowVecs accumulators,
+  // rowVecs loaded vectors and one broadcast: r = (R - rowVecs - 1) /
+  // rowVecs. 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16
+  // (6 x 2), as BLIS sizes its micro-tiles.
+  int64_t rowVecs = regs >= 32 ? 4 : 2;
+  if (qBlock) {
+    if (qBlock % width != 0)
+      return std::nullopt;
+    rowVecs = qBlock / width;
+  }
+  int64_t r = std::max<int64_t>(1, (regs - rowVecs - 1) / rowVecs);
+  return VectorTiling{width, rowVecs, r, r};
+}
+
+/// The softmax scale as a number: the op's, or 1/sqrt(head_dim).
+static float scaleOf(SdpaOp op, int64_t headDim) {
+  if (std::optional<APFloat> s = op.getScale())
+    return s->convertToFloat();
+  return static_cast<float>(1.0 / std::sqrt(static_cast<double>(headDim)));
+}
+
+void AttnTilePass::tile(SdpaOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  Value mask = op.getMask();
+  auto qType = cast<RankedTensorType>(q.getType());
+  auto vType = cast<RankedTensorType>(v.getType());
+  int64_t staticHeadDim = qType.getDimSize(3);
+  int64_t staticVHeadDim = vType.getDimSize(3);
+  std::optional<VectorTiling> vec =
+      vectorTiling(mask, staticHeadDim, staticVHeadDim);
+  int64_t qBlock = vec ? vec->qBlock() : (this->qBlock ? this->qBlock : 64);
+  int64_t kvBlock = this->kvBlock ? this->kvBlock : 64;
+  auto idx = [&](int64_t c) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, c);
+  };
+  auto dim = [&](Value t, int64_t d) -> Value {
+    return getValueOrCreateConstantIndexOp(b, loc,
+                                           tensor::getMixedSize(b, loc, t, d));
+  };
+  Value batch = dim(q, 0), qHeads = dim(q, 1), qLen = dim(q, 2);
+  Value kvHeads = dim(k, 1), kvLen = dim(k, 2);
+  Value one = idx(1), zero = idx(0);
+  Value group = arith::DivUIOp::create(
+      b, loc, qHeads, arith::MaxUIOp::create(b, loc, kvHeads, one));
+  Value qBlockV = idx(qBlock), kvBlockV = idx(kvBlock);
+  Value numQBlocks = arith::CeilDivUIOp::create(b, loc, qLen, qBlockV);
+  Value diagonal = arith::SubIOp::create(b, loc, kvLen, qLen); // Lk - Lq
+
+  SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, q);
+  outSizes[3] = tensor::getMixedSize(b, loc, v, 3);
+  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, b.getF32Type());
+
+  SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> steps(3, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> ubs = {batch, qHeads, numQBlocks};
+  auto forall = scf::ForallOp::create(b, loc, lbs, ubs, steps,
+                                      ValueRange{outInit}, std::nullopt);
+  Block *body = forall.getBody();
+  b.setInsertionPointToStart(body);
+  Value bi = body->getArgument(0), hi = body->getArgument(1),
+        qb = body->getArgument(2);
+  Value sharedOut = forall.getRegionIterArgs()[0];
+
+  OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
+  Value q0 = arith::MulIOp::create(b, loc, qb, qBlockV);
+  Value rows = arith::MinSIOp::create(
+      b, loc, qBlockV, arith::SubIOp::create(b, loc, qLen, q0));
+  Value kvHead = arith::DivUIOp::create(
+      b, loc, hi, arith::MaxUIOp::create(b, loc, group, one));
+  SmallVector<OpFoldResult> unitStrides(4, oneAttr);
+  OpFoldResult headDim = tensor::getMixedSize(b, loc, q, 3);
+  OpFoldResult vHeadDim = tensor::getMixedSize(b, loc, v, 3);
+  SmallVector<OpFoldResult> accSizes = {oneAttr, oneAttr, rows, vHeadDim};
+
+  // Keys j of this query block with j <= i + Lk - Lq for some row i < q0 +
+  // rows: j < q0 + rows + Lk - Lq. Blocks past that are fully masked.
+  Value kvEnd = kvLen;
+  if (op.getCausal()) {
+    Value end = arith::AddIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, q0, rows), diagonal);
+    kvEnd = arith::MaxSIOp::create(
+        b, loc, zero, arith::MinSIOp::create(b, loc, kvLen, end));
+  }
+
+  Value outTile;
+  if (vec) {
+    Task task{q, k, v, bi, hi, kvHead, q0, rows, kvEnd, diagonal,
+              op.getCausal(), scaleOf(op, staticHeadDim), staticHeadDim,
+              staticVHeadDim, kvBlock};
+    ImplicitLocOpBuilder ib(loc, b);
+    outTile = VectorTaskBuilder(ib, task, *vec).build();
+    ++numVectorized;
+  } else {
+    outTile = buildSteps(b, loc, op, bi, hi, kvHead, q0, rows, kvEnd,
+                         diagonal, kvBlock);
+  }
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(

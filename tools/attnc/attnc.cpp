@@ -80,11 +80,19 @@ cl::opt<bool> noTile("no-tile",
                      cl::desc("Use the reference lowering (materialized "
                               "scores) instead of the tiled online softmax"),
                      cl::init(false), cl::cat(attncCat));
-cl::opt<int64_t> qBlock("q-block", cl::desc("Query rows per parallel task"),
-                        cl::init(64), cl::cat(attncCat));
+cl::opt<int64_t> qBlock("q-block",
+                        cl::desc("Query rows per parallel task (default: "
+                                 "from the target's vector registers)"),
+                        cl::init(0), cl::cat(attncCat));
 cl::opt<int64_t> kvBlock("kv-block",
-                         cl::desc("Keys per online-softmax step"),
-                         cl::init(64), cl::cat(attncCat));
+                         cl::desc("Keys per online-softmax step (default: "
+                                  "64)"),
+                         cl::init(0), cl::cat(attncCat));
+cl::opt<int64_t>
+    vectorWidth("vector-width",
+                cl::desc("f32 lanes per vector register of the kernels "
+                         "(default: the target's widest; 0: scalar loops)"),
+                cl::init(-1), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -199,16 +207,11 @@ int main(int argc, char **argv) {
       argc, argv,
       "attnc: compiles attn-dialect MLIR into an object file and a C header\n");
 
-  attn::LowerToLLVMOptions pipelineOptions;
-  pipelineOptions.tile = !noTile;
-  pipelineOptions.qBlock = qBlock;
-  pipelineOptions.kvBlock = kvBlock;
-  if (qBlock < 1 || kvBlock < 1)
+  if (qBlock < 0 || kvBlock < 0 || qBlock.getNumOccurrences() && qBlock == 0 ||
+      kvBlock.getNumOccurrences() && kvBlock == 0)
     return fail("--q-block and --kv-block must be positive");
-  if (printPipeline) {
-    outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
-    return 0;
-  }
+  if (vectorWidth < -1)
+    return fail("--vector-width must be 0 (scalar) or positive");
 
   // Check the target first: an unknown CPU is an error before any work.
   attn::TargetOptions targetOptions;
@@ -219,6 +222,20 @@ int main(int argc, char **argv) {
   auto tm = attn::createTargetMachine(targetOptions);
   if (!tm)
     return fail(toString(tm.takeError()));
+
+  // Tile sizes from the target model unless given.
+  attn::TargetModel model = attn::getTargetModel(**tm);
+  attn::LowerToLLVMOptions pipelineOptions;
+  pipelineOptions.tile = !noTile;
+  pipelineOptions.qBlock = qBlock;
+  pipelineOptions.kvBlock = kvBlock;
+  pipelineOptions.vectorWidth =
+      vectorWidth >= 0 ? vectorWidth.getValue() : model.f32Lanes();
+  pipelineOptions.vectorRegisters = std::max<int64_t>(model.vectorRegisters, 1);
+  if (printPipeline) {
+    outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
+    return 0;
+  }
 
   std::string errorMessage;
   auto input = openInputFile(inputFilename, &errorMessage);
