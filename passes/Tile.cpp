@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -61,8 +62,7 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   /// The register blocking for an op, or none for the scalar body: the
   /// vector body needs a vector width, no mask operand (causal is fine) and
   /// static head dims.
-  std::optional<VectorTiling> vectorTiling(Value mask, int64_t headDim,
-                                           int64_t vHeadDim) const;
+  std::optional<VectorTiling> vectorTiling(Value mask) const;
 };
 
 /// Everything the body of one (batch, head, query block) task needs.
@@ -70,8 +70,9 @@ struct Task {
   Value q, k, v;
   Value bi, hi, kvHead, q0, rows, kvEnd, diagonal;
   bool causal;
-  float scale;
-  int64_t headDim, vHeadDim, kvBlock;
+  Value headDim, vHeadDim; // index
+  Value scale;             // f32
+  int64_t kvBlock;
 };
 
 /// Emits the register-blocked vector body of one task. See `attn-tile`'s
@@ -156,9 +157,9 @@ Value VectorTaskBuilder::packQuery() {
   // Qᵀ [head_dim, q_block], scaled, rows past `rows` zero (their scores are
   // then 0, finite, and never stored).
   int64_t m = cfg.qBlock();
-  Value empty = tensor::EmptyOp::create(b, ArrayRef<int64_t>{t.headDim, m}, f32);
+  Value empty = tensor::EmptyOp::create(
+      b, ArrayRef<OpFoldResult>{getAsOpFoldResult(t.headDim), b.getIndexAttr(m)}, f32);
   Value last = arith::SubIOp::create(b, t.rows, idx(1));
-  Value scale = arith::ConstantOp::create(b, b.getF32FloatAttr(t.scale));
   Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
   AffineMap id = b.getMultiDimIdentityMap(2);
   return linalg::GenericOp::create(
@@ -174,7 +175,7 @@ Value VectorTaskBuilder::packQuery() {
                    nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
                Value x = tensor::ExtractOp::create(
                    nb, nl, t.q, ValueRange{t.bi, t.hi, row, c});
-               Value y = arith::MulFOp::create(nb, nl, x, scale);
+               Value y = arith::MulFOp::create(nb, nl, x, t.scale);
                linalg::YieldOp::create(
                    nb, nl, arith::SelectOp::create(nb, nl, live, y, zero)
                                .getResult());
@@ -190,7 +191,7 @@ SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
   SmallVector<Value> init(numKeys * nv, splat(0.0f));
   // The register block: numKeys x nv vectors of scores, over head_dim.
   scf::ForOp dots = buildFor(
-      b, idx(0), idx(t.headDim), idx(1), init,
+      b, idx(0), t.headDim, idx(1), init,
       [&](Value c, ValueRange acc) {
         SmallVector<Value> qv, next(acc);
         for (int64_t v = 0; v < nv; ++v)
@@ -281,7 +282,7 @@ Value VectorTaskBuilder::build() {
   Value qt = packQuery();
   Value st0 = tensor::EmptyOp::create(b, ArrayRef<int64_t>{kvBlock, m}, f32);
   Value ot0 = buildFilledTensor(
-      b, b.getLoc(), ArrayRef<OpFoldResult>{b.getIndexAttr(t.vHeadDim),
+      b, b.getLoc(), ArrayRef<OpFoldResult>{getAsOpFoldResult(t.vHeadDim),
                                             b.getIndexAttr(m)},
       0.0f);
   SmallVector<Value> init = {ot0, st0};
@@ -345,18 +346,23 @@ Value VectorTaskBuilder::build() {
           newSum.push_back(vector::FMAOp::create(b, alpha[v], sum[v],
                                                  probs.getResult(1 + v)));
         // acc = alpha * acc + Pᵀ V in register blocks of valueCols columns.
-        int64_t vc = std::min(cfg.valueCols, t.vHeadDim);
-        int64_t fullCols = t.vHeadDim - t.vHeadDim % vc;
+        // The remaining columns one at a time.
+        int64_t vc = cfg.valueCols;
+        Value fullCols = arith::SubIOp::create(
+            b, t.vHeadDim, arith::RemUIOp::create(b, t.vHeadDim, idx(vc)));
         scf::ForOp cols = buildFor(
-            b, idx(0), idx(fullCols), idx(vc), ValueRange{ot},
+            b, idx(0), fullCols, idx(vc), ValueRange{ot},
             [&](Value c0, ValueRange a) {
               return SmallVector<Value>{
                   accumulateValues(j0, n, c0, vc, st, a[0], alpha)};
             });
-        ot = cols.getResult(0);
-        if (fullCols < t.vHeadDim)
-          ot = accumulateValues(j0, n, idx(fullCols), t.vHeadDim - fullCols,
-                                st, ot, alpha);
+        scf::ForOp colTail = buildFor(
+            b, fullCols, t.vHeadDim, idx(1), cols.getResults(),
+            [&](Value c0, ValueRange a) {
+              return SmallVector<Value>{
+                  accumulateValues(j0, n, c0, 1, st, a[0], alpha)};
+            });
+        ot = colTail.getResult(0);
         SmallVector<Value> next = {ot, st};
         next.append(newMax);
         next.append(newSum);
@@ -372,7 +378,7 @@ Value VectorTaskBuilder::build() {
                ValueRange{idx(v * cfg.width)}, ArrayRef<bool>{true})
                .getResult();
   SmallVector<OpFoldResult> outSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                        t.rows, b.getIndexAttr(t.vHeadDim)};
+                                        t.rows, getAsOpFoldResult(t.vHeadDim)};
   Value outEmpty = tensor::EmptyOp::create(b, outSizes, f32);
   Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
   AffineMap id = b.getMultiDimIdentityMap(4);
@@ -468,10 +474,8 @@ static Value buildSteps(OpBuilder &b, Location loc, SdpaOp op, Value bi,
 
 
 std::optional<VectorTiling>
-AttnTilePass::vectorTiling(Value mask, int64_t headDim,
-                           int64_t vHeadDim) const {
-  if (vectorWidth < 1 || mask || ShapedType::isDynamic(headDim) ||
-      ShapedType::isDynamic(vHeadDim))
+AttnTilePass::vectorTiling(Value mask) const {
+  if (vectorWidth < 1 || mask)
     return std::nullopt;
   int64_t width = vectorWidth;
   int64_t regs = vectorRegisters ? vectorRegisters : 32;
@@ -486,15 +490,25 @@ AttnTilePass::vectorTiling(Value mask, int64_t headDim,
       return std::nullopt;
     rowVecs = qBlock / width;
   }
-  int64_t r = std::max<int64_t>(1, (regs - rowVecs - 1) / rowVecs);
+  // At most 8: longer blocks only add code.
+  int64_t r = std::clamp<int64_t>((regs - rowVecs - 1) / rowVecs, 1, 8);
   return VectorTiling{width, rowVecs, r, r};
 }
 
-/// The softmax scale as a number: the op's, or 1/sqrt(head_dim).
-static float scaleOf(SdpaOp op, int64_t headDim) {
-  if (std::optional<APFloat> s = op.getScale())
-    return s->convertToFloat();
-  return static_cast<float>(1.0 / std::sqrt(static_cast<double>(headDim)));
+/// The softmax scale: the op's, or 1/sqrt(head_dim) (1 for head_dim 0).
+static Value scaleOf(OpBuilder &b, Location loc, SdpaOp op, Value headDim) {
+  std::optional<APFloat> s = op.getScale();
+  std::optional<int64_t> d = getConstantIntValue(headDim);
+  if (!s && d && *d > 0)
+    s = APFloat(static_cast<float>(1.0 / std::sqrt(static_cast<double>(*d))));
+  if (s)
+    return arith::ConstantOp::create(b, loc,
+                                     b.getF32FloatAttr(s->convertToFloat()));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value safe = arith::MaxUIOp::create(b, loc, headDim, one);
+  Value i = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), safe);
+  Value f = arith::UIToFPOp::create(b, loc, b.getF32Type(), i);
+  return math::RsqrtOp::create(b, loc, f);
 }
 
 void AttnTilePass::tile(SdpaOp op) {
@@ -502,12 +516,7 @@ void AttnTilePass::tile(SdpaOp op) {
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   Value mask = op.getMask();
-  auto qType = cast<RankedTensorType>(q.getType());
-  auto vType = cast<RankedTensorType>(v.getType());
-  int64_t staticHeadDim = qType.getDimSize(3);
-  int64_t staticVHeadDim = vType.getDimSize(3);
-  std::optional<VectorTiling> vec =
-      vectorTiling(mask, staticHeadDim, staticVHeadDim);
+  std::optional<VectorTiling> vec = vectorTiling(mask);
   int64_t qBlock = vec ? vec->qBlock() : (this->qBlock ? this->qBlock : 64);
   int64_t kvBlock = this->kvBlock ? this->kvBlock : 64;
   auto idx = [&](int64_t c) -> Value {
@@ -564,9 +573,22 @@ void AttnTilePass::tile(SdpaOp op) {
 
   Value outTile;
   if (vec) {
-    Task task{q, k, v, bi, hi, kvHead, q0, rows, kvEnd, diagonal,
-              op.getCausal(), scaleOf(op, staticHeadDim), staticHeadDim,
-              staticVHeadDim, kvBlock};
+    Value headDimV = dim(q, 3), vHeadDimV = dim(v, 3);
+    Task task{q,
+              k,
+              v,
+              bi,
+              hi,
+              kvHead,
+              q0,
+              rows,
+              kvEnd,
+              diagonal,
+              op.getCausal(),
+              headDimV,
+              vHeadDimV,
+              scaleOf(b, loc, op, headDimV),
+              kvBlock};
     ImplicitLocOpBuilder ib(loc, b);
     outTile = VectorTaskBuilder(ib, task, *vec).build();
     ++numVectorized;

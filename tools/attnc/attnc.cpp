@@ -93,6 +93,11 @@ cl::opt<int64_t>
                 cl::desc("f32 lanes per vector register of the kernels "
                          "(default: the target's widest; 0: scalar loops)"),
                 cl::init(-1), cl::cat(attncCat));
+cl::opt<int64_t> vectorRegisters(
+    "vector-registers",
+    cl::desc("Vector registers the register blocking may use (default: the "
+             "target's)"),
+    cl::init(0), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -212,6 +217,9 @@ int main(int argc, char **argv) {
     return fail("--q-block and --kv-block must be positive");
   if (vectorWidth < -1)
     return fail("--vector-width must be 0 (scalar) or positive");
+  if (vectorRegisters < 0 ||
+      vectorRegisters.getNumOccurrences() && vectorRegisters < 4)
+    return fail("--vector-registers must be at least 4");
 
   // Check the target first: an unknown CPU is an error before any work.
   attn::TargetOptions targetOptions;
@@ -231,7 +239,9 @@ int main(int argc, char **argv) {
   pipelineOptions.kvBlock = kvBlock;
   pipelineOptions.vectorWidth =
       vectorWidth >= 0 ? vectorWidth.getValue() : model.f32Lanes();
-  pipelineOptions.vectorRegisters = std::max<int64_t>(model.vectorRegisters, 1);
+  pipelineOptions.vectorRegisters =
+      vectorRegisters ? vectorRegisters.getValue()
+                      : std::max<int64_t>(model.vectorRegisters, 4);
   if (printPipeline) {
     outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
     return 0;
