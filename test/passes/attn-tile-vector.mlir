@@ -1,0 +1,104 @@
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --implicit-check-not=attn.online_sdpa
+// RUN: attn-opt %s --attn-tile="vector-width=8 vector-registers=16" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --attn-decompose --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=NOSQUARE
+
+// The register-blocked vector body (AVX-512 model: 16 lanes, 32 registers).
+// A task holds 64 query rows as 4 vectors. Qᵀ is packed once per task
+// (scaled, rows past q_len zero); scores Sᵀ [kv_block, 64] and the
+// accumulator Oᵀ [v_head_dim, 64] are vectorized over query rows; the key
+// loop carries (Oᵀ, Sᵀ, 4 running-max vectors, 4 running-sum vectors).
+// CHECK-LABEL: func.func @gqa
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x8x?x64xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x?x64xf32>, %[[V:[a-z0-9]+]]: tensor<1x2x?x32xf32>
+// CHECK: scf.forall (%[[H:.+]], %[[QB:.+]]) in (8, %{{.+}}) shared_outs
+// CHECK:   %[[KVH:.+]] = arith.divui %[[H]], %c4
+// CHECK:   %[[QT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:     tensor.extract %[[Q]][%c0, %[[H]], %{{.+}}, %{{.+}}]
+// CHECK:     arith.mulf %{{.+}}, %cst{{.*}} : f32
+// CHECK:   %[[OT0:.+]] = linalg.fill {{.*}} -> tensor<32x64xf32>
+// CHECK:   scf.for %[[J0:.+]] = %c0 to %{{.+}} step %c64 iter_args(%[[OT:.+]] = %[[OT0]], %[[ST:.+]] = %{{.+}}, %[[M0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %[[L0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<32x64xf32>, tensor<64x64xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// Q Kᵀ in register blocks of 6 keys x 4 vectors (24 accumulators) over
+// head_dim, then the remaining keys one at a time.
+// CHECK:     scf.for %[[JL:.+]] = %c0 to %{{.+}} step %c6 iter_args(
+// CHECK:       scf.for %[[C:.+]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK-COUNT-4: vector.transfer_read %[[QT]][%[[C]], %{{[a-z0-9_]+}}], %{{.+}} : tensor<64x64xf32>, vector<16xf32>
+// CHECK:         tensor.extract %[[K]][%c0, %[[KVH]], %{{.+}}, %[[C]]]
+// CHECK:         vector.broadcast %{{.+}} : f32 to vector<16xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK:       arith.maxnumf
+// CHECK:       vector.transfer_write
+// CHECK:     scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args(
+// P = exp(S - new max) in place, with the row sums.
+// CHECK:     math.exp
+// CHECK:     scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
+// CHECK:       vector.transfer_read
+// CHECK:       math.exp
+// CHECK:       vector.transfer_write
+// P V: acc = alpha * acc + Pᵀ V in register blocks of 6 value columns x 4
+// vectors, then the remaining columns.
+// CHECK:     scf.for %[[C0:.+]] = %c0 to %c30 step %c6 iter_args(
+// CHECK:       arith.mulf
+// CHECK:       scf.for %[[J:.+]] = %c0 to %{{.+}} step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK:         tensor.extract %[[V]][%c0, %[[KVH]], %{{.+}}, %[[C0]]]
+// CHECK:     scf.for %{{.+}} = %c30 to %c32 step %c1 iter_args(
+// Out = Oᵀ transposed / sum (0 where the sum is 0).
+// CHECK:   linalg.generic {{.*}} outs(%{{.+}} : tensor<1x1x?x32xf32>)
+// CHECK:     arith.divf
+// CHECK:   tensor.parallel_insert_slice
+// AVX2 model (8 lanes, 16 registers): 16 query rows as 2 vectors, register
+// blocks of 6 keys x 2 vectors.
+// AVX2-LABEL: func.func @gqa
+// AVX2: arith.ceildivui %{{.+}}, %c16
+// AVX2: outs(%{{.+}} : tensor<64x16xf32>)
+// AVX2: scf.for %{{.+}} = %c0 to %{{.+}} step %c6 iter_args(
+// AVX2: scf.for %{{.+}} = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// No [q_len, kv_len] buffer: every tensor in the task is a static block.
+// NOSQUARE-LABEL: func.func @gqa
+// NOSQUARE-NOT: tensor<{{.*}}?x?xf32>
+// NOSQUARE: return
+func.func @gqa(%q: tensor<1x8x?x64xf32>, %k: tensor<1x2x?x64xf32>,
+               %v: tensor<1x2x?x32xf32>) -> tensor<1x8x?x32xf32> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<1x8x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x32xf32>
+      -> tensor<1x8x?x32xf32>
+  return %o : tensor<1x8x?x32xf32>
+}
+
+// -----
+
+// Causal: key blocks past the diagonal are skipped by the loop bound, and in
+// the epilogue of each register block a key j is masked (-inf) for query
+// rows i < j - shift.
+// CHECK-LABEL: func.func @causal
+// CHECK: %[[LANES:.+]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi32>
+// CHECK: scf.forall
+// CHECK:   arith.minsi
+// CHECK:   arith.maxsi
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:       %[[TH:.+]] = arith.index_cast %{{.+}} : index to i32
+// CHECK:       %[[THV:.+]] = vector.broadcast %[[TH]] : i32 to vector<16xi32>
+// CHECK:       %[[KEEP:.+]] = arith.cmpi sle, %[[THV]], %[[LANES]] : vector<16xi32>
+// CHECK:       arith.select %[[KEEP]], %{{.+}}, %cst{{.*}} : vector<16xi1>, vector<16xf32>
+func.func @causal(%q: tensor<1x12x?x64xf32>, %k: tensor<1x12x?x64xf32>,
+                  %v: tensor<1x12x?x64xf32>) -> tensor<1x12x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v causal
+      : tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>
+      -> tensor<1x12x?x64xf32>
+  return %o : tensor<1x12x?x64xf32>
+}
+
+// -----
+
+// A mask operand keeps the scalar attn.online_sdpa steps.
+// CHECK-LABEL: func.func @masked
+// CHECK: attn.online_sdpa
+// CHECK-NOT: vector.fma
+func.func @masked(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>,
+                  %v: tensor<1x1x?x64xf32>, %m: tensor<?x?xi1>)
+    -> tensor<1x1x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>,
+        tensor<?x?xi1> -> tensor<1x1x?x64xf32>
+  return %o : tensor<1x1x?x64xf32>
+}
