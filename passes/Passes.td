@@ -82,7 +82,8 @@ def AttnTile : Pass<"attn-tile"> {
                            "mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect",
+                           "mlir::func::FuncDialect"];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">,
     Statistic<"numVectorized", "num-vectorized",

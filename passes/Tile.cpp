@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -68,7 +69,7 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
 /// Everything the body of one (batch, head, query block) task needs.
 struct Task {
   Value q, k, v;
-  Value bi, hi, kvHead, q0, rows, kvEnd, diagonal;
+  Value bi, hi, kvHead, q0, rows, kvStart, kvEnd, diagonal;
   bool causal;
   Value headDim, vHeadDim; // index
   Value scale;             // f32
@@ -85,8 +86,10 @@ public:
         vecType(VectorType::get({cfg.width}, f32)),
         maskType(VectorType::get({cfg.width}, b.getI32Type())) {}
 
-  /// Returns the task's output block `[1, 1, rows, v_head_dim]`.
-  Value build();
+  /// Returns the task's output block `[1, 1, rows, v_head_dim]`; or, with
+  /// `normalize` false (one part of a split key range), the unnormalized
+  /// acc `[1, 1, rows, v_head_dim]`, max and sum `[1, 1, rows]`.
+  SmallVector<Value> build(bool normalize);
 
 private:
   Value idx(int64_t c) { return arith::ConstantIndexOp::create(b, c); }
@@ -277,7 +280,7 @@ Value VectorTaskBuilder::accumulateValues(Value j0, Value n, Value c0,
   return ot;
 }
 
-Value VectorTaskBuilder::build() {
+SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
   int64_t nv = cfg.rowVecs, m = cfg.qBlock(), kvBlock = t.kvBlock;
   Value qt = packQuery();
   Value st0 = tensor::EmptyOp::create(b, ArrayRef<int64_t>{kvBlock, m}, f32);
@@ -290,7 +293,7 @@ Value VectorTaskBuilder::build() {
   init.append(nv, splat(0.0f));                                 // sum
   Value kvBlockV = idx(kvBlock);
   scf::ForOp steps = buildFor(
-      b, idx(0), t.kvEnd, kvBlockV, init, [&](Value j0, ValueRange state) {
+      b, t.kvStart, t.kvEnd, kvBlockV, init, [&](Value j0, ValueRange state) {
         Value ot = state[0], st = state[1];
         ValueRange max = state.slice(2, nv), sum = state.slice(2 + nv, nv);
         Value n = arith::MinSIOp::create(
@@ -369,39 +372,66 @@ Value VectorTaskBuilder::build() {
         return next;
       });
 
-  // out[i, c] = acc[c, i] / sum[i], 0 where the sum is 0.
+  // Back to [rows, v_head_dim]: out[i, c] = acc[c, i] / sum[i], 0 where
+  // the sum is 0; or, for a split, acc[c, i] with max[i] and sum[i].
   Value ot = steps.getResult(0);
-  Value sums = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m}, f32);
-  for (int64_t v = 0; v < nv; ++v)
-    sums = vector::TransferWriteOp::create(
-               b, steps.getResult(2 + nv + v), sums,
-               ValueRange{idx(v * cfg.width)}, ArrayRef<bool>{true})
-               .getResult();
+  auto rowVector = [&](ValueRange parts) {
+    Value row = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m}, f32);
+    for (int64_t v = 0; v < nv; ++v)
+      row = vector::TransferWriteOp::create(b, parts[v], row,
+                                            ValueRange{idx(v * cfg.width)},
+                                            ArrayRef<bool>{true})
+                .getResult();
+    return row;
+  };
+  Value sums = rowVector(steps.getResults().slice(2 + nv, nv));
   SmallVector<OpFoldResult> outSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                        t.rows, getAsOpFoldResult(t.vHeadDim)};
-  Value outEmpty = tensor::EmptyOp::create(b, outSizes, f32);
+                                        t.rows,
+                                        getAsOpFoldResult(t.vHeadDim)};
   Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-  AffineMap id = b.getMultiDimIdentityMap(4);
-  return linalg::GenericOp::create(
-             b, outEmpty.getType(), ValueRange{}, ValueRange{outEmpty},
-             ArrayRef<AffineMap>{id},
-             SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange) {
-               Value i = linalg::IndexOp::create(nb, nl, 2);
-               Value c = linalg::IndexOp::create(nb, nl, 3);
-               Value acc = tensor::ExtractOp::create(nb, nl, ot,
-                                                     ValueRange{c, i});
-               Value sum = tensor::ExtractOp::create(nb, nl, sums,
-                                                     ValueRange{i});
-               Value isZero = arith::CmpFOp::create(
-                   nb, nl, arith::CmpFPredicate::OEQ, sum, zero);
-               Value quot = arith::DivFOp::create(nb, nl, acc, sum);
-               linalg::YieldOp::create(
-                   nb, nl,
-                   arith::SelectOp::create(nb, nl, isZero, zero, quot)
-                       .getResult());
-             })
-      .getResult(0);
+  auto gather = [&](ArrayRef<OpFoldResult> sizes,
+                    function_ref<Value(OpBuilder &, Location, Value, Value)>
+                        fn) {
+    Value empty = tensor::EmptyOp::create(b, sizes, f32);
+    int64_t rank = sizes.size();
+    AffineMap id = b.getMultiDimIdentityMap(rank);
+    return linalg::GenericOp::create(
+               b, empty.getType(), ValueRange{}, ValueRange{empty},
+               ArrayRef<AffineMap>{id},
+               SmallVector<utils::IteratorType>(rank,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location nl, ValueRange) {
+                 Value i = linalg::IndexOp::create(nb, nl, 2);
+                 Value c = rank > 3 ? linalg::IndexOp::create(nb, nl, 3)
+                                    : Value();
+                 linalg::YieldOp::create(nb, nl, fn(nb, nl, i, c));
+               })
+        .getResult(0);
+  };
+  if (!normalize) {
+    Value maxes = rowVector(steps.getResults().slice(2, nv));
+    SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                          t.rows};
+    auto read = [](Value tensor) {
+      return [tensor](OpBuilder &nb, Location nl, Value i, Value c) -> Value {
+        return c ? tensor::ExtractOp::create(nb, nl, tensor, ValueRange{c, i})
+                 : tensor::ExtractOp::create(nb, nl, tensor, ValueRange{i});
+      };
+    };
+    return {gather(outSizes, read(ot)), gather(rowSizes, read(maxes)),
+            gather(rowSizes, read(sums))};
+  }
+  return {gather(outSizes,
+                 [&](OpBuilder &nb, Location nl, Value i, Value c) -> Value {
+                   Value acc = tensor::ExtractOp::create(nb, nl, ot,
+                                                         ValueRange{c, i});
+                   Value sum = tensor::ExtractOp::create(nb, nl, sums,
+                                                         ValueRange{i});
+                   Value isZero = arith::CmpFOp::create(
+                       nb, nl, arith::CmpFPredicate::OEQ, sum, zero);
+                   Value quot = arith::DivFOp::create(nb, nl, acc, sum);
+                   return arith::SelectOp::create(nb, nl, isZero, zero, quot);
+                 })};
 }
 
 /// The scalar body of one task: a loop of attn.online_sdpa steps over key
@@ -511,6 +541,106 @@ static Value scaleOf(OpBuilder &b, Location loc, SdpaOp op, Value headDim) {
   return math::RsqrtOp::create(b, loc, f);
 }
 
+/// exp(x), 0 below -104 (f32 exp underflows there), as a scalar.
+static Value guardedScalarExp(OpBuilder &b, Location loc, Value x) {
+  Value floor = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-104));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value tiny =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, floor);
+  Value e = math::ExpOp::create(
+      b, loc, arith::SelectOp::create(b, loc, tiny, floor, x));
+  return arith::SelectOp::create(b, loc, tiny, zero, e);
+}
+
+/// Merges the parts of a split key range by their logsumexp (flash-decoding,
+/// Dao et al. 2023): with M = max_s max_s, out = sum_s e^(max_s - M) acc_s /
+/// sum_s e^(max_s - M) sum_s (0 where that is 0). acc `[B, H, S, Lq, Dv]`,
+/// max and sum `[B, H, S, Lq]`; returns `[B, H, Lq, Dv]`.
+static Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
+                        Value sum) {
+  MLIRContext *ctx = b.getContext();
+  auto dims = [&](ArrayRef<unsigned> d) {
+    SmallVector<AffineExpr> e;
+    for (unsigned x : d)
+      e.push_back(getAffineDimExpr(x, ctx));
+    return e;
+  };
+  // Iteration (b, h, i, c, s); rows drop c.
+  auto map5 = [&](ArrayRef<unsigned> d) {
+    return AffineMap::get(5, 0, dims(d), ctx);
+  };
+  auto map4 = [&](ArrayRef<unsigned> d) {
+    return AffineMap::get(4, 0, dims(d), ctx);
+  };
+  using IT = utils::IteratorType;
+  SmallVector<OpFoldResult> accSizes = tensor::getMixedSizes(b, loc, acc);
+  SmallVector<OpFoldResult> outSizes = {accSizes[0], accSizes[1], accSizes[3],
+                                        accSizes[4]};
+  SmallVector<OpFoldResult> rowSizes = {accSizes[0], accSizes[1],
+                                        accSizes[3]};
+  // (b, h, i, s) for the rows.
+  Value gmaxInit =
+      buildFilledTensor(b, loc, rowSizes, std::numeric_limits<float>::lowest());
+  Value gmax =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{gmaxInit.getType()}, ValueRange{max},
+          ValueRange{gmaxInit},
+          ArrayRef<AffineMap>{map4({0, 1, 3, 2}), map4({0, 1, 2})},
+          ArrayRef<IT>{IT::parallel, IT::parallel, IT::parallel,
+                       IT::reduction},
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            linalg::YieldOp::create(
+                nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1])
+                            .getResult());
+          })
+          .getResult(0);
+  auto weighted = [&](Value part, ArrayRef<OpFoldResult> sizes,
+                      AffineMap partMap, AffineMap rowMap, AffineMap outMap,
+                      unsigned rank) {
+    Value init = buildFilledTensor(b, loc, sizes, 0.0f);
+    SmallVector<IT> iters(rank - 1, IT::parallel);
+    iters.push_back(IT::reduction);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()},
+               ValueRange{part, max, gmax}, ValueRange{init},
+               ArrayRef<AffineMap>{partMap, rowMap,
+                                   AffineMap::get(rank, 0,
+                                                  dims({0, 1, 2}), ctx),
+                                   outMap},
+               iters,
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value w = guardedScalarExp(
+                     nb, nl, arith::SubFOp::create(nb, nl, a[1], a[2]));
+                 Value r = arith::AddFOp::create(
+                     nb, nl, a[3], arith::MulFOp::create(nb, nl, w, a[0]));
+                 linalg::YieldOp::create(nb, nl, r);
+               })
+        .getResult(0);
+  };
+  Value accSum = weighted(acc, outSizes, map5({0, 1, 4, 2, 3}),
+                          map5({0, 1, 4, 2}), map5({0, 1, 2, 3}), 5);
+  Value sumSum = weighted(sum, rowSizes, map4({0, 1, 3, 2}),
+                          map4({0, 1, 3, 2}), map4({0, 1, 2}), 4);
+  return buildNormalizeBySum(b, loc, accSum, sumSum);
+}
+
+/// `attn_get_num_threads()` of the runtime, declared in the module on first
+/// use.
+static Value buildNumThreads(OpBuilder &b, Location loc, Operation *op) {
+  constexpr llvm::StringLiteral name = "attn_get_num_threads";
+  Operation *table = SymbolTable::getNearestSymbolTable(op->getParentOp());
+  Type i32 = b.getI32Type();
+  if (table && !SymbolTable::lookupSymbolIn(table, name)) {
+    OpBuilder mb = OpBuilder::atBlockBegin(&table->getRegion(0).front());
+    auto decl = func::FuncOp::create(mb, loc, name,
+                                     mb.getFunctionType({}, {i32}));
+    decl.setPrivate();
+  }
+  Value n = func::CallOp::create(b, loc, name, TypeRange{i32}, ValueRange{})
+                .getResult(0);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), n);
+}
+
 void AttnTilePass::tile(SdpaOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -534,76 +664,162 @@ void AttnTilePass::tile(SdpaOp op) {
   Value qBlockV = idx(qBlock), kvBlockV = idx(kvBlock);
   Value numQBlocks = arith::CeilDivUIOp::create(b, loc, qLen, qBlockV);
   Value diagonal = arith::SubIOp::create(b, loc, kvLen, qLen); // Lk - Lq
+  Value headDimV = dim(q, 3), vHeadDimV = dim(v, 3);
+  Value scale = vec ? scaleOf(b, loc, op, headDimV) : Value();
+  OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
+  OpFoldResult vHeadDim = tensor::getMixedSize(b, loc, v, 3);
 
   SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, q);
-  outSizes[3] = tensor::getMixedSize(b, loc, v, 3);
-  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, b.getF32Type());
+  outSizes[3] = vHeadDim;
+  Type f32 = b.getF32Type();
+  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, f32);
 
-  SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> steps(3, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> ubs = {batch, qHeads, numQBlocks};
-  auto forall = scf::ForallOp::create(b, loc, lbs, ubs, steps,
-                                      ValueRange{outInit}, std::nullopt);
-  Block *body = forall.getBody();
-  b.setInsertionPointToStart(body);
-  Value bi = body->getArgument(0), hi = body->getArgument(1),
-        qb = body->getArgument(2);
-  Value sharedOut = forall.getRegionIterArgs()[0];
+  // The body of one task (bi, hi, rows q0 .. q0 + rows) over its key range, part `part` of
+  // `splits` (both null: the whole range). Returns the output block, or
+  // with a split (acc, max, sum) of the part.
+  auto taskBody = [&](OpBuilder &tb, Value bi, Value hi, Value q0, Value rows,
+                      Value part, Value splits) -> SmallVector<Value> {
+    Value kvHead = arith::DivUIOp::create(
+        tb, loc, hi, arith::MaxUIOp::create(tb, loc, group, one));
+    // Keys j of this query block with j <= i + Lk - Lq for some row i < q0
+    // + rows: j < q0 + rows + Lk - Lq. Blocks past that are fully masked.
+    Value kvStart = zero, kvEnd = kvLen;
+    if (op.getCausal()) {
+      Value end = arith::AddIOp::create(
+          tb, loc, arith::AddIOp::create(tb, loc, q0, rows), diagonal);
+      kvEnd = arith::MaxSIOp::create(
+          tb, loc, zero, arith::MinSIOp::create(tb, loc, kvLen, end));
+    }
+    if (splits) {
+      // Part `part` of `splits` equal chunks, whole key blocks each.
+      Value chunk = arith::MulIOp::create(
+          tb, loc,
+          arith::CeilDivUIOp::create(
+              tb, loc, arith::CeilDivUIOp::create(tb, loc, kvEnd, splits),
+              kvBlockV),
+          kvBlockV);
+      kvStart = arith::MinSIOp::create(
+          tb, loc, kvEnd, arith::MulIOp::create(tb, loc, part, chunk));
+      kvEnd = arith::MinSIOp::create(
+          tb, loc, kvEnd, arith::AddIOp::create(tb, loc, kvStart, chunk));
+    }
+    if (!vec)
+      return {buildSteps(tb, loc, op, bi, hi, kvHead, q0, rows, kvEnd,
+                         diagonal, kvBlock)};
+    Task task{q,        k,         v,         bi,
+              hi,       kvHead,    q0,        rows,
+              kvStart,  kvEnd,     diagonal,  op.getCausal(),
+              headDimV, vHeadDimV, scale,     kvBlock};
+    // Few rows (decode, a last partial block): one row vector, so that
+    // padding rows cost no FMAs.
+    VectorTiling small = *vec;
+    small.rowVecs = 1;
+    int64_t regs = vectorRegisters ? vectorRegisters : 32;
+    small.keyRows = small.valueCols =
+        std::clamp<int64_t>(regs - 2, 1, 8);
+    auto build = [&](VectorTiling cfg) {
+      return [&, cfg](OpBuilder &nb, Location nl) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        scf::YieldOp::create(ib, VectorTaskBuilder(ib, task, cfg)
+                                     .build(/*normalize=*/!splits));
+      };
+    };
+    if (vec->rowVecs == 1) {
+      ImplicitLocOpBuilder ib(loc, tb);
+      return VectorTaskBuilder(ib, task, *vec).build(/*normalize=*/!splits);
+    }
+    Value few = arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::ule,
+                                      rows, idx(vec->width));
+    // Result types come from the yields.
+    auto ifOp = scf::IfOp::create(tb, loc, few, build(small), build(*vec));
+    return SmallVector<Value>(ifOp.getResults());
+  };
 
-  OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
-  Value q0 = arith::MulIOp::create(b, loc, qb, qBlockV);
-  Value rows = arith::MinSIOp::create(
-      b, loc, qBlockV, arith::SubIOp::create(b, loc, qLen, q0));
-  Value kvHead = arith::DivUIOp::create(
-      b, loc, hi, arith::MaxUIOp::create(b, loc, group, one));
-  SmallVector<OpFoldResult> unitStrides(4, oneAttr);
-  OpFoldResult headDim = tensor::getMixedSize(b, loc, q, 3);
-  OpFoldResult vHeadDim = tensor::getMixedSize(b, loc, v, 3);
-  SmallVector<OpFoldResult> accSizes = {oneAttr, oneAttr, rows, vHeadDim};
+  // An scf.forall over (batch, heads, query blocks[, parts]).
+  auto buildForall = [&](OpBuilder &fb, Value splits, ValueRange outs) {
+    SmallVector<OpFoldResult> ubs = {batch, qHeads, numQBlocks};
+    if (splits)
+      ubs.push_back(splits);
+    SmallVector<OpFoldResult> lbs(ubs.size(), zeroAttr);
+    SmallVector<OpFoldResult> steps(ubs.size(), oneAttr);
+    auto forall =
+        scf::ForallOp::create(fb, loc, lbs, ubs, steps, outs, std::nullopt);
+    OpBuilder::InsertionGuard guard(fb);
+    Block *body = forall.getBody();
+    fb.setInsertionPointToStart(body);
+    Value bi = body->getArgument(0), hi = body->getArgument(1),
+          qb = body->getArgument(2);
+    Value part = splits ? body->getArgument(3) : Value();
+    Value q0 = arith::MulIOp::create(fb, loc, qb, qBlockV);
+    Value rows = arith::MinSIOp::create(
+        fb, loc, qBlockV, arith::SubIOp::create(fb, loc, qLen, q0));
+    SmallVector<Value> results = taskBody(fb, bi, hi, q0, rows, part, splits);
+    fb.setInsertionPointToStart(forall.getTerminator().getBody());
+    for (auto [r, shared] : llvm::zip(results, forall.getRegionIterArgs())) {
+      int64_t rank = cast<RankedTensorType>(shared.getType()).getRank();
+      SmallVector<OpFoldResult> offsets = {bi, hi};
+      SmallVector<OpFoldResult> sizes = {oneAttr, oneAttr};
+      if (splits) {
+        offsets.push_back(part);
+        sizes.push_back(oneAttr);
+      }
+      offsets.push_back(q0);
+      sizes.push_back(rows);
+      if (static_cast<int64_t>(offsets.size()) < rank) {
+        offsets.push_back(zeroAttr);
+        sizes.push_back(vHeadDim);
+      }
+      tensor::ParallelInsertSliceOp::create(
+          fb, loc, r, shared, offsets, sizes,
+          SmallVector<OpFoldResult>(rank, oneAttr));
+    }
+    return forall;
+  };
 
-  // Keys j of this query block with j <= i + Lk - Lq for some row i < q0 +
-  // rows: j < q0 + rows + Lk - Lq. Blocks past that are fully masked.
-  Value kvEnd = kvLen;
-  if (op.getCausal()) {
-    Value end = arith::AddIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, q0, rows), diagonal);
-    kvEnd = arith::MaxSIOp::create(
-        b, loc, zero, arith::MinSIOp::create(b, loc, kvLen, end));
-  }
-
-  Value outTile;
-  if (vec) {
-    Value headDimV = dim(q, 3), vHeadDimV = dim(v, 3);
-    Task task{q,
-              k,
-              v,
-              bi,
-              hi,
-              kvHead,
-              q0,
-              rows,
-              kvEnd,
-              diagonal,
-              op.getCausal(),
-              headDimV,
-              vHeadDimV,
-              scaleOf(b, loc, op, headDimV),
-              kvBlock};
-    ImplicitLocOpBuilder ib(loc, b);
-    outTile = VectorTaskBuilder(ib, task, *vec).build();
-    ++numVectorized;
+  Value result;
+  if (!vec) {
+    result = buildForall(b, Value(), ValueRange{outInit}).getResult(0);
   } else {
-    outTile = buildSteps(b, loc, op, bi, hi, kvHead, q0, rows, kvEnd,
-                         diagonal, kvBlock);
+    // Split the key range when there are too few tasks for the threads
+    // (decode): parts = clamp(ceil(4 * threads / tasks), 1,
+    // ceil(kv_len / 256)), each part at least 256 keys; merged by LSE.
+    Value tasks = arith::MulIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, batch, qHeads), numQBlocks);
+    Value threads = buildNumThreads(b, loc, op);
+    Value want = arith::CeilDivUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, threads, idx(4)),
+        arith::MaxUIOp::create(b, loc, tasks, one));
+    Value byLen = arith::CeilDivUIOp::create(b, loc, kvLen, idx(256));
+    Value splits = arith::MaxUIOp::create(
+        b, loc, one, arith::MinUIOp::create(b, loc, want, byLen));
+    Value isSplit =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, splits, one);
+    auto ifOp = scf::IfOp::create(
+        b, loc, isSplit,
+        [&](OpBuilder &tb, Location) {
+          SmallVector<OpFoldResult> partSizes = {outSizes[0], outSizes[1],
+                                                 splits, outSizes[2]};
+          Value maxInit = tensor::EmptyOp::create(tb, loc, partSizes, f32);
+          Value sumInit = tensor::EmptyOp::create(tb, loc, partSizes, f32);
+          partSizes.push_back(vHeadDim);
+          Value accInit = tensor::EmptyOp::create(tb, loc, partSizes, f32);
+          auto parts = buildForall(tb, splits,
+                                   ValueRange{accInit, maxInit, sumInit});
+          Value merged = buildMerge(tb, loc, parts.getResult(0),
+                                    parts.getResult(1), parts.getResult(2));
+          if (merged.getType() != outInit.getType())
+            merged = tensor::CastOp::create(tb, loc, outInit.getType(), merged);
+          scf::YieldOp::create(tb, loc, merged);
+        },
+        [&](OpBuilder &eb, Location) {
+          scf::YieldOp::create(
+              eb, loc,
+              buildForall(eb, Value(), ValueRange{outInit}).getResult(0));
+        });
+    result = ifOp.getResult(0);
+    ++numVectorized;
   }
 
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, loc, outTile, sharedOut,
-      ArrayRef<OpFoldResult>{bi, hi, q0, zeroAttr}, accSizes, unitStrides);
-
-  b.setInsertionPointAfter(forall);
-  Value result = forall.getResult(0);
   if (result.getType() != op.getOutputType())
     result = tensor::CastOp::create(b, loc, op.getOutputType(), result);
   op.replaceAllUsesWith(result);

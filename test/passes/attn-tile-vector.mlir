@@ -1,6 +1,41 @@
 // RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --implicit-check-not=attn.online_sdpa
 // RUN: attn-opt %s --attn-tile="vector-width=8 vector-registers=16" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=AVX2
 // RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --attn-decompose --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=NOSQUARE
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=TOP
+
+// Decode (flash-decoding): with fewer tasks (batch x heads x query blocks)
+// than 4 per thread of the runtime, the key range is split into parts of at
+// least 256 keys, run as a 4th parallel dimension, and merged by their
+// logsumexp. Tasks with at most 16 query rows use a body with one row
+// vector (Qᵀ 64 x 16), so that padding rows cost no FMAs.
+// TOP: func.func private @attn_get_num_threads() -> i32
+// TOP-LABEL: func.func @gqa
+// TOP: %[[T:.+]] = call @attn_get_num_threads() : () -> i32
+// TOP: %[[TI:.+]] = arith.index_cast %[[T]]
+// TOP: %[[WANT:.+]] = arith.muli %[[TI]], %c4
+// TOP: %[[BYLEN:.+]] = arith.ceildivui %{{.+}}, %c256
+// TOP: %[[S:.+]] = arith.maxui %{{.+}}, %c1
+// TOP: %[[SPLIT:.+]] = arith.cmpi ugt, %[[S]], %c1
+// TOP: scf.if %[[SPLIT]] -> (tensor<1x8x?x32xf32>) {
+// TOP:   %[[P:.+]]:3 = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (8, %{{.+}}, %[[S]]) shared_outs({{.*}}) -> (tensor<1x8x?x?x32xf32>, tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) {
+// TOP:     scf.if %{{.+}} -> (tensor<1x1x?x32xf32>, tensor<1x1x?xf32>, tensor<1x1x?xf32>) {
+// TOP:       outs(%{{.+}} : tensor<64x16xf32>)
+// TOP:     } else {
+// TOP:       outs(%{{.+}} : tensor<64x64xf32>)
+// TOP:   scf.forall.in_parallel
+// TOP-COUNT-3: tensor.parallel_insert_slice
+// The merge: M = max over parts, then sum_s e^(max_s - M) acc_s over
+// sum_s e^(max_s - M) sum_s.
+// TOP:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#1 : tensor<1x8x?x?xf32>)
+// TOP:     arith.maximumf
+// TOP:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#0, %[[P]]#1, %{{.+}} :
+// TOP:     math.exp
+// TOP:   linalg.generic {{.*}} ins(%[[P]]#2, %[[P]]#1, %{{.+}} :
+// TOP:   arith.divf
+// TOP: } else {
+// TOP:   scf.forall (%{{.+}}, %{{.+}}) in (8, %{{.+}}) shared_outs(%{{.+}}) -> (tensor<1x8x?x32xf32>) {
+// TOP:     %[[FEW:.+]] = arith.cmpi ule, %{{.+}}, %c16
+// TOP:     scf.if %[[FEW]] -> (tensor<1x1x?x32xf32>) {
 
 // The register-blocked vector body (AVX-512 model: 16 lanes, 32 registers).
 // A task holds 64 query rows as 4 vectors. Qᵀ is packed once per task
@@ -9,13 +44,13 @@
 // loop carries (Oᵀ, Sᵀ, 4 running-max vectors, 4 running-sum vectors).
 // CHECK-LABEL: func.func @gqa
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x8x?x64xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x?x64xf32>, %[[V:[a-z0-9]+]]: tensor<1x2x?x32xf32>
-// CHECK: scf.forall (%[[H:.+]], %[[QB:.+]]) in (8, %{{.+}}) shared_outs
+// CHECK: scf.forall (%[[H:[a-z0-9]+]], %[[QB:[a-z0-9]+]], %{{[a-z0-9]+}}) in (8,
 // CHECK:   %[[KVH:.+]] = arith.divui %[[H]], %c4
 // CHECK:   %[[QT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<64x64xf32>)
 // CHECK:     tensor.extract %[[Q]][%c0, %[[H]], %{{.+}}, %{{.+}}]
 // CHECK:     arith.mulf %{{.+}}, %cst{{.*}} : f32
 // CHECK:   %[[OT0:.+]] = linalg.fill {{.*}} -> tensor<32x64xf32>
-// CHECK:   scf.for %[[J0:.+]] = %c0 to %{{.+}} step %c64 iter_args(%[[OT:.+]] = %[[OT0]], %[[ST:.+]] = %{{.+}}, %[[M0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %[[L0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<32x64xf32>, tensor<64x64xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:   scf.for %[[J0:.+]] = %[[KVSTART:.+]] to %[[KVEND:.+]] step %c64 iter_args(%[[OT:.+]] = %[[OT0]], %[[ST:.+]] = %{{.+}}, %[[M0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %[[L0:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<32x64xf32>, tensor<64x64xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // Q Kᵀ in register blocks of 6 keys x 4 vectors (24 accumulators) over
 // head_dim, then the remaining keys one at a time.
 // CHECK:     scf.for %[[JL:.+]] = %c0 to %{{.+}} step %c6 iter_args(
@@ -51,9 +86,12 @@
 // AVX2: outs(%{{.+}} : tensor<64x16xf32>)
 // AVX2: scf.for %{{.+}} = %c0 to %{{.+}} step %c6 iter_args(
 // AVX2: scf.for %{{.+}} = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
-// No [q_len, kv_len] buffer: every tensor in the task is a static block.
+// No [q_len, kv_len] buffer: no allocation has kv_len among its sizes, even
+// after decomposition (the task's blocks are static; the split workspace is
+// [batch, heads, parts, q_len(, v_head_dim)] with parts <= 4 x threads).
 // NOSQUARE-LABEL: func.func @gqa
-// NOSQUARE-NOT: tensor<{{.*}}?x?xf32>
+// NOSQUARE: %[[LK:.+]] = tensor.dim %arg1, %c2
+// NOSQUARE-NOT: tensor.empty({{[^)]*}}%[[LK]]
 // NOSQUARE: return
 func.func @gqa(%q: tensor<1x8x?x64xf32>, %k: tensor<1x2x?x64xf32>,
                %v: tensor<1x2x?x32xf32>) -> tensor<1x8x?x32xf32> {
@@ -67,7 +105,8 @@ func.func @gqa(%q: tensor<1x8x?x64xf32>, %k: tensor<1x2x?x64xf32>,
 
 // Causal: key blocks past the diagonal are skipped by the loop bound, and in
 // the epilogue of each register block a key j is masked (-inf) for query
-// rows i < j - shift.
+// rows i < j - shift. A part of a split key range starts at a whole key
+// block of the task's causal range.
 // CHECK-LABEL: func.func @causal
 // CHECK: %[[LANES:.+]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi32>
 // CHECK: scf.forall
