@@ -1,15 +1,18 @@
 //===- attn_bench.cpp - attnc kernels vs peers, and the machine's peak ------===//
 //
 // Google Benchmark suite (run by bench/run.sh, which also runs PyTorch and
-// writes BENCHMARKS.md):
-//   Peak/<threads>:            fp32 FMA peak of this machine (GFLOP/s)
-//   Attnc/<H>/<L>/<D>/<causal>/<threads>:  the attnc kernel
-//   NaiveBlas/<H>/<L>/<D>/<threads>:       OpenBLAS sgemm, softmax, sgemm,
-//                                          with the scores materialized
-// Counters: GFLOPs (4·B·H·L·L·D per second, the dense count even for causal)
-// and, for every row, the same work's flop count in "flop".
+// the Halide peer and writes BENCHMARKS.md):
+//   Peak/<threads>:  fp32 FMA peak of this machine (GFLOP/s)
+//   Attnc/<H>/<Lq>/<Lk>/<D>/<causal>/<threads>:      the attnc kernel
+//   NaiveBlas/<H>/<Lq>/<Lk>/<D>/<causal>/<threads>:  OpenBLAS sgemm,
+//       softmax, sgemm, with the scores materialized
+// Counters: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even for
+// causal), the same work's flop count in "flop", rss_mib (peak resident
+// memory of the row above what the process held before it) and io_mib
+// (its inputs and outputs).
 //
 //===----------------------------------------------------------------------===//
+#include "bench_common.h"
 #include "bench_kernels.h"
 
 #include <benchmark/benchmark.h>
@@ -18,6 +21,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <thread>
 #include <vector>
@@ -93,47 +99,50 @@ void Peak(benchmark::State &state) {
 BENCHMARK(Peak)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---------------------------------------------------------------------------
-// Attention inputs.
+// Attention inputs: [1, H, Lq, D] queries, [1, H, Lk, D] keys and values.
 // ---------------------------------------------------------------------------
 
 struct Inputs {
-  int64_t B = 1, H, L, D;
+  int64_t B = 1, H, Lq, Lk, D;
   std::vector<float> q, k, v, out;
-  Inputs(int64_t h, int64_t l, int64_t d) : H(h), L(l), D(d) {
-    size_t n = (size_t)(B * H * L * D);
-    q.resize(n);
-    k.resize(n);
-    v.resize(n);
-    out.resize(n);
+  Inputs(int64_t h, int64_t lq, int64_t lk, int64_t d)
+      : H(h), Lq(lq), Lk(lk), D(d) {
+    q.resize((size_t)(B * H * Lq * D));
+    k.resize((size_t)(B * H * Lk * D));
+    v.resize(k.size());
+    out.resize(q.size());
     std::mt19937 rng(7);
     std::normal_distribution<float> g;
-    for (size_t i = 0; i < n; ++i) {
-      q[i] = g(rng);
-      k[i] = g(rng);
-      v[i] = g(rng);
-    }
+    for (float *x : {q.data(), k.data(), v.data()})
+      for (size_t i = 0, n = x == q.data() ? q.size() : k.size(); i < n; ++i)
+        x[i] = g(rng);
   }
-  double flop() const { return 4.0 * B * H * L * L * D; }
+  /// 4·B·H·Lq·Lk·D, the dense count (causal rows do about half).
+  double flop() const { return 4.0 * B * H * Lq * Lk * D; }
+  double ioMiB() const {
+    return 4.0 * (double)(2 * q.size() + 2 * k.size()) / (1 << 20);
+  }
 };
 
-void setCounters(benchmark::State &state, double flop, int threads) {
-  state.counters["GFLOPs"] = benchmark::Counter(
-      flop * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
-  state.counters["flop"] = flop;
-  state.counters["threads"] = threads;
+void setCounters(benchmark::State &state, const Inputs &in, int threads,
+                 int64_t rss0) {
+  bench::setCounters(state, in.flop(), in.ioMiB(), threads, rss0);
 }
 
+/// Args: heads, q_len, kv_len, head_dim, causal, threads.
 void Attnc(benchmark::State &state) {
-  Inputs in(state.range(0), state.range(1), state.range(2));
-  bool causal = state.range(3);
-  int threads = (int)state.range(4);
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(2), state.range(3));
+  bool causal = state.range(4);
+  int threads = (int)state.range(5);
   attn_set_num_threads(threads);
-  int64_t shape[] = {in.B, in.H, in.L, in.D};
+  int64_t qShape[] = {in.B, in.H, in.Lq, in.D};
+  int64_t kShape[] = {in.B, in.H, in.Lk, in.D};
   attn_tensor_t q, k, v, o;
-  attn_tensor_contiguous(&q, in.q.data(), ATTN_DTYPE_F32, 4, shape);
-  attn_tensor_contiguous(&k, in.k.data(), ATTN_DTYPE_F32, 4, shape);
-  attn_tensor_contiguous(&v, in.v.data(), ATTN_DTYPE_F32, 4, shape);
-  attn_tensor_contiguous(&o, in.out.data(), ATTN_DTYPE_F32, 4, shape);
+  attn_tensor_contiguous(&q, in.q.data(), ATTN_DTYPE_F32, 4, qShape);
+  attn_tensor_contiguous(&k, in.k.data(), ATTN_DTYPE_F32, 4, kShape);
+  attn_tensor_contiguous(&v, in.v.data(), ATTN_DTYPE_F32, 4, kShape);
+  attn_tensor_contiguous(&o, in.out.data(), ATTN_DTYPE_F32, 4, qShape);
   for (auto _ : state) {
     attn_status_t st = causal ? bench_causal(&q, &k, &v, &o)
                               : bench_dense(&q, &k, &v, &o);
@@ -143,63 +152,55 @@ void Attnc(benchmark::State &state) {
     }
     benchmark::ClobberMemory();
   }
-  setCounters(state, in.flop(), threads);
+  setCounters(state, in, threads, rss0);
 }
 
 // Naive unfused reference: per (batch, head), S = Q Kᵀ (sgemm), a row
-// softmax, O = S V (sgemm); the [L, L] scores live in memory.
+// softmax (causal: keys past the bottom-right-aligned diagonal excluded),
+// O = S V (sgemm); the [Lq, Lk] scores live in memory.
 void NaiveBlas(benchmark::State &state) {
-  Inputs in(state.range(0), state.range(1), state.range(2));
-  int threads = (int)state.range(3);
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(2), state.range(3));
+  bool causal = state.range(4);
+  int threads = (int)state.range(5);
   openblas_set_num_threads(threads);
-  int64_t L = in.L, D = in.D;
-  std::vector<float> s((size_t)(L * L));
+  int64_t Lq = in.Lq, Lk = in.Lk, D = in.D;
+  std::vector<float> s((size_t)(Lq * Lk));
   float scale = 1.0f / std::sqrt((float)D);
   for (auto _ : state) {
     for (int64_t h = 0; h < in.B * in.H; ++h) {
-      const float *q = in.q.data() + h * L * D, *k = in.k.data() + h * L * D,
-                  *v = in.v.data() + h * L * D;
-      float *o = in.out.data() + h * L * D;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)L, (int)L,
+      const float *q = in.q.data() + h * Lq * D, *k = in.k.data() + h * Lk * D,
+                  *v = in.v.data() + h * Lk * D;
+      float *o = in.out.data() + h * Lq * D;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Lq, (int)Lk,
                   (int)D, scale, q, (int)D, k, (int)D, 0.0f, s.data(),
-                  (int)L);
-      for (int64_t i = 0; i < L; ++i) {
-        float *row = s.data() + i * L;
-        float m = *std::max_element(row, row + L), sum = 0;
-        for (int64_t j = 0; j < L; ++j)
+                  (int)Lk);
+      for (int64_t i = 0; i < Lq; ++i) {
+        float *row = s.data() + i * Lk;
+        int64_t n = causal ? std::min(Lk, i + Lk - Lq + 1) : Lk;
+        float m = *std::max_element(row, row + n), sum = 0;
+        for (int64_t j = 0; j < n; ++j)
           sum += row[j] = std::exp(row[j] - m);
         float inv = 1.0f / sum;
-        for (int64_t j = 0; j < L; ++j)
+        for (int64_t j = 0; j < n; ++j)
           row[j] *= inv;
+        std::fill(row + n, row + Lk, 0.0f);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)L, (int)D,
-                  (int)L, 1.0f, s.data(), (int)L, v, (int)D, 0.0f, o,
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Lq, (int)D,
+                  (int)Lk, 1.0f, s.data(), (int)Lk, v, (int)D, 0.0f, o,
                   (int)D);
     }
     benchmark::ClobberMemory();
   }
-  setCounters(state, in.flop(), threads);
-}
-
-void shapes(benchmark::internal::Benchmark *b, bool withCausal) {
-  for (int64_t d : {64, 128})
-    for (int64_t l : {512, 1024, 2048})
-      for (int64_t causal : withCausal ? std::vector<int64_t>{0, 1}
-                                       : std::vector<int64_t>{0})
-        for (int64_t t : {1, 2}) {
-          if (withCausal)
-            b->Args({8, l, d, causal, t});
-          else
-            b->Args({8, l, d, t});
-        }
+  setCounters(state, in, threads, rss0);
 }
 
 BENCHMARK(Attnc)
-    ->Apply([](benchmark::internal::Benchmark *b) { shapes(b, true); })
+    ->Apply([](benchmark::internal::Benchmark *b) { bench::shapes(b, /*longRows=*/true); })
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveBlas)
-    ->Apply([](benchmark::internal::Benchmark *b) { shapes(b, false); })
+    ->Apply([](benchmark::internal::Benchmark *b) { bench::shapes(b, /*longRows=*/false); })
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmark suite, then writes BENCHMARKS.md (repo root)
-# and bench/benchmarks.png. Peers run in the same invocation: the FMA-peak
-# microbenchmark, attnc, naive OpenBLAS (Google Benchmark, bench/attn_bench)
-# and PyTorch 1.13 (bench/torch_bench.py). Takes a few minutes.
+# and bench/benchmarks.png. Every peer runs in the same invocation, on the
+# same shapes (bench/bench_common.h): the FMA-peak microbenchmark, attnc and
+# naive OpenBLAS (bench/attn_bench), the hand-scheduled Halide 14 pipeline
+# (bench/halide_bench, when libhalide14-0-dev is installed) and PyTorch 1.13
+# (bench/torch_bench.py). Takes about 15 minutes on 2 cores.
+#   BENCH_FILTER=regex  runs only the matching Google Benchmark rows (the
+#                       PyTorch rows all run; for a quick look).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 "$root/scripts/build.sh" --target attn_bench
 out="$build/bench"
-"$build/bench/attn_bench" --benchmark_format=console \
-  --benchmark_out="$out/attn_bench.json" --benchmark_out_format=json \
-  --benchmark_min_time=0.5
+filter="${BENCH_FILTER:-.}"
+common=(--benchmark_min_time=0.5 --benchmark_out_format=json
+        --benchmark_filter="$filter")
+"$build/bench/attn_bench" "${common[@]}" --benchmark_out="$out/attn_bench.json"
+halide_json=""
+if "$root/scripts/build.sh" --target halide_bench; then
+  "$build/bench/halide_bench" "${common[@]}" \
+    --benchmark_out="$out/halide_bench.json"
+  halide_json="$out/halide_bench.json"
+else
+  echo "bench: no Halide peer (libhalide14-0-dev missing?)" >&2
+fi
 /usr/bin/python3 "$root/bench/torch_bench.py" "$out/torch_bench.json"
 /usr/bin/python3 "$root/bench/report.py" "$out/attn_bench.json" \
-  "$out/torch_bench.json" "$root/BENCHMARKS.md" "$root/bench/benchmarks.png"
+  "$out/torch_bench.json" "$root/BENCHMARKS.md" "$root/bench/benchmarks.png" \
+  $halide_json
 echo "bench: wrote $root/BENCHMARKS.md and $root/bench/benchmarks.png"

@@ -38,6 +38,8 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
          "expand-strided-metadata,"
          "lower-affine,"
          "attn-expand-math,"
+         // bf16 <-> f32 as integer ops: no libgcc __truncsfbf2 (GCC 13+).
+         "arith-expand{include-bf16=1},"
          "convert-vector-to-llvm,"
          "convert-scf-to-cf,"
          "convert-math-to-llvm,"

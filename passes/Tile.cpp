@@ -74,6 +74,7 @@ struct Task {
   Value headDim, vHeadDim; // index
   Value scale;             // f32
   int64_t kvBlock;
+  Type outElem; // f32 or bf16
 };
 
 /// Emits the register-blocked vector body of one task. See `attn-tile`'s
@@ -93,6 +94,12 @@ public:
 
 private:
   Value idx(int64_t c) { return arith::ConstantIndexOp::create(b, c); }
+  /// bf16 inputs are widened to f32 (exactly) as they are read.
+  static Value widen(OpBuilder &nb, Location nl, Value x) {
+    return x.getType().isF32()
+               ? x
+               : arith::ExtFOp::create(nb, nl, nb.getF32Type(), x).getResult();
+  }
   Value splat(float x) {
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(vecType, b.getF32FloatAttr(x)));
@@ -176,8 +183,9 @@ Value VectorTaskBuilder::packQuery() {
                    nb, nl, arith::CmpIPredicate::ult, i, t.rows);
                Value row = arith::AddIOp::create(
                    nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
-               Value x = tensor::ExtractOp::create(
-                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, c});
+               Value x = widen(nb, nl,
+                               tensor::ExtractOp::create(
+                                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, c}));
                Value y = arith::MulFOp::create(nb, nl, x, t.scale);
                linalg::YieldOp::create(
                    nb, nl, arith::SelectOp::create(nb, nl, live, y, zero)
@@ -202,8 +210,9 @@ SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
         for (int64_t r = 0; r < numKeys; ++r) {
           Value key = arith::AddIOp::create(
               b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
-          Value kx = tensor::ExtractOp::create(
-              b, t.k, ValueRange{t.bi, t.kvHead, key, c});
+          Value kx = widen(b, b.getLoc(),
+                           tensor::ExtractOp::create(
+                               b, t.k, ValueRange{t.bi, t.kvHead, key, c}));
           Value kb = vector::BroadcastOp::create(b, vecType, kx);
           for (int64_t v = 0; v < nv; ++v)
             next[r * nv + v] =
@@ -263,8 +272,9 @@ Value VectorTaskBuilder::accumulateValues(Value j0, Value n, Value c0,
         Value key = arith::AddIOp::create(b, j0, j);
         for (int64_t r = 0; r < numCols; ++r) {
           Value col = arith::AddIOp::create(b, c0, idx(r));
-          Value vx = tensor::ExtractOp::create(
-              b, t.v, ValueRange{t.bi, t.kvHead, key, col});
+          Value vx = widen(b, b.getLoc(),
+                           tensor::ExtractOp::create(
+                               b, t.v, ValueRange{t.bi, t.kvHead, key, col}));
           Value vb = vector::BroadcastOp::create(b, vecType, vx);
           for (int64_t v = 0; v < nv; ++v)
             next[r * nv + v] =
@@ -391,8 +401,9 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
   Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
   auto gather = [&](ArrayRef<OpFoldResult> sizes,
                     function_ref<Value(OpBuilder &, Location, Value, Value)>
-                        fn) {
-    Value empty = tensor::EmptyOp::create(b, sizes, f32);
+                        fn,
+                    Type et) {
+    Value empty = tensor::EmptyOp::create(b, sizes, et);
     int64_t rank = sizes.size();
     AffineMap id = b.getMultiDimIdentityMap(rank);
     return linalg::GenericOp::create(
@@ -418,8 +429,8 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
                  : tensor::ExtractOp::create(nb, nl, tensor, ValueRange{i});
       };
     };
-    return {gather(outSizes, read(ot)), gather(rowSizes, read(maxes)),
-            gather(rowSizes, read(sums))};
+    return {gather(outSizes, read(ot), f32), gather(rowSizes, read(maxes), f32),
+            gather(rowSizes, read(sums), f32)};
   }
   return {gather(outSizes,
                  [&](OpBuilder &nb, Location nl, Value i, Value c) -> Value {
@@ -430,8 +441,13 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
                    Value isZero = arith::CmpFOp::create(
                        nb, nl, arith::CmpFPredicate::OEQ, sum, zero);
                    Value quot = arith::DivFOp::create(nb, nl, acc, sum);
-                   return arith::SelectOp::create(nb, nl, isZero, zero, quot);
-                 })};
+                   Value r =
+                       arith::SelectOp::create(nb, nl, isZero, zero, quot);
+                   if (t.outElem != r.getType())
+                     r = arith::TruncFOp::create(nb, nl, t.outElem, r);
+                   return r;
+                 },
+                 t.outElem)};
 }
 
 /// The scalar body of one task: a loop of attn.online_sdpa steps over key
@@ -499,7 +515,8 @@ static Value buildSteps(OpBuilder &b, Location loc, SdpaOp op, Value bi,
       });
 
   // out = acc / sum, 0 where the sum is 0 (no visible key).
-  return buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2));
+  return buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2),
+                             op.getOutputType().getElementType());
 }
 
 
@@ -557,7 +574,7 @@ static Value guardedScalarExp(OpBuilder &b, Location loc, Value x) {
 /// sum_s e^(max_s - M) sum_s (0 where that is 0). acc `[B, H, S, Lq, Dv]`,
 /// max and sum `[B, H, S, Lq]`; returns `[B, H, Lq, Dv]`.
 static Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
-                        Value sum) {
+                        Value sum, Type resultElementType) {
   MLIRContext *ctx = b.getContext();
   auto dims = [&](ArrayRef<unsigned> d) {
     SmallVector<AffineExpr> e;
@@ -621,7 +638,7 @@ static Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
                           map5({0, 1, 4, 2}), map5({0, 1, 2, 3}), 5);
   Value sumSum = weighted(sum, rowSizes, map4({0, 1, 3, 2}),
                           map4({0, 1, 3, 2}), map4({0, 1, 2}), 4);
-  return buildNormalizeBySum(b, loc, accSum, sumSum);
+  return buildNormalizeBySum(b, loc, accSum, sumSum, resultElementType);
 }
 
 /// `attn_get_num_threads()` of the runtime, declared in the module on first
@@ -672,7 +689,8 @@ void AttnTilePass::tile(SdpaOp op) {
   SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, q);
   outSizes[3] = vHeadDim;
   Type f32 = b.getF32Type();
-  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, f32);
+  Type outElem = op.getOutputType().getElementType();
+  Value outInit = tensor::EmptyOp::create(b, loc, outSizes, outElem);
 
   // The body of one task (bi, hi, rows q0 .. q0 + rows) over its key range, part `part` of
   // `splits` (both null: the whole range). Returns the output block, or
@@ -709,7 +727,8 @@ void AttnTilePass::tile(SdpaOp op) {
     Task task{q,        k,         v,         bi,
               hi,       kvHead,    q0,        rows,
               kvStart,  kvEnd,     diagonal,  op.getCausal(),
-              headDimV, vHeadDimV, scale,     kvBlock};
+              headDimV, vHeadDimV, scale,     kvBlock,
+              outElem};
     // Few rows (decode, a last partial block): one row vector, so that
     // padding rows cost no FMAs.
     VectorTiling small = *vec;
@@ -805,8 +824,9 @@ void AttnTilePass::tile(SdpaOp op) {
           Value accInit = tensor::EmptyOp::create(tb, loc, partSizes, f32);
           auto parts = buildForall(tb, splits,
                                    ValueRange{accInit, maxInit, sumInit});
-          Value merged = buildMerge(tb, loc, parts.getResult(0),
-                                    parts.getResult(1), parts.getResult(2));
+          Value merged =
+              buildMerge(tb, loc, parts.getResult(0), parts.getResult(1),
+                         parts.getResult(2), outElem);
           if (merged.getType() != outInit.getType())
             merged = tensor::CastOp::create(tb, loc, outInit.getType(), merged);
           scf::YieldOp::create(tb, loc, merged);

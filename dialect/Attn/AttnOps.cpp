@@ -104,11 +104,19 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
       return emit() << x->role << " must have rank 4 (["
                     << llvm::join(x->dims, ", ") << "]), got rank "
                     << x->type.getRank();
-    if (!x->type.getElementType().isF32())
-      return emit() << x->role << " has element type "
-                    << x->type.getElementType()
-                    << "; only f32 is supported for now";
+    Type et = x->type.getElementType();
+    if (!et.isF32() && !et.isBF16())
+      return emit() << x->role << " has element type " << et
+                    << "; expected f32 or bf16";
   }
+  // One input dtype; the result may be f32 (full-precision accumulator) or
+  // bf16 either way.
+  if (k.type.getElementType() != q.type.getElementType() ||
+      v.type.getElementType() != q.type.getElementType())
+    return emit() << "query, key and value must have one element type, got "
+                  << q.type.getElementType() << ", "
+                  << k.type.getElementType() << " and "
+                  << v.type.getElementType();
 
   // [batch, q_heads, q_len, head_dim] x [batch, kv_heads, kv_len, head_dim]
   //   x [batch, kv_heads, kv_len, v_head_dim] -> [batch, q_heads, q_len,
@@ -193,6 +201,9 @@ LogicalResult OnlineSdpaOp::verify() {
                              t(getValue()), maskType, "acc", accType,
                              getScale())))
     return failure();
+  if (!accType.getElementType().isF32())
+    return emitOpError() << "acc must be f32 (the accumulator), got "
+                         << accType.getElementType();
   static constexpr llvm::StringLiteral rowDims[] = {"batch", "q_heads",
                                                     "q_len"};
   Operand acc{"acc", accType, kOutputDims};
@@ -243,8 +254,15 @@ static constexpr arith::FastMathFlags kReduceFlags =
     arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 
 /// The body of the Q Kᵀ and P V contractions: out + in0 * in1.
+/// bf16 operands are widened to f32 first (exactly).
 static void mulAdd(OpBuilder &b, Location loc, ValueRange args) {
-  Value p = arith::MulFOp::create(b, loc, args[0], args[1], kReduceFlags);
+  auto widen = [&](Value x) -> Value {
+    return x.getType().isF32()
+               ? x
+               : arith::ExtFOp::create(b, loc, b.getF32Type(), x).getResult();
+  };
+  Value p = arith::MulFOp::create(b, loc, widen(args[0]), widen(args[1]),
+                                  kReduceFlags);
   Value s = arith::AddFOp::create(b, loc, args[2], p, kReduceFlags);
   linalg::YieldOp::create(b, loc, s);
 }
@@ -275,13 +293,14 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 }
 
 Value attn::buildNormalizeBySum(OpBuilder &b, Location loc, Value acc,
-                                Value sum) {
+                                Value sum, Type resultElementType) {
   MLIRContext *ctx = b.getContext();
   int64_t rank = cast<RankedTensorType>(acc.getType()).getRank();
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   AffineMap rows = id.getMajorSubMap(rank - 1);
-  Value init = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, acc), b.getF32Type());
+  Type et = resultElementType ? resultElementType : b.getF32Type();
+  Value init =
+      tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, acc), et);
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{acc, sum}, ValueRange{init},
@@ -293,6 +312,8 @@ Value attn::buildNormalizeBySum(OpBuilder &b, Location loc, Value acc,
                    nb, nl, arith::CmpFPredicate::OEQ, a[1], zero);
                Value quot = arith::DivFOp::create(nb, nl, a[0], a[1]);
                Value r = arith::SelectOp::create(nb, nl, isZero, zero, quot);
+               if (r.getType() != et)
+                 r = arith::TruncFOp::create(nb, nl, et, r);
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0);
@@ -567,7 +588,8 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   Value acc = ab.pv(probs, ab.filledOut(0.0f));
 
   // O = O' / L, with L == 0 (fully masked row) giving 0.
-  Value out = buildNormalizeBySum(b, loc, acc, rowSum);
+  Value out = buildNormalizeBySum(b, loc, acc, rowSum,
+                                  getOutputType().getElementType());
   return SmallVector<Value>{ab.collapse(out, getOutputType())};
 }
 

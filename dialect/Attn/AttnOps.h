@@ -22,8 +22,10 @@ Value buildFilledTensor(OpBuilder &b, Location loc,
 
 /// The last step of (online) softmax attention: `acc / sum`, with 0 where
 /// `sum` is 0 (a row that saw no key). `acc` is [d0, ..., dn, v_head_dim]
-/// f32 and `sum` is [d0, ..., dn]; the result has acc's type.
-Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum);
+/// f32 and `sum` is [d0, ..., dn]; the result has acc's shape and element
+/// type `resultElementType` (f32 when null; bf16 rounds to nearest even).
+Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum,
+                          Type resultElementType = {});
 
 } // namespace mlir::attn
 

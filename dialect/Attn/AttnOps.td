@@ -51,8 +51,11 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     in f32 with the running max started at the lowest finite float and a
     guarded division by the row sum (FlashAttention-2, Dao 2023).
 
-    Element types: f32 for query/key/value/result. Other types are rejected
-    by the verifier until their lowering exists.
+    Element types: query, key and value are all f32 or all bf16; the result
+    is f32 or bf16 (a bf16 result is rounded to nearest even once, at the
+    end). Scores, softmax and accumulation are f32 in every case (bf16
+    inputs widen exactly; the avx512_bf16 kernels round the softmax weights
+    to bf16 for the P V dot products). Other types are rejected.
 
     Example:
     ```mlir

@@ -12,10 +12,20 @@ func.func @rank(%q: tensor<12x128x64xf32>, %k: tensor<1x12x128x64xf32>,
 
 func.func @dtype(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x8x16xf16>,
                  %v: tensor<1x2x8x16xf16>) -> tensor<1x2x8x16xf16> {
-  // expected-error @+1 {{'attn.sdpa' op query has element type 'f16'; only f32 is supported for now}}
+  // expected-error @+1 {{'attn.sdpa' op query has element type 'f16'; expected f32 or bf16}}
   %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>,
       tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf16>
   return %o : tensor<1x2x8x16xf16>
+}
+
+// -----
+
+func.func @mixed_dtypes(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x8x16xf32>,
+                        %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op query, key and value must have one element type, got 'bf16', 'f32' and 'f32'}}
+  %o = attn.sdpa %q, %k, %v : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
 }
 
 // -----
@@ -233,5 +243,16 @@ func.func @online_acc(%q: tensor<1x2x8x16xf32>, %acc: tensor<1x2x8x32xf32>,
   %a, %b, %c = attn.online_sdpa %q, %q, %q acc(%acc, %max, %sum)
       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
         tensor<1x2x8x32xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @online_bf16_acc(%q: tensor<1x2x8x16xbf16>, %acc: tensor<1x2x8x16xbf16>,
+                           %max: tensor<1x2x8xf32>, %sum: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.online_sdpa' op acc must be f32 (the accumulator), got 'bf16'}}
+  %a, %b, %c = attn.online_sdpa %q, %q, %q acc(%acc, %max, %sum)
+      : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>,
+        tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
   return
 }

@@ -93,3 +93,19 @@ func.func @online_block(%q: tensor<1x4x64x64xf32>, %k: tensor<1x2x?x64xf32>,
         tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
   return %d, %e, %f : tensor<1x4x64x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>
 }
+
+// bf16 inputs with a bf16 or an f32 result.
+// CHECK-LABEL: func.func @bf16
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} causal : tensor<1x8x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x8x?x64xbf16>
+// CHECK: attn.sdpa %{{.+}}, %{{.+}}, %{{.+}} : tensor<1x8x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x8x?x64xf32>
+func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x2x?x64xbf16>,
+                %v: tensor<1x2x?x64xbf16>)
+    -> (tensor<1x8x?x64xbf16>, tensor<1x8x?x64xf32>) {
+  %o = attn.sdpa %q, %k, %v causal
+      : tensor<1x8x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>
+      -> tensor<1x8x?x64xbf16>
+  %p = attn.sdpa %q, %k, %v
+      : tensor<1x8x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>
+      -> tensor<1x8x?x64xf32>
+  return %o, %p : tensor<1x8x?x64xbf16>, tensor<1x8x?x64xf32>
+}

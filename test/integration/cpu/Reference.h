@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -159,6 +160,39 @@ inline double f32Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
              (2.0 * (double)D * std::fabs(scale) * maxQ * maxK +
               2.0 * maxBias + (double)Lk + 8.0) +
          1e-30;
+}
+
+/// bf16 storage: round to nearest even (NaN kept quiet), and back.
+inline uint16_t toBf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t)((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+inline float fromBf16(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+/// The bound for bf16 inputs, with its derivation. The reference reads the
+/// same bf16 values (widened exactly), so the f32 bound covers the f32
+/// arithmetic. Two roundings to bf16 may add to it, each by at most
+/// u * max|v| with u = 2^-9, the unit roundoff of bf16's 8-bit significand:
+/// - the kernel may round the softmax weights P to bf16 for the avx512_bf16
+///   dot products of P V: |sum_j (p~_j - p_j) v_j| / sum_j p_j <= u max|v|
+///   since |p~_j - p_j| <= u p_j (the row sum stays f32);
+/// - a bf16 result rounds |O| <= max|v| once more.
+/// Each term is given eps_bf16 = 2u = 2^-8 to leave room for their overlap
+/// with the f32 terms.
+inline double bf16Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
+                            float maxK, float maxV, bool bf16Out) {
+  const double epsBf16 = 1.0 / 256;
+  return f32Tolerance(D, Lk, scale, maxQ, maxK, maxV) +
+         (double)maxV * epsBf16 * (bf16Out ? 2.0 : 1.0);
 }
 
 } // namespace attn_test

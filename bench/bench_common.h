@@ -1,0 +1,80 @@
+//===- bench_common.h - What attn_bench and halide_bench share ----*- C++ -*-===//
+//
+// The suite's shapes and the per-row peak-memory measurement, so that every
+// benchmark binary measures the same rows the same way.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_BENCH_COMMON_H
+#define ATTN_BENCH_COMMON_H
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace bench {
+
+/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1.
+inline int64_t statusKiB(const char *field) {
+  FILE *f = std::fopen("/proc/self/status", "r");
+  if (!f)
+    return -1;
+  char line[256];
+  int64_t kib = -1;
+  size_t n = std::strlen(field);
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, field, n) && line[n] == ':')
+      kib = std::strtoll(line + n + 1, nullptr, 10);
+  std::fclose(f);
+  return kib;
+}
+
+/// Peak resident memory of a row: Linux resets the high-water mark (VmHWM)
+/// on "5" written to /proc/self/clear_refs. Call before the row allocates
+/// its inputs; returns the resident set then (KiB). The row reports VmHWM
+/// after its runs minus this.
+inline int64_t startMemory() {
+  if (FILE *f = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+  return statusKiB("VmRSS");
+}
+
+/// Row arguments: heads, q_len, kv_len, head_dim, causal, threads.
+/// The suite's shapes (issue 3): prefill with batch 1, 8 heads, head_dim 64
+/// and 128, seq_len 512 to 8192, dense and causal; decode with 32 heads,
+/// q_len 1, kv_len 1k to 32k, head_dim 128; threads 1 and 2. Only attnc
+/// (`longRows`) also runs one head of 64k tokens, the memory test, where
+/// materialized scores would take 16 GiB.
+inline void shapes(benchmark::internal::Benchmark *b, bool longRows) {
+  for (int64_t t : {1, 2}) {
+    for (int64_t d : {64, 128})
+      for (int64_t l : {512, 1024, 2048, 4096, 8192})
+        for (int64_t causal : {0, 1})
+          b->Args({8, l, l, d, causal, t});
+    for (int64_t lk : {1024, 4096, 16384, 32768})
+      b->Args({32, 1, lk, 128, 0, t});
+  }
+  if (longRows)
+    b->Args({1, 65536, 65536, 64, 1, 2});
+}
+
+/// Counters of a row: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even
+/// for causal), flop, threads, rss_mib (peak resident memory above what the
+/// process held before the row) and io_mib (its inputs and outputs).
+inline void setCounters(benchmark::State &state, double flop, double ioMiB,
+                        int threads, int64_t rss0) {
+  state.counters["GFLOPs"] = benchmark::Counter(
+      flop * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["flop"] = flop;
+  state.counters["threads"] = threads;
+  state.counters["rss_mib"] = (statusKiB("VmHWM") - rss0) / 1024.0;
+  state.counters["io_mib"] = ioMiB;
+}
+
+} // namespace bench
+
+#endif // ATTN_BENCH_COMMON_H

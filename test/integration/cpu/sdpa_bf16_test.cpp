@@ -1,0 +1,151 @@
+//===- sdpa_bf16_test.cpp - bf16 attn.sdpa vs a float64 reference ---------===//
+//
+// Kernels from sdpa_bf16_kernels.mlir (bf16 query/key/value; bf16 or f32
+// result), built by attnc for the host (with avx512_bf16 dot products where
+// the CPU has them) and for other targets (CMakeLists.txt). Inputs are drawn
+// in f32, rounded to bf16, and the float64 reference reads the same bf16
+// values; bf16Tolerance (Reference.h) gives the bound.
+//
+//===----------------------------------------------------------------------===//
+#include "Reference.h"
+
+#ifndef ATTN_KERNELS_HEADER
+#define ATTN_KERNELS_HEADER "sdpa_bf16_kernels.h"
+#endif
+#include ATTN_KERNELS_HEADER
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <tuple>
+
+using namespace attn_test;
+
+namespace {
+
+struct Bf16Tensor {
+  Buffer<uint16_t> bits;
+  std::vector<float> values; // the same numbers, for the reference
+  Bf16Tensor(std::vector<int64_t> shape, std::mt19937 &rng)
+      : bits(std::move(shape)) {
+    values.resize(bits.numel());
+    fillUniform(values, rng, -1.f, 1.f);
+    for (size_t i = 0; i < values.size(); ++i) {
+      bits.data[i] = toBf16(values[i]);
+      values[i] = fromBf16(bits.data[i]);
+    }
+  }
+};
+
+using Kernel = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                 const attn_tensor_t *, attn_tensor_t *);
+
+/// Runs `kernel` on seeded bf16 inputs [1, Hq, Lq, D], [1, Hkv, Lk, D] and
+/// checks every output element (bf16 or f32) against the reference.
+void check(Kernel kernel, bool bf16Out, int64_t Hq, int64_t Hkv, int64_t Lq,
+           int64_t Lk, int64_t D, bool causal, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bf16Tensor q({1, Hq, Lq, D}, rng), k({1, Hkv, Lk, D}, rng),
+      v({1, Hkv, Lk, D}, rng);
+  attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
+                kd = k.bits.desc(ATTN_DTYPE_BF16),
+                vd = v.bits.desc(ATTN_DTYPE_BF16);
+  std::vector<float> got;
+  attn_status_t st;
+  if (bf16Out) {
+    Buffer<uint16_t> out({1, Hq, Lq, D}, 0x7fc0); // NaN
+    attn_tensor_t od = out.desc(ATTN_DTYPE_BF16);
+    st = kernel(&qd, &kd, &vd, &od);
+    for (uint16_t h : out.data)
+      got.push_back(fromBf16(h));
+  } else {
+    Buffer<float> out({1, Hq, Lq, D}, NAN);
+    attn_tensor_t od = out.desc(ATTN_DTYPE_F32);
+    st = kernel(&qd, &kd, &vd, &od);
+    got = out.data;
+  }
+  ASSERT_EQ(st, ATTN_OK) << attn_last_error();
+  double scale = 1.0 / std::sqrt((double)D);
+  std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, Hq,
+                                          Hkv, Lq, Lk, D, D, scale, causal);
+  double bound = bf16Tolerance(D, Lk, scale, maxAbs(q.values),
+                               maxAbs(k.values), maxAbs(v.values), bf16Out);
+  double err = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(got[i])) << "element " << i;
+    err = std::max(err, std::fabs((double)got[i] - ref[i]));
+  }
+  EXPECT_LE(err, bound) << "Hq=" << Hq << " Hkv=" << Hkv << " Lq=" << Lq
+                        << " Lk=" << Lk << " D=" << D << " causal=" << causal;
+}
+
+using GridParam = std::tuple<int64_t, int64_t, int64_t, bool, bool>;
+
+std::string gridName(const ::testing::TestParamInfo<GridParam> &info) {
+  auto [Lq, Lk, D, causal, bf16Out] = info.param;
+  return "q" + std::to_string(Lq) + "_kv" + std::to_string(Lk) + "_d" +
+         std::to_string(D) + (causal ? "_causal" : "") +
+         (bf16Out ? "_bf16out" : "_f32out");
+}
+
+class Bf16Grid : public ::testing::TestWithParam<GridParam> {};
+
+TEST_P(Bf16Grid, MatchesFloat64Reference) {
+  auto [Lq, Lk, D, causal, bf16Out] = GetParam();
+  // GQA (4 query heads over 2 KV heads) when Lk is odd.
+  int64_t Hkv = Lk % 2 ? 2 : 4;
+  Kernel kernel = bf16Out ? (causal ? bf16_causal : bf16_dense)
+                          : (causal ? bf16_causal_f32out : bf16_dense_f32out);
+  check(kernel, bf16Out, 4, Hkv, Lq, Lk, D, causal,
+        (uint32_t)(Lq * 7919 + Lk * 104729 + D * 31 + causal * 2 + bf16Out));
+}
+
+// q_len 1 and 7 take the one-row-vector body (and, with few tasks and long
+// keys, the split key range); odd lengths leave partial blocks and pairs.
+INSTANTIATE_TEST_SUITE_P(
+    Bf16, Bf16Grid,
+    ::testing::Combine(::testing::Values(1, 7, 65, 300),
+                       ::testing::Values(1, 63, 65, 300, 1000),
+                       ::testing::Values(16, 64, 80, 128), ::testing::Bool(),
+                       ::testing::Bool()),
+    gridName);
+
+TEST(Bf16Mask, KeepMaskOnTheScalarSteps) {
+  std::mt19937 rng(5);
+  int64_t Lq = 37, Lk = 90, D = 64;
+  Bf16Tensor q({1, 2, Lq, D}, rng), k({1, 2, Lk, D}, rng), v({1, 2, Lk, D}, rng);
+  Buffer<uint8_t> mask({Lq, Lk});
+  for (auto &m : mask.data)
+    m = (rng() % 3) != 0;
+  Buffer<float> out({1, 2, Lq, D}, NAN);
+  attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
+                kd = k.bits.desc(ATTN_DTYPE_BF16),
+                vd = v.bits.desc(ATTN_DTYPE_BF16),
+                md = mask.desc(ATTN_DTYPE_I1), od = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(bf16_mask_f32out(&qd, &kd, &vd, &md, &od), ATTN_OK)
+      << attn_last_error();
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bool;
+  spec.rank = 2;
+  spec.keep = mask.data.data();
+  double scale = 1.0 / std::sqrt((double)D);
+  std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, 2,
+                                          2, Lq, Lk, D, D, scale, false, spec);
+  double err = 0;
+  for (size_t i = 0; i < out.data.size(); ++i)
+    err = std::max(err, std::fabs((double)out.data[i] - ref[i]));
+  EXPECT_LE(err, bf16Tolerance(D, Lk, scale, maxAbs(q.values),
+                               maxAbs(k.values), maxAbs(v.values), false));
+}
+
+TEST(Bf16Dtype, F32InputsAreRejected) {
+  Buffer<float> q({1, 1, 4, 16}), k({1, 1, 4, 16}), v({1, 1, 4, 16}),
+      out({1, 1, 4, 16}, 7.0f);
+  attn_tensor_t qd = q.desc(ATTN_DTYPE_F32), kd = k.desc(ATTN_DTYPE_F32),
+                vd = v.desc(ATTN_DTYPE_F32), od = out.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(bf16_dense_f32out(&qd, &kd, &vd, &od), ATTN_ERR_DTYPE);
+  EXPECT_EQ(out.data[0], 7.0f); // untouched
+}
+
+} // namespace
