@@ -155,6 +155,45 @@ void Attnc(benchmark::State &state) {
   setCounters(state, in, threads, rss0);
 }
 
+/// bf16 inputs and result, same args as Attnc (prefill shapes only).
+void AttncBf16(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  int64_t H = state.range(0), Lq = state.range(1), Lk = state.range(2),
+          D = state.range(3);
+  bool causal = state.range(4);
+  int threads = (int)state.range(5);
+  attn_set_num_threads(threads);
+  std::vector<uint16_t> q((size_t)(H * Lq * D)), k((size_t)(H * Lk * D)),
+      v(k.size()), out(q.size());
+  std::mt19937 rng(7);
+  std::normal_distribution<float> g;
+  for (std::vector<uint16_t> *x : {&q, &k, &v})
+    for (uint16_t &e : *x) {
+      float f = g(rng);
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      e = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    }
+  int64_t qShape[] = {1, H, Lq, D}, kShape[] = {1, H, Lk, D};
+  attn_tensor_t qd, kd, vd, od;
+  attn_tensor_contiguous(&qd, q.data(), ATTN_DTYPE_BF16, 4, qShape);
+  attn_tensor_contiguous(&kd, k.data(), ATTN_DTYPE_BF16, 4, kShape);
+  attn_tensor_contiguous(&vd, v.data(), ATTN_DTYPE_BF16, 4, kShape);
+  attn_tensor_contiguous(&od, out.data(), ATTN_DTYPE_BF16, 4, qShape);
+  for (auto _ : state) {
+    attn_status_t st = causal ? bench_causal_bf16(&qd, &kd, &vd, &od)
+                              : bench_dense_bf16(&qd, &kd, &vd, &od);
+    if (st != ATTN_OK) {
+      state.SkipWithError(attn_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  bench::setCounters(state, 4.0 * H * Lq * Lk * D,
+                     2.0 * (double)(2 * q.size() + 2 * k.size()) / (1 << 20),
+                     threads, rss0);
+}
+
 // Naive unfused reference: per (batch, head), S = Q Kᵀ (sgemm), a row
 // softmax (causal: keys past the bottom-right-aligned diagonal excluded),
 // O = S V (sgemm); the [Lq, Lk] scores live in memory.
@@ -197,6 +236,12 @@ void NaiveBlas(benchmark::State &state) {
 
 BENCHMARK(Attnc)
     ->Apply([](benchmark::internal::Benchmark *b) { bench::shapes(b, /*longRows=*/true); })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(AttncBf16)
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      bench::shapes(b, /*longRows=*/false, /*decode=*/false);
+    })
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveBlas)

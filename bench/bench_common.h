@@ -49,14 +49,16 @@ inline int64_t startMemory() {
 /// q_len 1, kv_len 1k to 32k, head_dim 128; threads 1 and 2. Only attnc
 /// (`longRows`) also runs one head of 64k tokens, the memory test, where
 /// materialized scores would take 16 GiB.
-inline void shapes(benchmark::internal::Benchmark *b, bool longRows) {
+inline void shapes(benchmark::internal::Benchmark *b, bool longRows,
+                   bool decode = true) {
   for (int64_t t : {1, 2}) {
     for (int64_t d : {64, 128})
       for (int64_t l : {512, 1024, 2048, 4096, 8192})
         for (int64_t causal : {0, 1})
           b->Args({8, l, l, d, causal, t});
-    for (int64_t lk : {1024, 4096, 16384, 32768})
-      b->Args({32, 1, lk, 128, 0, t});
+    if (decode)
+      for (int64_t lk : {1024, 4096, 16384, 32768})
+        b->Args({32, 1, lk, 128, 0, t});
   }
   if (longRows)
     b->Args({1, 65536, 65536, 64, 1, 2});

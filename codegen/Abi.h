@@ -36,6 +36,8 @@ inline constexpr llvm::StringLiteral kMaxDimsAttr = "attn.max_dims";
 inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 /// Prefix of the internal kernel symbol.
 inline constexpr llvm::StringLiteral kKernelPrefix = "__attn_kernel_";
+/// Suffix of a kernel's copy specialized to unit innermost strides.
+inline constexpr llvm::StringLiteral kUnitStrideSuffix = "__unit_stride";
 
 /// The runtime's ABI constants (runtime/attn_runtime.h is the source).
 inline constexpr int64_t kSignatureMagic = ATTN_SIGNATURE_MAGIC;

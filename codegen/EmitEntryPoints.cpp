@@ -171,6 +171,13 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
     return kernel.emitError("kernel was not lowered with the expanded memref "
                             "calling convention");
 
+  // attn-export-functions' copy for unit innermost strides, if any.
+  auto unitKernel = module.lookupSymbol<LLVM::LLVMFuncOp>(
+      (kernel.getName() + abi::kUnitStrideSuffix).str());
+  if (unitKernel && unitKernel.getFunctionType() != kType)
+    return unitKernel.emitError("unit-stride kernel copy has another calling "
+                                "convention than its kernel");
+
   // Signature and names.
   SmallVector<int64_t> words = abi::encode(*sig);
   auto sigType = LLVM::LLVMArrayType::get(i64, words.size());
@@ -228,6 +235,7 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
     };
     Value zero64 = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
     SmallVector<Value> kArgs;
+    Value allUnit; // every argument contiguous in its last dim
     for (int64_t i = 0; i < numArgs; ++i) {
       const abi::ArgSpec &spec = sig->args[i];
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, argv,
@@ -255,6 +263,28 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
       kArgs.append({data, data, zero64});
       kArgs.append(sizes);
       kArgs.append(strides);
+      if (rank > 0) {
+        // Stride 1, or a last dim of at most one element (never stepped).
+        Value one = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
+        Value unit = LLVM::OrOp::create(
+            b, loc,
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                 strides.back(), one),
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sle,
+                                 sizes.back(), one));
+        allUnit = allUnit ? LLVM::AndOp::create(b, loc, allUnit, unit)
+                                .getResult()
+                          : unit;
+      }
+    }
+    if (unitKernel && allUnit) {
+      // The unit-stride copy when every argument allows it.
+      Block *unitBlock = task.addBlock(), *anyBlock = task.addBlock();
+      LLVM::CondBrOp::create(b, loc, allUnit, unitBlock, anyBlock);
+      b.setInsertionPointToStart(unitBlock);
+      LLVM::CallOp::create(b, loc, unitKernel, kArgs);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+      b.setInsertionPointToStart(anyBlock);
     }
     LLVM::CallOp::create(b, loc, kernel, kArgs);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
@@ -316,5 +346,7 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
   LLVM::ReturnOp::create(b, loc, retBlock->getArgument(0));
 
   kernel.setLinkage(LLVM::Linkage::Internal);
+  if (unitKernel)
+    unitKernel.setLinkage(LLVM::Linkage::Internal);
   return success();
 }

@@ -122,9 +122,41 @@ struct AttnExportFunctionsPass final
     for (auto f : module.getOps<func::FuncOp>())
       if (f.isPublic() && !f.isExternal())
         funcs.push_back(f);
-    for (func::FuncOp f : funcs)
+    for (func::FuncOp f : funcs) {
       if (failed(exportFunction(module, f)))
         return signalPassFailure();
+      if (unitStrideVariant)
+        addUnitStrideVariant(module, f);
+    }
+  }
+
+  /// A copy of the exported kernel `f` whose memref arguments have a static
+  /// innermost stride of 1: contiguous rows let vector code load pairs and
+  /// vectors directly. No ABI attributes: it is not exported itself.
+  void addUnitStrideVariant(ModuleOp module, func::FuncOp f) {
+    OpBuilder b(f);
+    b.setInsertionPointAfter(f);
+    auto copy = cast<func::FuncOp>(b.clone(*f.getOperation()));
+    copy.setSymName((f.getSymName() + abi::kUnitStrideSuffix).str());
+    for (StringRef attr : {abi::kExportNameAttr, abi::kSignatureAttr,
+                           abi::kArgNamesAttr, abi::kBatchParallelAttr})
+      copy->removeAttr(attr);
+    SmallVector<Type> types;
+    for (BlockArgument arg : copy.getArguments()) {
+      auto mt = cast<MemRefType>(arg.getType());
+      if (mt.getRank() > 0) {
+        SmallVector<int64_t> strides(mt.getRank(), ShapedType::kDynamic);
+        strides.back() = 1;
+        mt = MemRefType::get(mt.getShape(), mt.getElementType(),
+                             StridedLayoutAttr::get(f.getContext(),
+                                                    ShapedType::kDynamic,
+                                                    strides));
+      }
+      arg.setType(mt);
+      types.push_back(mt);
+    }
+    copy.setFunctionType(FunctionType::get(f.getContext(), types, {}));
+    copy.setPrivate();
   }
 
   LogicalResult exportFunction(ModuleOp module, func::FuncOp func);

@@ -56,6 +56,13 @@ def AttnExportFunctions : Pass<"attn-export-functions", "mlir::ModuleOp"> {
     would go unchecked), a call that was not inlined, or a call to the
     function from inside the module.
   }];
+  let options = [
+    Option<"unitStrideVariant", "unit-stride-variant", "bool", "false",
+           "Also emit `__attn_kernel_<name>__unit_stride`, the same kernel "
+           "on memrefs whose innermost stride is 1, for "
+           "attn-emit-entry-points to call when every argument is "
+           "contiguous in its last dim">
+  ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect"];
 }

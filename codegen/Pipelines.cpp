@@ -17,10 +17,10 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
            " kv-block=" + std::to_string(options.kvBlock) +
            " vector-width=" + std::to_string(options.vectorWidth) +
            " vector-registers=" + std::to_string(options.vectorRegisters) +
-           "},";
+           (options.bf16Dot ? " bf16-dot=1" : "") + "},";
   return "builtin.module("
          "inline,symbol-dce,"
-         "attn-export-functions," +
+         "attn-export-functions{unit-stride-variant=1}," +
          tile +
          "attn-decompose,"
          "canonicalize,cse,"
@@ -37,10 +37,12 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
          "attn-lower-dynamic-expand-shape,"
          "expand-strided-metadata,"
          "lower-affine,"
-         "attn-expand-math,"
-         // bf16 <-> f32 as integer ops: no libgcc __truncsfbf2 (GCC 13+).
-         "arith-expand{include-bf16=1},"
-         "convert-vector-to-llvm,"
+         "attn-expand-math," +
+         // bf16 <-> f32: native (vcvtneps2bf16) with avx512bf16; elsewhere
+         // as integer ops, since LLVM would call __truncsfbf2, which GCC
+         // 12's libgcc lacks.
+         std::string(options.bf16Dot ? "" : "arith-expand{include-bf16=1},") +
+         "convert-vector-to-llvm{enable-x86vector=1},"
          "convert-scf-to-cf,"
          "convert-math-to-llvm,"
          "convert-arith-to-llvm,"

@@ -34,6 +34,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<int64_t> vectorRegisters{
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target"), llvm::cl::init(32)};
+  Option<bool> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("bf16 inputs use avx512_bf16 dot products; attnc sets "
+                     "it where the target has avx512bf16"),
+      llvm::cl::init(false)};
 };
 
 /// The textual form of `attn-lower-to-llvm` with these options, anchored on

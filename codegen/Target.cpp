@@ -129,6 +129,8 @@ attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm) {
           .getFixedValue();
   model.vectorRegisters =
       tti.getNumberOfRegisters(tti.getRegisterClassForType(/*Vector=*/true));
+  if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo())
+    model.bf16Dot = sti->checkFeatures("+avx512bf16");
   model.l1Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L1D)
                       .value_or(0);
   model.l2Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L2D)

@@ -36,6 +36,8 @@ struct TargetModel {
   int64_t vectorBits = 0;
   /// Number of such registers (32 with AVX-512, 16 with AVX2).
   int64_t vectorRegisters = 0;
+  /// avx512_bf16 (vdpbf16ps) is available.
+  bool bf16Dot = false;
   /// Data cache sizes in bytes (0 where LLVM does not know them).
   int64_t l1Bytes = 0, l2Bytes = 0;
   /// f32 lanes per vector register.

@@ -75,7 +75,10 @@ def AttnTile : Pass<"attn-tile"> {
            "f32 lanes per vector register (0: scalar attn.online_sdpa "
            "steps)">,
     Option<"vectorRegisters", "vector-registers", "int64_t", "32",
-           "Vector registers of the target, for the register blocking">
+           "Vector registers of the target, for the register blocking">,
+    Option<"bf16DotOption", "bf16-dot", "bool", "false",
+           "bf16 inputs: avx512_bf16 dot products (x86vector.avx512.dot, "
+           "vector width 8 or 16) instead of widening to f32">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
@@ -83,7 +86,8 @@ def AttnTile : Pass<"attn-tile"> {
                            "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::math::MathDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect",
+                           "mlir::x86vector::X86VectorDialect"];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">,
     Statistic<"numVectorized", "num-vectorized",

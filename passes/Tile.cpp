@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <algorithm>
@@ -38,6 +39,9 @@ struct VectorTiling {
   int64_t rowVecs;  // query rows of a task / width
   int64_t keyRows;  // keys per Q Kᵀ register block
   int64_t valueCols; // value columns per P V register block
+  /// bf16 inputs: avx512_bf16 dot products (vdpbf16ps) on pairs along the
+  /// reduction dims, with P rounded to bf16. Otherwise bf16 widens to f32.
+  bool bf16Dot = false;
   int64_t qBlock() const { return width * rowVecs; }
 };
 
@@ -63,7 +67,7 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   /// The register blocking for an op, or none for the scalar body: the
   /// vector body needs a vector width, no mask operand (causal is fine) and
   /// static head dims.
-  std::optional<VectorTiling> vectorTiling(Value mask) const;
+  std::optional<VectorTiling> vectorTiling(SdpaOp op) const;
 };
 
 /// Everything the body of one (batch, head, query block) task needs.
@@ -130,6 +134,18 @@ private:
                                    math::ExpOp::create(b, clamped));
   }
   Value packQuery();
+  /// bf16 Q as pairs along head_dim: [ceil(head_dim / 2), 2 * q_block],
+  /// element (c2, 2 i + e) = Q[i, 2 c2 + e], zero past rows or head_dim.
+  Value packQueryPairs();
+  /// The bf16 pair (lo, hi) in every 32-bit lane: vector<2W x bf16>.
+  Value pairBroadcast(Value lo, Value hi);
+  Value bf16Zero() {
+    return arith::ConstantOp::create(b, b.getBF16Type(),
+                                     b.getFloatAttr(b.getBF16Type(), 0.0));
+  }
+  VectorType pairType() {
+    return VectorType::get({2 * cfg.width}, b.getBF16Type());
+  }
   /// Scores of `numKeys` keys from local key `jLocal` of the step at `j0`
   /// into rows of `st`; folds them into the block max `bmax`.
   SmallVector<Value> scoreKeys(Value j0, Value shift, Value jLocal,
@@ -194,32 +210,128 @@ Value VectorTaskBuilder::packQuery() {
       .getResult(0);
 }
 
+
+Value VectorTaskBuilder::packQueryPairs() {
+  int64_t m = cfg.qBlock();
+  Type bf16 = b.getBF16Type();
+  Value pairs = arith::CeilDivUIOp::create(b, t.headDim, idx(2));
+  Value empty = tensor::EmptyOp::create(
+      b, ArrayRef<OpFoldResult>{getAsOpFoldResult(pairs), b.getIndexAttr(2 * m)},
+      bf16);
+  Value lastRow = arith::SubIOp::create(b, t.rows, idx(1));
+  Value lastCol = arith::SubIOp::create(b, t.headDim, idx(1));
+  Value zero = bf16Zero();
+  AffineMap id = b.getMultiDimIdentityMap(2);
+  return linalg::GenericOp::create(
+             b, empty.getType(), ValueRange{}, ValueRange{empty},
+             ArrayRef<AffineMap>{id},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               Value c2 = linalg::IndexOp::create(nb, nl, 0);
+               Value x = linalg::IndexOp::create(nb, nl, 1);
+               Value two = arith::ConstantIndexOp::create(nb, nl, 2);
+               Value i = arith::DivUIOp::create(nb, nl, x, two);
+               Value c = arith::AddIOp::create(
+                   nb, nl, arith::MulIOp::create(nb, nl, c2, two),
+                   arith::RemUIOp::create(nb, nl, x, two));
+               Value live = arith::AndIOp::create(
+                   nb, nl,
+                   arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
+                                         t.rows),
+                   arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, c,
+                                         t.headDim));
+               Value row = arith::AddIOp::create(
+                   nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, lastRow));
+               Value col = arith::MinUIOp::create(nb, nl, c, lastCol);
+               Value q = tensor::ExtractOp::create(
+                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, col});
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::SelectOp::create(nb, nl, live, q, zero).getResult());
+             })
+      .getResult(0);
+}
+
+Value VectorTaskBuilder::pairBroadcast(Value lo, Value hi) {
+  Type i16 = b.getI16Type(), i32 = b.getI32Type();
+  auto widen = [&](Value x) -> Value {
+    return arith::ExtUIOp::create(b, i32, arith::BitcastOp::create(b, i16, x));
+  };
+  Value hi32 = arith::ShLIOp::create(
+      b, widen(hi),
+      arith::ConstantOp::create(b, b.getI32IntegerAttr(16)).getResult());
+  Value pair = arith::OrIOp::create(b, widen(lo), hi32);
+  Value lanes = vector::BroadcastOp::create(
+      b, VectorType::get({cfg.width}, i32), pair);
+  return vector::BitCastOp::create(b, pairType(), lanes);
+}
+
 SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
                                                 Value jLocal, int64_t numKeys,
                                                 Value qt, Value st,
                                                 ValueRange bmax) {
   int64_t nv = cfg.rowVecs;
   SmallVector<Value> init(numKeys * nv, splat(0.0f));
-  // The register block: numKeys x nv vectors of scores, over head_dim.
-  scf::ForOp dots = buildFor(
-      b, idx(0), t.headDim, idx(1), init,
-      [&](Value c, ValueRange acc) {
+  SmallVector<Value> scores;
+  if (!cfg.bf16Dot) {
+    // The register block: numKeys x nv vectors of scores, over head_dim.
+    scf::ForOp dots = buildFor(
+        b, idx(0), t.headDim, idx(1), init, [&](Value c, ValueRange acc) {
+          SmallVector<Value> qv, next(acc);
+          for (int64_t v = 0; v < nv; ++v)
+            qv.push_back(readVec(qt, c, v));
+          for (int64_t r = 0; r < numKeys; ++r) {
+            Value key = arith::AddIOp::create(
+                b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
+            Value kx = widen(b, b.getLoc(),
+                             tensor::ExtractOp::create(
+                                 b, t.k, ValueRange{t.bi, t.kvHead, key, c}));
+            Value kb = vector::BroadcastOp::create(b, vecType, kx);
+            for (int64_t v = 0; v < nv; ++v)
+              next[r * nv + v] =
+                  vector::FMAOp::create(b, kb, qv[v], acc[r * nv + v]);
+          }
+          return next;
+        });
+    scores.assign(dots.getResults().begin(), dots.getResults().end());
+  } else {
+    // The same block with bf16 pairs along head_dim: one vdpbf16ps per
+    // (key, row vector) and pair; an odd head_dim ends with a pair (K, 0).
+    Value pairs = arith::DivUIOp::create(b, t.headDim, idx(2));
+    Value allPairs = arith::CeilDivUIOp::create(b, t.headDim, idx(2));
+    auto pairStep = [&](bool lastOdd) {
+      return [&, lastOdd](Value c2, ValueRange acc) {
         SmallVector<Value> qv, next(acc);
         for (int64_t v = 0; v < nv; ++v)
-          qv.push_back(readVec(qt, c, v));
+          qv.push_back(vector::TransferReadOp::create(
+              b, pairType(), qt, ValueRange{c2, idx(v * 2 * cfg.width)},
+              /*padding=*/std::nullopt, ArrayRef<bool>{true}));
+        Value c = arith::MulIOp::create(b, c2, idx(2));
+        Value c1 = arith::AddIOp::create(b, c, idx(1));
         for (int64_t r = 0; r < numKeys; ++r) {
           Value key = arith::AddIOp::create(
               b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
-          Value kx = widen(b, b.getLoc(),
-                           tensor::ExtractOp::create(
-                               b, t.k, ValueRange{t.bi, t.kvHead, key, c}));
-          Value kb = vector::BroadcastOp::create(b, vecType, kx);
+          Value lo = tensor::ExtractOp::create(
+              b, t.k, ValueRange{t.bi, t.kvHead, key, c});
+          Value hi = lastOdd ? bf16Zero()
+                             : tensor::ExtractOp::create(
+                                   b, t.k, ValueRange{t.bi, t.kvHead, key, c1})
+                                   .getResult();
+          Value kb = pairBroadcast(lo, hi);
           for (int64_t v = 0; v < nv; ++v)
-            next[r * nv + v] =
-                vector::FMAOp::create(b, kb, qv[v], acc[r * nv + v]);
+            next[r * nv + v] = x86vector::DotBF16Op::create(
+                b, vecType, acc[r * nv + v], qv[v], kb);
         }
         return next;
-      });
+      };
+    };
+    scf::ForOp full = buildFor(b, idx(0), pairs, idx(1), init, pairStep(false));
+    scf::ForOp odd = buildFor(b, pairs, allPairs, idx(1), full.getResults(),
+                              pairStep(true));
+    Value scale = vector::BroadcastOp::create(b, vecType, t.scale);
+    for (Value acc : odd.getResults())
+      scores.push_back(arith::MulFOp::create(b, acc, scale));
+  }
   SmallVector<Value> maxes(bmax);
   Value negInf = splat(-std::numeric_limits<float>::infinity());
   for (int64_t r = 0; r < numKeys; ++r) {
@@ -232,7 +344,7 @@ SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
       threshold = vector::BroadcastOp::create(b, maskType, th);
     }
     for (int64_t v = 0; v < nv; ++v) {
-      Value s = dots.getResult(r * nv + v);
+      Value s = scores[r * nv + v];
       if (t.causal) {
         SmallVector<int32_t> lanes;
         for (int64_t l = 0; l < cfg.width; ++l)
@@ -263,37 +375,83 @@ Value VectorTaskBuilder::accumulateValues(Value j0, Value n, Value c0,
       init.push_back(
           arith::MulFOp::create(b, readVec(ot, row, v), alpha[v]));
   }
-  // The register block: numCols x nv vectors of acc, over the step's keys.
-  scf::ForOp pv = buildFor(
-      b, idx(0), n, idx(1), init, [&](Value j, ValueRange acc) {
+  SmallVector<Value> accs;
+  if (!cfg.bf16Dot) {
+    // The register block: numCols x nv vectors of acc, over the step's keys.
+    scf::ForOp pv = buildFor(
+        b, idx(0), n, idx(1), init, [&](Value j, ValueRange acc) {
+          SmallVector<Value> pvec, next(acc);
+          for (int64_t v = 0; v < nv; ++v)
+            pvec.push_back(readVec(st, j, v));
+          Value key = arith::AddIOp::create(b, j0, j);
+          for (int64_t r = 0; r < numCols; ++r) {
+            Value col = arith::AddIOp::create(b, c0, idx(r));
+            Value vx = widen(b, b.getLoc(),
+                             tensor::ExtractOp::create(
+                                 b, t.v, ValueRange{t.bi, t.kvHead, key, col}));
+            Value vb = vector::BroadcastOp::create(b, vecType, vx);
+            for (int64_t v = 0; v < nv; ++v)
+              next[r * nv + v] =
+                  vector::FMAOp::create(b, vb, pvec[v], acc[r * nv + v]);
+          }
+          return next;
+        });
+    accs.assign(pv.getResults().begin(), pv.getResults().end());
+  } else {
+    // bf16 pairs of keys: `st` holds P as pairs [kv_block / 2, 2 q_block];
+    // an odd count ends with a pair (V, 0).
+    Value pairs = arith::DivUIOp::create(b, n, idx(2));
+    Value allPairs = arith::CeilDivUIOp::create(b, n, idx(2));
+    auto pairStep = [&](bool lastOdd) {
+      return [&, lastOdd](Value j2, ValueRange acc) {
         SmallVector<Value> pvec, next(acc);
         for (int64_t v = 0; v < nv; ++v)
-          pvec.push_back(readVec(st, j, v));
-        Value key = arith::AddIOp::create(b, j0, j);
+          pvec.push_back(vector::TransferReadOp::create(
+              b, pairType(), st, ValueRange{j2, idx(v * 2 * cfg.width)},
+              /*padding=*/std::nullopt, ArrayRef<bool>{true}));
+        Value key = arith::AddIOp::create(
+            b, j0, arith::MulIOp::create(b, j2, idx(2)));
+        Value key1 = arith::AddIOp::create(b, key, idx(1));
         for (int64_t r = 0; r < numCols; ++r) {
           Value col = arith::AddIOp::create(b, c0, idx(r));
-          Value vx = widen(b, b.getLoc(),
-                           tensor::ExtractOp::create(
-                               b, t.v, ValueRange{t.bi, t.kvHead, key, col}));
-          Value vb = vector::BroadcastOp::create(b, vecType, vx);
+          Value lo = tensor::ExtractOp::create(
+              b, t.v, ValueRange{t.bi, t.kvHead, key, col});
+          Value hi = lastOdd ? bf16Zero()
+                             : tensor::ExtractOp::create(
+                                   b, t.v, ValueRange{t.bi, t.kvHead, key1, col})
+                                   .getResult();
+          Value vb = pairBroadcast(lo, hi);
           for (int64_t v = 0; v < nv; ++v)
-            next[r * nv + v] =
-                vector::FMAOp::create(b, vb, pvec[v], acc[r * nv + v]);
+            next[r * nv + v] = x86vector::DotBF16Op::create(
+                b, vecType, acc[r * nv + v], pvec[v], vb);
         }
         return next;
-      });
+      };
+    };
+    scf::ForOp full = buildFor(b, idx(0), pairs, idx(1), init, pairStep(false));
+    scf::ForOp odd = buildFor(b, pairs, allPairs, idx(1), full.getResults(),
+                              pairStep(true));
+    accs.assign(odd.getResults().begin(), odd.getResults().end());
+  }
   for (int64_t r = 0; r < numCols; ++r) {
     Value row = arith::AddIOp::create(b, c0, idx(r));
     for (int64_t v = 0; v < nv; ++v)
-      ot = writeVec(pv.getResult(r * nv + v), ot, row, v);
+      ot = writeVec(accs[r * nv + v], ot, row, v);
   }
   return ot;
 }
 
 SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
   int64_t nv = cfg.rowVecs, m = cfg.qBlock(), kvBlock = t.kvBlock;
-  Value qt = packQuery();
+  Value qt = cfg.bf16Dot ? packQueryPairs() : packQuery();
   Value st0 = tensor::EmptyOp::create(b, ArrayRef<int64_t>{kvBlock, m}, f32);
+  // bf16 P as pairs of keys, for the P V dot products.
+  Value pp0 = cfg.bf16Dot ? tensor::EmptyOp::create(
+                                b,
+                                ArrayRef<int64_t>{(kvBlock + 1) / 2, 2 * m},
+                                b.getBF16Type())
+                                .getResult()
+                          : Value();
   Value ot0 = buildFilledTensor(
       b, b.getLoc(), ArrayRef<OpFoldResult>{getAsOpFoldResult(t.vHeadDim),
                                             b.getIndexAttr(m)},
@@ -301,6 +459,8 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
   SmallVector<Value> init = {ot0, st0};
   init.append(nv, splat(std::numeric_limits<float>::lowest())); // max
   init.append(nv, splat(0.0f));                                 // sum
+  if (pp0)
+    init.push_back(pp0);
   Value kvBlockV = idx(kvBlock);
   scf::ForOp steps = buildFor(
       b, t.kvStart, t.kvEnd, kvBlockV, init, [&](Value j0, ValueRange state) {
@@ -335,29 +495,78 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
           alpha.push_back(
               guardedExp(arith::SubFOp::create(b, max[v], newMax[v])));
         }
-        // P = exp(S - new_max) in place of S; its row sums.
-        SmallVector<Value> pInit = {st};
-        pInit.append(nv, splat(0.0f));
-        scf::ForOp probs = buildFor(
-            b, idx(0), n, idx(1), pInit, [&](Value j, ValueRange a) {
-              Value s = a[0];
+        // P = exp(S - new_max) in place of S (f32), or into bf16 pairs of
+        // keys; its row sums (of the f32 values).
+        SmallVector<Value> rowSums;
+        Value pv; // what the P V blocks read
+        if (!cfg.bf16Dot) {
+          SmallVector<Value> pInit = {st};
+          pInit.append(nv, splat(0.0f));
+          scf::ForOp probs = buildFor(
+              b, idx(0), n, idx(1), pInit, [&](Value j, ValueRange a) {
+                Value s = a[0];
+                SmallVector<Value> next = {};
+                SmallVector<Value> sums;
+                for (int64_t v = 0; v < nv; ++v) {
+                  Value p = guardedExp(
+                      arith::SubFOp::create(b, readVec(s, j, v), newMax[v]));
+                  s = writeVec(p, s, j, v);
+                  sums.push_back(arith::AddFOp::create(b, a[1 + v], p));
+                }
+                next.push_back(s);
+                next.append(sums);
+                return next;
+              });
+          st = pv = probs.getResult(0);
+          rowSums.assign(probs.getResults().begin() + 1,
+                         probs.getResults().end());
+        } else {
+          Type bf16Vec = VectorType::get({cfg.width}, b.getBF16Type());
+          auto pairStep = [&](bool lastOdd) {
+            return [&, lastOdd](Value j2, ValueRange a) {
+              Value pp = a[0];
+              Value j = arith::MulIOp::create(b, j2, idx(2));
+              Value j1 = arith::AddIOp::create(b, j, idx(1));
               SmallVector<Value> next = {};
               SmallVector<Value> sums;
               for (int64_t v = 0; v < nv; ++v) {
-                Value p = guardedExp(
-                    arith::SubFOp::create(b, readVec(s, j, v), newMax[v]));
-                s = writeVec(p, s, j, v);
-                sums.push_back(arith::AddFOp::create(b, a[1 + v], p));
+                Value p0 = guardedExp(
+                    arith::SubFOp::create(b, readVec(st, j, v), newMax[v]));
+                Value p1 =
+                    lastOdd ? splat(0.0f)
+                            : guardedExp(arith::SubFOp::create(
+                                  b, readVec(st, j1, v), newMax[v]));
+                sums.push_back(arith::AddFOp::create(
+                    b, a[1 + v], arith::AddFOp::create(b, p0, p1)));
+                Value pair = vector::InterleaveOp::create(
+                    b, arith::TruncFOp::create(b, bf16Vec, p0),
+                    arith::TruncFOp::create(b, bf16Vec, p1));
+                pp = vector::TransferWriteOp::create(
+                         b, pair, pp, ValueRange{j2, idx(v * 2 * cfg.width)},
+                         ArrayRef<bool>{true})
+                         .getResult();
               }
-              next.push_back(s);
+              next.push_back(pp);
               next.append(sums);
               return next;
-            });
-        st = probs.getResult(0);
+            };
+          };
+          SmallVector<Value> pInit = {state.back()};
+          pInit.append(nv, splat(0.0f));
+          scf::ForOp full = buildFor(b, idx(0),
+                                     arith::DivUIOp::create(b, n, idx(2)),
+                                     idx(1), pInit, pairStep(false));
+          scf::ForOp odd = buildFor(
+              b, arith::DivUIOp::create(b, n, idx(2)),
+              arith::CeilDivUIOp::create(b, n, idx(2)), idx(1),
+              full.getResults(), pairStep(true));
+          pv = odd.getResult(0);
+          rowSums.assign(odd.getResults().begin() + 1, odd.getResults().end());
+        }
         SmallVector<Value> newSum;
         for (int64_t v = 0; v < nv; ++v)
-          newSum.push_back(vector::FMAOp::create(b, alpha[v], sum[v],
-                                                 probs.getResult(1 + v)));
+          newSum.push_back(
+              vector::FMAOp::create(b, alpha[v], sum[v], rowSums[v]));
         // acc = alpha * acc + Pᵀ V in register blocks of valueCols columns.
         // The remaining columns one at a time.
         int64_t vc = cfg.valueCols;
@@ -367,18 +576,20 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
             b, idx(0), fullCols, idx(vc), ValueRange{ot},
             [&](Value c0, ValueRange a) {
               return SmallVector<Value>{
-                  accumulateValues(j0, n, c0, vc, st, a[0], alpha)};
+                  accumulateValues(j0, n, c0, vc, pv, a[0], alpha)};
             });
         scf::ForOp colTail = buildFor(
             b, fullCols, t.vHeadDim, idx(1), cols.getResults(),
             [&](Value c0, ValueRange a) {
               return SmallVector<Value>{
-                  accumulateValues(j0, n, c0, 1, st, a[0], alpha)};
+                  accumulateValues(j0, n, c0, 1, pv, a[0], alpha)};
             });
         ot = colTail.getResult(0);
         SmallVector<Value> next = {ot, st};
         next.append(newMax);
         next.append(newSum);
+        if (cfg.bf16Dot)
+          next.push_back(pv);
         return next;
       });
 
@@ -521,8 +732,8 @@ static Value buildSteps(OpBuilder &b, Location loc, SdpaOp op, Value bi,
 
 
 std::optional<VectorTiling>
-AttnTilePass::vectorTiling(Value mask) const {
-  if (vectorWidth < 1 || mask)
+AttnTilePass::vectorTiling(SdpaOp op) const {
+  if (vectorWidth < 1 || op.getMask())
     return std::nullopt;
   int64_t width = vectorWidth;
   int64_t regs = vectorRegisters ? vectorRegisters : 32;
@@ -539,7 +750,9 @@ AttnTilePass::vectorTiling(Value mask) const {
   }
   // At most 8: longer blocks only add code.
   int64_t r = std::clamp<int64_t>((regs - rowVecs - 1) / rowVecs, 1, 8);
-  return VectorTiling{width, rowVecs, r, r};
+  bool bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
+                 (width == 8 || width == 16);
+  return VectorTiling{width, rowVecs, r, r, bf16Dot};
 }
 
 /// The softmax scale: the op's, or 1/sqrt(head_dim) (1 for head_dim 0).
@@ -663,7 +876,7 @@ void AttnTilePass::tile(SdpaOp op) {
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   Value mask = op.getMask();
-  std::optional<VectorTiling> vec = vectorTiling(mask);
+  std::optional<VectorTiling> vec = vectorTiling(op);
   int64_t qBlock = vec ? vec->qBlock() : (this->qBlock ? this->qBlock : 64);
   int64_t kvBlock = this->kvBlock ? this->kvBlock : 64;
   auto idx = [&](int64_t c) -> Value {

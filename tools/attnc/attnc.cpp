@@ -242,6 +242,7 @@ int main(int argc, char **argv) {
   pipelineOptions.vectorRegisters =
       vectorRegisters ? vectorRegisters.getValue()
                       : std::max<int64_t>(model.vectorRegisters, 4);
+  pipelineOptions.bf16Dot = model.bf16Dot && pipelineOptions.vectorWidth > 0;
   if (printPipeline) {
     outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
     return 0;
