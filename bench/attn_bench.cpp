@@ -251,4 +251,12 @@ BENCHMARK(NaiveBlas)
 
 } // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char **argv) {
+  bench::fixMmapThreshold();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 
 namespace bench {
 
@@ -42,6 +43,12 @@ inline int64_t startMemory() {
   }
   return statusKiB("VmRSS");
 }
+
+/// Fixes glibc's mmap threshold at its default (128 KiB) for the whole run:
+/// glibc otherwise raises it after large frees, and a later row's inputs
+/// would come from already-resident heap and escape the measurement. Call
+/// first in main().
+inline void fixMmapThreshold() { mallopt(M_MMAP_THRESHOLD, 128 * 1024); }
 
 /// Row arguments: heads, q_len, kv_len, head_dim, causal, threads.
 /// The suite's shapes (issue 3): prefill with batch 1, 8 heads, head_dim 64
