@@ -18,6 +18,8 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <immintrin.h>
+#include <omp.h>
+#include <pthreadpool.h>
 
 #include <algorithm>
 #include <cmath>
@@ -194,6 +196,87 @@ void AttncBf16(benchmark::State &state) {
                      threads, rss0);
 }
 
+// ---------------------------------------------------------------------------
+// The threading mechanism, measured (issue 3): the runtime's built-in pool
+// against OpenMP (libgomp) and pthreadpool, each installed through
+// attn_set_parallel_for, on 2 threads.
+// ---------------------------------------------------------------------------
+
+/// OpenMP: chunks of `grain` iterations handed out dynamically.
+void ompParallelFor(void *, int64_t n, int64_t grain, attn_task_fn fn,
+                    void *ctx) {
+  int64_t g = std::max<int64_t>(grain, 1), chunks = (n + g - 1) / g;
+  // One chunk (the entry point's single task, whose kernel then opens the
+  // real parallel loop) runs on the caller: a parallel region here would
+  // make that inner loop a nested, serialized one.
+  if (chunks <= 1 || omp_in_parallel()) {
+    if (n > 0)
+      fn(ctx, 0, n);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t c = 0; c < chunks; ++c)
+    fn(ctx, c * g, std::min(n, (c + 1) * g));
+}
+
+struct PtpTask {
+  attn_task_fn fn;
+  void *ctx;
+  int64_t n;
+};
+void ptpTile(void *arg, size_t begin, size_t size) {
+  auto *t = static_cast<PtpTask *>(arg);
+  t->fn(t->ctx, (int64_t)begin, (int64_t)(begin + size));
+}
+/// pthreadpool: tiles of `grain` iterations (its work stealing balances).
+void ptpParallelFor(void *pool, int64_t n, int64_t grain, attn_task_fn fn,
+                    void *ctx) {
+  PtpTask t{fn, ctx, n};
+  pthreadpool_parallelize_1d_tile_1d(static_cast<pthreadpool_t>(pool),
+                                     ptpTile, &t, (size_t)n,
+                                     (size_t)std::max<int64_t>(grain, 1), 0);
+}
+
+/// Args: pool (0 built-in, 1 OpenMP, 2 pthreadpool), then the Attnc args.
+void Pool(benchmark::State &state) {
+  int threads = (int)state.range(6);
+  int64_t pool = state.range(0);
+  pthreadpool_t ptp = nullptr;
+  if (pool == 0) {
+    attn_set_num_threads(threads);
+  } else if (pool == 1) {
+    omp_set_num_threads(threads);
+    attn_set_parallel_for(ompParallelFor, nullptr, threads);
+  } else {
+    ptp = pthreadpool_create((size_t)threads);
+    attn_set_parallel_for(ptpParallelFor, ptp, threads);
+  }
+  Inputs in(state.range(1), state.range(2), state.range(3), state.range(4));
+  bool causal = state.range(5);
+  int64_t qShape[] = {in.B, in.H, in.Lq, in.D};
+  int64_t kShape[] = {in.B, in.H, in.Lk, in.D};
+  attn_tensor_t q, k, v, o;
+  attn_tensor_contiguous(&q, in.q.data(), ATTN_DTYPE_F32, 4, qShape);
+  attn_tensor_contiguous(&k, in.k.data(), ATTN_DTYPE_F32, 4, kShape);
+  attn_tensor_contiguous(&v, in.v.data(), ATTN_DTYPE_F32, 4, kShape);
+  attn_tensor_contiguous(&o, in.out.data(), ATTN_DTYPE_F32, 4, qShape);
+  for (auto _ : state) {
+    attn_status_t st = causal ? bench_causal(&q, &k, &v, &o)
+                              : bench_dense(&q, &k, &v, &o);
+    if (st != ATTN_OK) {
+      state.SkipWithError(attn_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  attn_set_num_threads(threads); // back to the built-in pool
+  if (ptp)
+    pthreadpool_destroy(ptp);
+  state.counters["GFLOPs"] = benchmark::Counter(
+      in.flop() * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+}
+
 // Naive unfused reference: per (batch, head), S = Q Kᵀ (sgemm), a row
 // softmax (causal: keys past the bottom-right-aligned diagonal excluded),
 // O = S V (sgemm); the [Lq, Lk] scores live in memory.
@@ -241,6 +324,19 @@ BENCHMARK(Attnc)
 BENCHMARK(AttncBf16)
     ->Apply([](benchmark::internal::Benchmark *b) {
       bench::shapes(b, /*longRows=*/false, /*decode=*/false);
+    })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+// Shapes where scheduling matters: uneven causal blocks, short calls, many
+// small decode tasks, one head of decode split across threads.
+BENCHMARK(Pool)
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      for (int64_t pool : {0, 1, 2}) {
+        b->Args({pool, 8, 2048, 2048, 64, 1, 2});
+        b->Args({pool, 8, 256, 256, 64, 0, 2});
+        b->Args({pool, 32, 1, 4096, 128, 0, 2});
+        b->Args({pool, 1, 1, 32768, 128, 0, 2});
+      }
     })
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

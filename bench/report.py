@@ -22,7 +22,10 @@ from collections import defaultdict
 PEERS = ["halide", "naive_blas", "torch_bmm", "torch_sdpa"]
 
 
-def load_gbench(path, impl_of, ms, mem, peak):
+POOLS = {0: "built-in", 1: "OpenMP", 2: "pthreadpool"}
+
+
+def load_gbench(path, impl_of, ms, mem, peak, pools=None):
     gb = json.load(open(path))
     for b in gb["benchmarks"]:
         if b.get("error_occurred") or b.get("run_type") == "aggregate":
@@ -31,6 +34,10 @@ def load_gbench(path, impl_of, ms, mem, peak):
         t = b["real_time"] if b["time_unit"] == "ms" else b["real_time"] / 1e6
         if name[0] == "Peak":
             peak[int(name[1])] = b["GFLOPs"]
+            continue
+        if name[0] == "Pool" and pools is not None:
+            args = tuple(map(int, name[1:8]))
+            pools[args[1:]][POOLS[args[0]]] = t
             continue
         impl = impl_of.get(name[0])
         if impl is None:
@@ -53,8 +60,10 @@ def main(gbench_path, torch_path, md_path, png_path, halide_path=None):
     peak = {}
     ms = defaultdict(dict)
     mem = defaultdict(dict)
-    ctx = load_gbench(gbench_path, {"Attnc": "attnc", "NaiveBlas": "naive_blas"},
-                      ms, mem, peak)
+    pools = defaultdict(dict)
+    ctx = load_gbench(gbench_path, {"Attnc": "attnc", "NaiveBlas": "naive_blas",
+                                    "AttncBf16": "attnc_bf16"},
+                      ms, mem, peak, pools)
     if halide_path:
         load_gbench(halide_path, {"Halide": "halide"}, ms, mem, peak)
     tb = json.load(open(torch_path))
@@ -96,6 +105,11 @@ def main(gbench_path, torch_path, md_path, png_path, halide_path=None):
             hal_s = f"; vs Halide {min(hal):.2f}x to {max(hal):.2f}x" if hal else ""
             head.append(f"- Dense f32, seq_len >= 2048, {th} thread{'s' if th > 1 else ''}: "
                         f"{min(p):.1f}% to {max(p):.1f}% of the FMA peak{hal_s}.")
+    bf = [ms[k]["attnc"] / ms[k]["attnc_bf16"] for k in prefill
+          if "attnc_bf16" in ms[k] and not k[4] and k[1] >= 2048]
+    if bf:
+        head.append(f"- bf16 inputs (dense, seq_len >= 2048): {min(bf):.2f}x to "
+                    f"{max(bf):.2f}x the f32 throughput.")
     best_torch = []
     for k in prefill:
         tt = [ms[k][p] for p in ("torch_bmm", "torch_sdpa") if p in ms[k]]
@@ -144,8 +158,9 @@ def main(gbench_path, torch_path, md_path, png_path, halide_path=None):
         "",
         "| threads | head_dim | causal | seq_len | attnc ms | GFLOP/s | % peak | "
         + " | ".join(f"vs {p}" for p in PEERS)
-        + " | attnc MiB | inputs+outputs MiB |",
-        "|---:|---:|:---:|---:|---:|---:|---:|" + "---:|" * len(PEERS) + "---:|---:|",
+        + " | attnc MiB | inputs+outputs MiB | bf16 ms | bf16 speedup |",
+        "|---:|---:|:---:|---:|---:|---:|---:|" + "---:|" * len(PEERS)
+        + "---:|---:|---:|---:|",
     ]
     for k in prefill:
         h, lq, lk, d, c, th = k
@@ -153,7 +168,10 @@ def main(gbench_path, torch_path, md_path, png_path, halide_path=None):
         L.append(f"| {th} | {d} | {'yes' if c else 'no'} | {lq} | "
                  f"{ms[k]['attnc']:.2f} | {gflops(k, 'attnc'):.1f} | {pct(k):.1f}% | "
                  + " | ".join(ratios(k)) + f" | {mem_cell(k, 'attnc')} | "
-                 f"{io:.0f} |")
+                 f"{io:.0f} | "
+                 + (f"{ms[k]['attnc_bf16']:.2f} | "
+                    f"{ms[k]['attnc'] / ms[k]['attnc_bf16']:.2f}x |"
+                    if "attnc_bf16" in ms[k] else "– | – |"))
     L += [
         "",
         "## Decode (batch 1, 32 heads, q_len 1, head_dim 128)",
@@ -184,6 +202,34 @@ def main(gbench_path, torch_path, md_path, png_path, halide_path=None):
         L.append(f"| {th} | {h} | {lq} | {lk} | {d} | {'yes' if c else 'no'} | "
                  f"{mem_cell(k, 'attnc')} | "
                  + " | ".join(mem_cell(k, p) for p in PEERS) + " |")
+    if pools:
+        L += [
+            "",
+            "## Threading mechanism (2 threads, attnc f32)",
+            "",
+            "The same kernels with the runtime's built-in pool and with OpenMP "
+            "(libgomp, dynamic schedule) or pthreadpool installed through "
+            "`attn_set_parallel_for`. Times in ms; the ratio is the other "
+            "pool's time over the built-in pool's.",
+            "",
+            "| heads | q_len | kv_len | head_dim | causal | built-in | OpenMP | "
+            "pthreadpool |",
+            "|---:|---:|---:|---:|:---:|---:|---:|---:|",
+        ]
+        for args in sorted(pools):
+            h, lq, lk, d, c, th = args
+            row = pools[args]
+            base = row.get("built-in")
+            cells = []
+            for name in ("built-in", "OpenMP", "pthreadpool"):
+                if name not in row:
+                    cells.append("–")
+                elif name == "built-in" or not base:
+                    cells.append(f"{row[name]:.2f}")
+                else:
+                    cells.append(f"{row[name]:.2f} ({row[name] / base:.2f}x)")
+            L.append(f"| {h} | {lq} | {lk} | {d} | {'yes' if c else 'no'} | "
+                     + " | ".join(cells) + " |")
     rel = os.path.relpath(png_path, os.path.dirname(os.path.abspath(md_path)))
     L += ["", f"![GFLOP/s by seq_len]({rel})", ""]
     open(md_path, "w").write("\n".join(L))

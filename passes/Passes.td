@@ -41,7 +41,35 @@ def AttnTile : Pass<"attn-tile"> {
       of the result.
 
     No `[q_len, kv_len]` tensor remains: a step holds only a
-    `[q-block, kv-block]` block of scores. With `causal`, key blocks wholly
+    `[q-block, kv-block]` block of scores.
+
+    **Vector body** (`vector-width` > 0, no mask operand; `attnc` sets the
+    width and register count from LLVM's target model of the CPU): instead
+    of `attn.online_sdpa` steps, each task gets register-blocked vector code
+    (BLIS-style micro-tiles; FlashAttention-2's loop order):
+
+    - a task has `q-block` = `rowVecs x vector-width` query rows (4 x 16 on
+      AVX-512 with 32 registers, 2 x 8 on AVX2 with 16), one vector per
+      `vector-width` rows: scores are held as Sᵀ `[kv-block, q-block]` and
+      the accumulator as Oᵀ `[v_head_dim, q-block]`, so Q Kᵀ and P V read K
+      and V only as broadcast scalars (any strides) and the row max and sum
+      are elementwise across key rows (no horizontal reductions);
+    - Q is packed once per task (scaled, transposed, rows past q_len zero);
+    - Sᵀ = K Qᵀ in register blocks of `r` keys x `rowVecs` vectors, with
+      `r = min(8, (registers - rowVecs - 1) / rowVecs)`, over head_dim, the
+      causal mask and the block max in the epilogue; then P = 2^(S - max)
+      in place (log2(e) is folded into the scale; the exp2 is a polynomial
+      emitted inline, about 15 vector ops), alpha and the row sums; then
+      Oᵀ = alpha Oᵀ + Vᵀ Pᵀ in register blocks of `r` value columns;
+    - tasks of at most `vector-width` rows (decode, the last partial block)
+      take a body with one row vector;
+    - when tasks are few (`batch x heads x query blocks` < 4 x the
+      runtime's `attn_get_num_threads()`), the key range is split into up
+      to that many parts of at least 256 keys, run as a 4th parallel
+      dimension, and merged by their logsumexp (flash-decoding);
+    - bf16 inputs widen to f32 as they are read, or with `bf16-dot`
+      (avx512_bf16) use `x86vector.avx512.dot` on pairs along head_dim
+      (Q packed as pairs) and along the keys (P rounded to bf16 pairs). With `causal`, key blocks wholly
     above the diagonal are skipped: the key loop of a query block starting
     at row `q0` stops at `min(kv_len, q0 + rows + kv_len - q_len)`. GQA
     maps query head `h` to KV head `h / (q_heads / kv_heads)` in the slice

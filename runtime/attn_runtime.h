@@ -29,7 +29,7 @@ typedef enum attn_dtype {
   ATTN_DTYPE_INVALID = 0,
   ATTN_DTYPE_F32 = 1,  /**< IEEE binary32 */
   ATTN_DTYPE_F16 = 2,  /**< IEEE binary16 (reserved; no kernel takes it yet) */
-  ATTN_DTYPE_BF16 = 3, /**< bfloat16 (reserved; no kernel takes it yet) */
+  ATTN_DTYPE_BF16 = 3, /**< bfloat16: the upper 16 bits of an f32 */
   ATTN_DTYPE_F64 = 4,  /**< IEEE binary64 (reserved) */
   ATTN_DTYPE_I1 = 5,   /**< boolean stored as one byte, 0 or 1 (masks) */
   ATTN_DTYPE_I32 = 6,  /**< int32 (reserved) */

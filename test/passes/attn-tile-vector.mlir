@@ -133,6 +133,7 @@ func.func @causal(%q: tensor<1x12x?x64xf32>, %k: tensor<1x12x?x64xf32>,
 // CHECK-LABEL: func.func @masked
 // CHECK: attn.online_sdpa
 // CHECK-NOT: vector.fma
+// CHECK: return
 func.func @masked(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>,
                   %v: tensor<1x1x?x64xf32>, %m: tensor<?x?xi1>)
     -> tensor<1x1x?x64xf32> {
@@ -140,4 +141,47 @@ func.func @masked(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>,
       : tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>,
         tensor<?x?xi1> -> tensor<1x1x?x64xf32>
   return %o : tensor<1x1x?x64xf32>
+}
+
+// -----
+
+// bf16 inputs. With bf16-dot (avx512_bf16), Q is packed as pairs along
+// head_dim [32, 128] x bf16, each key contributes a broadcast pair of
+// (K[j, 2c], K[j, 2c + 1]) to one vdpbf16ps per row vector, the scale is
+// applied to the f32 scores, and P is stored as bf16 pairs of keys
+// [32, 128] (interleaved rows j, j + 1) for the P V dot products. Without
+// it, bf16 is widened to f32 as it is read.
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32 bf16-dot=1" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=BF16DOT
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=BF16WIDE
+// CHECK-LABEL: func.func @bf16
+// BF16DOT-LABEL: func.func @bf16
+// BF16DOT: %[[QP:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<32x128xbf16>)
+// BF16DOT:   arith.divui
+// BF16DOT:   tensor.extract %{{.+}} : tensor<1x8x?x64xbf16>
+// BF16DOT: scf.for
+// BF16DOT:   scf.for
+// BF16DOT:     scf.for %[[C2:.+]] = %c0 to %c32 step %c1
+// BF16DOT:       vector.transfer_read %[[QP]][%[[C2]], %{{[a-z0-9_]+}}]{{.*}} : tensor<32x128xbf16>, vector<32xbf16>
+// BF16DOT:       arith.bitcast %{{.+}} : bf16 to i16
+// BF16DOT:       arith.shli
+// BF16DOT:       arith.ori
+// BF16DOT:       vector.broadcast %{{.+}} : i32 to vector<16xi32>
+// BF16DOT:       vector.bitcast %{{.+}} : vector<16xi32> to vector<32xbf16>
+// BF16DOT:       x86vector.avx512.dot %{{.+}}, %{{.+}}, %{{.+}} : vector<32xbf16> -> vector<16xf32>
+// BF16DOT:     arith.mulf %{{.+}}, %{{.+}} : vector<16xf32>
+// BF16DOT:   arith.truncf %{{.+}} : vector<16xf32> to vector<16xbf16>
+// BF16DOT:   vector.interleave %{{.+}}, %{{.+}} : vector<16xbf16> -> vector<32xbf16>
+// BF16DOT:   vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}]{{.*}} : vector<32xbf16>, tensor<32x128xbf16>
+// BF16DOT:   x86vector.avx512.dot
+// BF16DOT: arith.truncf %{{.+}} : f32 to bf16
+// BF16WIDE-LABEL: func.func @bf16
+// BF16WIDE-NOT: x86vector
+// BF16WIDE: arith.extf %{{.+}} : bf16 to f32
+// BF16WIDE: vector.fma
+func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x8x?x64xbf16>,
+                %v: tensor<1x8x?x64xbf16>) -> tensor<1x8x?x64xbf16> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<1x8x?x64xbf16>, tensor<1x8x?x64xbf16>, tensor<1x8x?x64xbf16>
+      -> tensor<1x8x?x64xbf16>
+  return %o : tensor<1x8x?x64xbf16>
 }

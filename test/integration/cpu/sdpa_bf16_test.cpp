@@ -139,6 +139,39 @@ TEST(Bf16Mask, KeepMaskOnTheScalarSteps) {
                                maxAbs(k.values), maxAbs(v.values), false));
 }
 
+TEST(Bf16Strides, ValuesStoredTransposedTakeTheGeneralKernel) {
+  // V stored as [1, H, D, Lk] and passed as a [1, H, Lk, D] view (last
+  // stride Lk): the general kernel, whose bf16 pairs are two loads.
+  std::mt19937 rng(9);
+  int64_t H = 2, Lq = 33, Lk = 101, D = 80;
+  Bf16Tensor q({1, H, Lq, D}, rng), k({1, H, Lk, D}, rng),
+      vt({1, H, D, Lk}, rng);
+  attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
+                kd = k.bits.desc(ATTN_DTYPE_BF16),
+                vd = vt.bits.desc(ATTN_DTYPE_BF16);
+  vd.shape[2] = Lk;
+  vd.shape[3] = D;
+  vd.strides[2] = 1;
+  vd.strides[3] = Lk;
+  Buffer<float> out({1, H, Lq, D}, NAN);
+  attn_tensor_t od = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(bf16_causal_f32out(&qd, &kd, &vd, &od), ATTN_OK)
+      << attn_last_error();
+  std::vector<float> v(vt.values.size());
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t j = 0; j < Lk; ++j)
+      for (int64_t d = 0; d < D; ++d)
+        v[(h * Lk + j) * D + d] = vt.values[(h * D + d) * Lk + j];
+  double scale = 1.0 / std::sqrt((double)D);
+  std::vector<double> ref = referenceSdpa(q.values, k.values, v, 1, H, H, Lq,
+                                          Lk, D, D, scale, true);
+  double err = 0;
+  for (size_t i = 0; i < out.data.size(); ++i)
+    err = std::max(err, std::fabs((double)out.data[i] - ref[i]));
+  EXPECT_LE(err, bf16Tolerance(D, Lk, scale, maxAbs(q.values),
+                               maxAbs(k.values), maxAbs(v), false));
+}
+
 TEST(Bf16Dtype, F32InputsAreRejected) {
   Buffer<float> q({1, 1, 4, 16}), k({1, 1, 4, 16}), v({1, 1, 4, 16}),
       out({1, 1, 4, 16}, 7.0f);

@@ -314,6 +314,40 @@ TEST(SdpaStrides, NonContiguousAndBroadcastInputs) {
         }
 }
 
+TEST(SdpaStrides, KeysStoredTransposedTakeTheGeneralKernel) {
+  // K stored as [B, H, D, Lk] (a "K transposed" cache) and passed as a
+  // [B, H, Lk, D] view: its last stride is Lk, not 1, so the entry point
+  // runs the kernel for any strides instead of the unit-stride copy. Long
+  // enough for full register blocks and several key blocks.
+  const int64_t B = 1, H = 2, Lq = 70, Lk = 150, D = 64;
+  std::mt19937 rng(83);
+  Buffer<float> q({B, H, Lq, D}), kt({B, H, D, Lk}), v({B, H, Lk, D});
+  fillUniform(q.data, rng, -1, 1);
+  fillUniform(kt.data, rng, -1, 1);
+  fillUniform(v.data, rng, -1, 1);
+  attn_tensor_t qd = q.desc(ATTN_DTYPE_F32), vd = v.desc(ATTN_DTYPE_F32);
+  attn_tensor_t kd = kt.desc(ATTN_DTYPE_F32);
+  kd.shape[2] = Lk;
+  kd.shape[3] = D;
+  kd.strides[2] = 1;
+  kd.strides[3] = Lk;
+  Buffer<float> out({B, H, Lq, D}, NAN);
+  attn_tensor_t od = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(sdpa_causal_dyn(&qd, &kd, &vd, &od), ATTN_OK) << attn_last_error();
+  std::vector<float> k(kt.data.size());
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t j = 0; j < Lk; ++j)
+      for (int64_t d = 0; d < D; ++d)
+        k[(h * Lk + j) * D + d] = kt.data[(h * D + d) * Lk + j];
+  double scale = 1.0 / std::sqrt((double)D);
+  auto ref = referenceSdpa(q.data, k, v.data, B, H, H, Lq, Lk, D, D, scale,
+                           true);
+  bool nonFinite;
+  EXPECT_LE(maxError(out.data, ref, nonFinite),
+            f32Tolerance(D, Lk, scale, 1, 1, 1));
+  EXPECT_FALSE(nonFinite);
+}
+
 TEST(SdpaOutputs, TwoResultsFromOneFunction) {
   Case c{1, 2, 2, 9, 9, 16, 16};
   Inputs in(c, 81);
