@@ -62,11 +62,16 @@
 // CHECK:       arith.maxnumf
 // CHECK:       vector.transfer_write
 // CHECK:     scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args(
-// P = exp(S - new max) in place, with the row sums.
-// CHECK:     math.exp
+// P = 2^(S - new max) in place (log2(e) is in the scale), with the row
+// sums: the exp2 inline, 2^n added to the exponent bits, no math.exp.
+// CHECK-NOT: math.exp
+// CHECK:     arith.shli %{{.+}}, %{{.+}} : vector<16xi32>
 // CHECK:     scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
 // CHECK:       vector.transfer_read
-// CHECK:       math.exp
+// CHECK:       arith.cmpf olt, %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-COUNT-6: vector.fma
+// CHECK:       arith.shli %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK:       arith.addi %{{.+}}, %{{.+}} : vector<16xi32>
 // CHECK:       vector.transfer_write
 // P V: acc = alpha * acc + Pᵀ V in register blocks of 6 value columns x 4
 // vectors, then the remaining columns.
