@@ -61,8 +61,13 @@ def AttnTile : Pass<"attn-tile"> {
       in place (log2(e) is folded into the scale; the exp2 is a polynomial
       emitted inline, about 15 vector ops), alpha and the row sums; then
       Oᵀ = alpha Oᵀ + Vᵀ Pᵀ in register blocks of `r` value columns;
-    - tasks of at most `vector-width` rows (decode, the last partial block)
-      take a body with one row vector;
+    - tasks of at most `vector-width` rows (the last partial block, short
+      decode batches) take a body with one row vector; tasks of at most 4
+      rows whose Q, K and V rows are contiguous (read from memrefs of
+      innermost stride 1, as in attn-export-functions' unit-stride copy)
+      take a body vectorized over head_dim instead (dot products of rows
+      with horizontal adds, P V as broadcast weights times rows of V), so
+      that decode wastes no lanes;
     - when tasks are few (`batch x heads x query blocks` < 4 x the
       runtime's `attn_get_num_threads()`), the key range is split into up
       to that many parts of at least 256 keys, run as a 4th parallel

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -96,7 +97,26 @@ public:
   /// acc `[1, 1, rows, v_head_dim]`, max and sum `[1, 1, rows]`.
   SmallVector<Value> build(bool normalize);
 
+  /// The same results for a task of few query rows (decode) whose query,
+  /// key and value rows are contiguous: each row on its own, vectorized
+  /// over head_dim (dot products of rows, reduced horizontally; P V as
+  /// broadcast weights times rows of V), so that no lane is wasted on
+  /// padding rows. Needs kv-block % width == 0.
+  SmallVector<Value> buildDecode(bool normalize);
+
 private:
+  /// A contiguous vector of `width` elements of `t`'s last dim at
+  /// `indices`, widened to f32; lanes past the dim's end read 0.
+  Value readRow(Value tensor, ValueRange indices, bool inBounds) {
+    Type et = cast<RankedTensorType>(tensor.getType()).getElementType();
+    Value pad = arith::ConstantOp::create(b, et, b.getZeroAttr(et));
+    Value v = vector::TransferReadOp::create(
+        b, VectorType::get({cfg.width}, et), tensor, indices, pad,
+        ArrayRef<bool>{inBounds});
+    if (!et.isF32())
+      v = arith::ExtFOp::create(b, vecType, v);
+    return v;
+  }
   Value idx(int64_t c) { return arith::ConstantIndexOp::create(b, c); }
   /// bf16 inputs are widened to f32 (exactly) as they are read.
   static Value widen(OpBuilder &nb, Location nl, Value x) {
@@ -240,6 +260,235 @@ Value VectorTaskBuilder::packQuery() {
       .getResult(0);
 }
 
+
+
+SmallVector<Value> VectorTaskBuilder::buildDecode(bool normalize) {
+  int64_t w = cfg.width, kvBlock = t.kvBlock;
+  Value wV = idx(w), zero = idx(0), one = idx(1);
+  Value lowest = arith::ConstantOp::create(
+      b, b.getF32FloatAttr(std::numeric_limits<float>::lowest()));
+  Value zeroF = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+  auto reduce = [&](Value v) -> Value {
+    return vector::ReductionOp::create(b, vector::CombiningKind::ADD, v);
+  };
+  auto exp2Scalar = [&](Value x) -> Value {
+    Value v = softmaxExp2(vector::BroadcastOp::create(b, vecType, x));
+    return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+  };
+  Value dFull = arith::SubIOp::create(
+      b, t.headDim, arith::RemUIOp::create(b, t.headDim, wV));
+  Value dvFull = arith::SubIOp::create(
+      b, t.vHeadDim, arith::RemUIOp::create(b, t.vHeadDim, wV));
+  Value dvFull4 = arith::SubIOp::create(
+      b, t.vHeadDim, arith::RemUIOp::create(b, t.vHeadDim, idx(4 * w)));
+  OpFoldResult dv = getAsOpFoldResult(t.vHeadDim);
+  Type outElem = normalize ? t.outElem : f32;
+  SmallVector<OpFoldResult> outSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                        t.rows, dv};
+  SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                        t.rows};
+  SmallVector<Value> init = {tensor::EmptyOp::create(b, outSizes, outElem)};
+  if (!normalize) {
+    init.push_back(tensor::EmptyOp::create(b, rowSizes, f32));
+    init.push_back(tensor::EmptyOp::create(b, rowSizes, f32));
+  }
+  Value sbuf0 = tensor::EmptyOp::create(b, ArrayRef<int64_t>{kvBlock}, f32);
+  Value obufInit = buildFilledTensor(b, b.getLoc(), ArrayRef<OpFoldResult>{dv},
+                                     0.0f);
+  Value kvBlockV = idx(kvBlock);
+
+  scf::ForOp rowLoop = buildFor(b, zero, t.rows, one, init, [&](Value i,
+                                                                ValueRange outs) {
+    Value qRow = arith::AddIOp::create(b, t.q0, i);
+    auto qAt = [&](Value c) {
+      return readRow(t.q, ValueRange{t.bi, t.hi, qRow, c}, true);
+    };
+    scf::ForOp steps = buildFor(
+        b, t.kvStart, t.kvEnd, kvBlockV,
+        ValueRange{obufInit, sbuf0, lowest, zeroF},
+        [&](Value j0, ValueRange st) {
+          Value obuf = st[0], sbuf = st[1], m = st[2], l = st[3];
+          Value n = arith::MinSIOp::create(
+              b, kvBlockV, arith::SubIOp::create(b, t.kvEnd, j0));
+          if (t.causal) {
+            // Keys j <= i + shift of the block are visible: a prefix.
+            Value shift = arith::SubIOp::create(
+                b, arith::AddIOp::create(b, t.diagonal, t.q0), j0);
+            Value vis = arith::AddIOp::create(
+                b, arith::AddIOp::create(b, i, shift), one);
+            n = arith::MaxSIOp::create(b, zero,
+                                       arith::MinSIOp::create(b, n, vis));
+          }
+          // Scores of 4 keys at a time: dot products along head_dim.
+          auto scoreGroup = [&](int64_t keys) {
+            return [&, keys](Value jl, ValueRange a) {
+              SmallVector<Value> accInit(keys, splat(0.0f));
+              SmallVector<Value> rows;
+              for (int64_t r = 0; r < keys; ++r)
+                rows.push_back(arith::AddIOp::create(
+                    b, j0, arith::AddIOp::create(b, jl, idx(r))));
+              auto chunk = [&](bool inBounds) {
+                return [&, inBounds](Value c, ValueRange acc) {
+                  Value qv = inBounds ? qAt(c)
+                                      : readRow(t.q,
+                                                ValueRange{t.bi, t.hi, qRow, c},
+                                                false);
+                  SmallVector<Value> next;
+                  for (int64_t r = 0; r < keys; ++r)
+                    next.push_back(vector::FMAOp::create(
+                        b, qv,
+                        readRow(t.k, ValueRange{t.bi, t.kvHead, rows[r], c},
+                                inBounds),
+                        acc[r]));
+                  return next;
+                };
+              };
+              scf::ForOp full =
+                  buildFor(b, zero, dFull, wV, accInit, chunk(true));
+              scf::ForOp tail = buildFor(b, dFull, t.headDim, wV,
+                                         full.getResults(), chunk(false));
+              Value sb = a[0], bmax = a[1];
+              for (int64_t r = 0; r < keys; ++r) {
+                Value sc = arith::MulFOp::create(
+                    b, reduce(tail.getResult(r)), t.scale);
+                sb = tensor::InsertOp::create(
+                    b, sc, sb,
+                    ValueRange{arith::AddIOp::create(b, jl, idx(r))});
+                bmax = arith::MaxNumFOp::create(b, bmax, sc,
+                                                arith::FastMathFlags::nnan);
+              }
+              return SmallVector<Value>{sb, bmax};
+            };
+          };
+          Value n4 = arith::SubIOp::create(
+              b, n, arith::RemUIOp::create(b, n, idx(4)));
+          scf::ForOp groups = buildFor(b, zero, n4, idx(4),
+                                       ValueRange{sbuf, lowest}, scoreGroup(4));
+          scf::ForOp singles = buildFor(b, n4, n, one, groups.getResults(),
+                                        scoreGroup(1));
+          sbuf = singles.getResult(0);
+          Value newM = arith::MaxNumFOp::create(b, m, singles.getResult(1),
+                                                arith::FastMathFlags::nnan);
+          Value alpha = exp2Scalar(arith::SubFOp::create(b, m, newM));
+          // P = 2^(S - new max) over the visible keys, `width` at a time;
+          // lanes past n give 0.
+          Value newMV = vector::BroadcastOp::create(b, vecType, newM);
+          SmallVector<int32_t> lanes;
+          for (int64_t x = 0; x < w; ++x)
+            lanes.push_back((int32_t)x);
+          Value laneIds = arith::ConstantOp::create(
+              b, DenseElementsAttr::get(maskType, ArrayRef<int32_t>(lanes)));
+          scf::ForOp probs = buildFor(
+              b, zero, n, wV, ValueRange{sbuf, zeroF},
+              [&](Value jc, ValueRange a) {
+                Value sv = vector::TransferReadOp::create(
+                    b, vecType, a[0], ValueRange{jc}, zeroF,
+                    ArrayRef<bool>{true});
+                Value p = softmaxExp2(arith::SubFOp::create(b, sv, newMV));
+                Value left = arith::IndexCastOp::create(
+                    b, b.getI32Type(), arith::SubIOp::create(b, n, jc));
+                Value live = arith::CmpIOp::create(
+                    b, arith::CmpIPredicate::slt, laneIds,
+                    vector::BroadcastOp::create(b, maskType, left));
+                p = arith::SelectOp::create(b, live, p, splat(0.0f));
+                Value sb = vector::TransferWriteOp::create(
+                               b, p, a[0], ValueRange{jc},
+                               ArrayRef<bool>{true})
+                               .getResult();
+                return SmallVector<Value>{
+                    sb, arith::AddFOp::create(b, a[1], reduce(p))};
+              });
+          sbuf = probs.getResult(0);
+          Value newL = arith::AddFOp::create(
+              b, arith::MulFOp::create(b, alpha, l), probs.getResult(1));
+          // acc = alpha acc + sum_j p_j V[j]: 4 vectors of head_dim at a
+          // time, then one, then a partial one.
+          Value alphaV = vector::BroadcastOp::create(b, vecType, alpha);
+          auto pvGroup = [&](int64_t vecs, bool inBounds) {
+            return [&, vecs, inBounds](Value c0, ValueRange a) {
+              SmallVector<Value> cols, accInit;
+              Value ob = a[0];
+              for (int64_t r = 0; r < vecs; ++r) {
+                cols.push_back(arith::AddIOp::create(b, c0, idx(r * w)));
+                accInit.push_back(arith::MulFOp::create(
+                    b, readRow(ob, ValueRange{cols[r]}, inBounds), alphaV));
+              }
+              scf::ForOp keys = buildFor(
+                  b, zero, n, one, accInit, [&](Value j, ValueRange acc) {
+                    Value key = arith::AddIOp::create(b, j0, j);
+                    Value pj = vector::BroadcastOp::create(
+                        b, vecType,
+                        tensor::ExtractOp::create(b, sbuf, ValueRange{j}));
+                    SmallVector<Value> next;
+                    for (int64_t r = 0; r < vecs; ++r)
+                      next.push_back(vector::FMAOp::create(
+                          b, pj,
+                          readRow(t.v,
+                                  ValueRange{t.bi, t.kvHead, key, cols[r]},
+                                  inBounds),
+                          acc[r]));
+                    return next;
+                  });
+              for (int64_t r = 0; r < vecs; ++r)
+                ob = vector::TransferWriteOp::create(
+                         b, keys.getResult(r), ob, ValueRange{cols[r]},
+                         ArrayRef<bool>{inBounds})
+                         .getResult();
+              return SmallVector<Value>{ob};
+            };
+          };
+          scf::ForOp g4 = buildFor(b, zero, dvFull4, idx(4 * w),
+                                   ValueRange{obuf}, pvGroup(4, true));
+          scf::ForOp g1 = buildFor(b, dvFull4, dvFull, wV, g4.getResults(),
+                                   pvGroup(1, true));
+          scf::ForOp gt = buildFor(b, dvFull, t.vHeadDim, wV, g1.getResults(),
+                                   pvGroup(1, false));
+          return SmallVector<Value>{gt.getResult(0), sbuf, newM, newL};
+        });
+    Value obuf = steps.getResult(0), m = steps.getResult(2),
+          l = steps.getResult(3);
+    SmallVector<OpFoldResult> rowOffsets = {b.getIndexAttr(0),
+                                            b.getIndexAttr(0), i,
+                                            b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> rowOne = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                        b.getIndexAttr(1), dv};
+    SmallVector<OpFoldResult> unit(4, b.getIndexAttr(1));
+    SmallVector<Value> next;
+    if (normalize) {
+      // out = acc / sum, 0 where the sum is 0.
+      Value isZero =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zeroF);
+      Value inv = arith::SelectOp::create(
+          b, isZero, zeroF,
+          arith::DivFOp::create(
+              b, arith::ConstantOp::create(b, b.getF32FloatAttr(1.0f)), l));
+      Value row = tensor::EmptyOp::create(b, ArrayRef<OpFoldResult>{dv},
+                                          outElem);
+      AffineMap id = b.getMultiDimIdentityMap(1);
+      row = linalg::GenericOp::create(
+                b, row.getType(), ValueRange{obuf}, ValueRange{row},
+                ArrayRef<AffineMap>{id, id},
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  Value r = arith::MulFOp::create(nb, nl, a[0], inv);
+                  if (r.getType() != outElem)
+                    r = buildTruncToBF16(nb, nl, r);
+                  linalg::YieldOp::create(nb, nl, r);
+                })
+                .getResult(0);
+      next.push_back(tensor::InsertSliceOp::create(b, row, outs[0], rowOffsets,
+                                                   rowOne, unit));
+    } else {
+      next.push_back(tensor::InsertSliceOp::create(b, obuf, outs[0],
+                                                   rowOffsets, rowOne, unit));
+      Value at[] = {zero, zero, i};
+      next.push_back(tensor::InsertOp::create(b, m, outs[1], at));
+      next.push_back(tensor::InsertOp::create(b, l, outs[2], at));
+    }
+    return next;
+  });
+  return SmallVector<Value>(rowLoop.getResults());
+}
 
 Value VectorTaskBuilder::packQueryPairs() {
   int64_t m = cfg.qBlock();
@@ -685,7 +934,7 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
                    Value r =
                        arith::SelectOp::create(nb, nl, isZero, zero, quot);
                    if (t.outElem != r.getType())
-                     r = arith::TruncFOp::create(nb, nl, t.outElem, r);
+                     r = buildTruncToBF16(nb, nl, r);
                    return r;
                  },
                  t.outElem)};
@@ -783,6 +1032,23 @@ AttnTilePass::vectorTiling(SdpaOp op) const {
   bool bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
                  (width == 8 || width == 16);
   return VectorTiling{width, rowVecs, r, r, bf16Dot};
+}
+
+/// True if `t` reads a memref whose innermost stride is statically 1 (the
+/// unit-stride copy of a kernel, attn-export-functions): its rows can be
+/// loaded as vectors.
+static bool hasUnitInnerStride(Value t) {
+  auto toTensor = t.getDefiningOp<bufferization::ToTensorOp>();
+  if (!toTensor)
+    return false;
+  auto mt = dyn_cast<MemRefType>(toTensor.getBuffer().getType());
+  if (!mt || mt.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(mt.getStridesAndOffset(strides, offset)))
+    return false;
+  return strides.back() == 1;
 }
 
 /// The softmax scale: the op's, or 1/sqrt(head_dim) (1 for head_dim 0).
@@ -999,15 +1265,42 @@ void AttnTilePass::tile(SdpaOp op) {
                                      .build(/*normalize=*/!splits));
       };
     };
-    if (vec->rowVecs == 1) {
-      ImplicitLocOpBuilder ib(loc, tb);
-      return VectorTaskBuilder(ib, task, *vec).build(/*normalize=*/!splits);
-    }
-    Value few = arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::ule,
-                                      rows, idx(vec->width));
     // Result types come from the yields.
-    auto ifOp = scf::IfOp::create(tb, loc, few, build(small), build(*vec));
-    return SmallVector<Value>(ifOp.getResults());
+    auto rowBodies = [&](OpBuilder &nb, Location nl) -> SmallVector<Value> {
+      if (vec->rowVecs == 1) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        return VectorTaskBuilder(ib, task, *vec).build(/*normalize=*/!splits);
+      }
+      Value few = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ule,
+                                        rows, idx(vec->width));
+      return SmallVector<Value>(
+          scf::IfOp::create(nb, nl, few, build(small), build(*vec))
+              .getResults());
+    };
+    // Up to 4 rows with contiguous rows of Q, K and V (decode): the body
+    // vectorized over head_dim.
+    // bf16 needs native bf16 vectors there (avx512bf16): its partial
+    // head_dim loads are masked bf16 loads, which LLVM would otherwise
+    // legalize through __truncsfbf2.
+    bool bf16 = op.getQueryType().getElementType().isBF16();
+    if (hasUnitInnerStride(q) && hasUnitInnerStride(k) &&
+        hasUnitInnerStride(v) && kvBlock % vec->width == 0 &&
+        (!bf16 || vec->bf16Dot)) {
+      Value decode = arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::ule,
+                                           rows, idx(4));
+      auto ifOp = scf::IfOp::create(
+          tb, loc, decode,
+          [&](OpBuilder &nb, Location nl) {
+            ImplicitLocOpBuilder ib(nl, nb);
+            scf::YieldOp::create(ib, VectorTaskBuilder(ib, task, *vec)
+                                         .buildDecode(/*normalize=*/!splits));
+          },
+          [&](OpBuilder &nb, Location nl) {
+            scf::YieldOp::create(nb, nl, rowBodies(nb, nl));
+          });
+      return SmallVector<Value>(ifOp.getResults());
+    }
+    return rowBodies(tb, loc);
   };
 
   // An scf.forall over (batch, heads, query blocks[, parts]).

@@ -287,6 +287,26 @@ Value attn::buildFilledTensor(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
 }
 
+Value attn::buildTruncToBF16(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  };
+  Value u = arith::BitcastOp::create(b, loc, i32, x);
+  Value hi = arith::ShRUIOp::create(b, loc, u, c(16));
+  Value odd = arith::AndIOp::create(b, loc, hi, c(1));
+  Value rounded = arith::ShRUIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, u,
+                            arith::AddIOp::create(b, loc, odd, c(0x7fff))),
+      c(16));
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  Value bits = arith::SelectOp::create(
+      b, loc, nan, arith::OrIOp::create(b, loc, hi, c(0x40)), rounded);
+  Value h = arith::TruncIOp::create(b, loc, b.getI16Type(), bits);
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), h);
+}
+
 static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                     float value) {
   return attn::buildFilledTensor(b, loc, sizes, value);
@@ -313,7 +333,7 @@ Value attn::buildNormalizeBySum(OpBuilder &b, Location loc, Value acc,
                Value quot = arith::DivFOp::create(nb, nl, a[0], a[1]);
                Value r = arith::SelectOp::create(nb, nl, isZero, zero, quot);
                if (r.getType() != et)
-                 r = arith::TruncFOp::create(nb, nl, et, r);
+                 r = attn::buildTruncToBF16(nb, nl, r);
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0);

@@ -27,6 +27,12 @@ Value buildFilledTensor(OpBuilder &b, Location loc,
 Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum,
                           Type resultElementType = {});
 
+/// f32 -> bf16, rounding to nearest even (NaN stays a quiet NaN), built
+/// from integer ops. arith.truncf would do, but on targets without
+/// avx512bf16 LLVM legalizes vectorized bf16 selects (from its expansion)
+/// through __truncsfbf2, which GCC 12's libgcc does not have.
+Value buildTruncToBF16(OpBuilder &b, Location loc, Value x);
+
 } // namespace mlir::attn
 
 #endif // ATTN_DIALECT_ATTN_ATTNOPS_H

@@ -178,7 +178,7 @@ func.func @masked(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>,
 // BF16DOT:   vector.interleave %{{.+}}, %{{.+}} : vector<16xbf16> -> vector<32xbf16>
 // BF16DOT:   vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}]{{.*}} : vector<32xbf16>, tensor<32x128xbf16>
 // BF16DOT:   x86vector.avx512.dot
-// BF16DOT: arith.truncf %{{.+}} : f32 to bf16
+// BF16DOT: arith.bitcast %{{.+}} : i16 to bf16
 // BF16WIDE-LABEL: func.func @bf16
 // BF16WIDE-NOT: x86vector
 // BF16WIDE: arith.extf %{{.+}} : bf16 to f32
@@ -189,4 +189,47 @@ func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x8x?x64xbf16>,
       : tensor<1x8x?x64xbf16>, tensor<1x8x?x64xbf16>, tensor<1x8x?x64xbf16>
       -> tensor<1x8x?x64xbf16>
   return %o : tensor<1x8x?x64xbf16>
+}
+
+// -----
+
+// Decode: with rows of Q, K and V known to be contiguous (operands read from
+// memrefs of innermost stride 1, as in attn-export-functions' unit-stride
+// copy), tasks of at most 4 query rows take a body vectorized over
+// head_dim: per row, 4 keys at a time as dot products of rows (4 chunks of
+// 16 of head_dim 128 each, then a horizontal add), the softmax over the
+// block's scores 16 keys at a time, and P V as broadcast weights times
+// rows of V in blocks of 4 vectors.
+// CHECK-LABEL: func.func @decode
+// DECODE-LABEL: func.func @decode
+// DECODE: scf.forall
+// DECODE:   %[[FEW:.+]] = arith.cmpi ule, %{{.+}}, %c4 : index
+// DECODE:   scf.if %[[FEW]]
+// DECODE:     scf.for %[[I:.+]] = %c0 to %{{.+}} step %c1 iter_args(
+// DECODE:       scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c64 iter_args({{.*}}) -> (tensor<128xf32>, tensor<64xf32>, f32, f32)
+// DECODE:         scf.for %{{.+}} = %c0 to %{{.+}} step %c4 iter_args(
+// DECODE:           scf.for %[[C:.+]] = %c0 to %c128 step %c16 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// DECODE-COUNT-4: vector.transfer_read %{{.+}}[%c0, %{{.+}}, %{{.+}}, %[[C]]]{{.*}} : tensor<1x32x?x128xf32>, vector<16xf32>
+// DECODE:           vector.reduction <add>
+// DECODE:         vector.reduction <add>
+// DECODE:         scf.for %{{.+}} = %c0 to %c128 step %c64 iter_args(
+// DECODE:           scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// DECODE-COUNT-4: vector.fma
+// DECODE:   } else {
+// DECODE:     arith.cmpi ule, %{{.+}}, %c16 : index
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=DECODE
+func.func @decode(%qm: memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>>,
+                  %km: memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>>,
+                  %vm: memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>>)
+    -> tensor<1x32x?x128xf32> {
+  %q = bufferization.to_tensor %qm restrict
+      : memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>> to tensor<1x32x?x128xf32>
+  %k = bufferization.to_tensor %km restrict
+      : memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>> to tensor<1x32x?x128xf32>
+  %v = bufferization.to_tensor %vm restrict
+      : memref<1x32x?x128xf32, strided<[?, ?, ?, 1], offset: ?>> to tensor<1x32x?x128xf32>
+  %o = attn.sdpa %q, %k, %v
+      : tensor<1x32x?x128xf32>, tensor<1x32x?x128xf32>, tensor<1x32x?x128xf32>
+      -> tensor<1x32x?x128xf32>
+  return %o : tensor<1x32x?x128xf32>
 }
