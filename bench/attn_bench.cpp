@@ -131,13 +131,8 @@ void setCounters(benchmark::State &state, const Inputs &in, int threads,
   bench::setCounters(state, in.flop(), in.ioMiB(), threads, rss0);
 }
 
-/// Args: heads, q_len, kv_len, head_dim, causal, threads.
-void Attnc(benchmark::State &state) {
-  int64_t rss0 = bench::startMemory();
-  Inputs in(state.range(0), state.range(1), state.range(2), state.range(3));
-  bool causal = state.range(4);
-  int threads = (int)state.range(5);
-  attn_set_num_threads(threads);
+/// Runs attnc's f32 kernel on `in` for every iteration of `state`.
+void runAttnc(benchmark::State &state, Inputs &in, bool causal) {
   int64_t qShape[] = {in.B, in.H, in.Lq, in.D};
   int64_t kShape[] = {in.B, in.H, in.Lk, in.D};
   attn_tensor_t q, k, v, o;
@@ -154,6 +149,15 @@ void Attnc(benchmark::State &state) {
     }
     benchmark::ClobberMemory();
   }
+}
+
+/// Args: heads, q_len, kv_len, head_dim, causal, threads.
+void Attnc(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(2), state.range(3));
+  int threads = (int)state.range(5);
+  attn_set_num_threads(threads);
+  runAttnc(state, in, state.range(4));
   setCounters(state, in, threads, rss0);
 }
 
@@ -252,23 +256,7 @@ void Pool(benchmark::State &state) {
     attn_set_parallel_for(ptpParallelFor, ptp, threads);
   }
   Inputs in(state.range(1), state.range(2), state.range(3), state.range(4));
-  bool causal = state.range(5);
-  int64_t qShape[] = {in.B, in.H, in.Lq, in.D};
-  int64_t kShape[] = {in.B, in.H, in.Lk, in.D};
-  attn_tensor_t q, k, v, o;
-  attn_tensor_contiguous(&q, in.q.data(), ATTN_DTYPE_F32, 4, qShape);
-  attn_tensor_contiguous(&k, in.k.data(), ATTN_DTYPE_F32, 4, kShape);
-  attn_tensor_contiguous(&v, in.v.data(), ATTN_DTYPE_F32, 4, kShape);
-  attn_tensor_contiguous(&o, in.out.data(), ATTN_DTYPE_F32, 4, qShape);
-  for (auto _ : state) {
-    attn_status_t st = causal ? bench_causal(&q, &k, &v, &o)
-                              : bench_dense(&q, &k, &v, &o);
-    if (st != ATTN_OK) {
-      state.SkipWithError(attn_last_error());
-      break;
-    }
-    benchmark::ClobberMemory();
-  }
+  runAttnc(state, in, state.range(5));
   attn_set_num_threads(threads); // back to the built-in pool
   if (ptp)
     pthreadpool_destroy(ptp);

@@ -31,6 +31,44 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
+/// scf.for from lb to ub by step with iter_args `init`; `body(iv, args)`
+/// returns the values to yield.
+template <typename Fn>
+static scf::ForOp buildFor(ImplicitLocOpBuilder &b, Value lb, Value ub,
+                           Value step, ValueRange init, Fn body) {
+  return scf::ForOp::create(
+      b, lb, ub, step, init,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.restoreInsertionPoint(nb.saveInsertionPoint());
+        SmallVector<Value> yielded = body(iv, args);
+        scf::YieldOp::create(b, yielded);
+      });
+}
+
+/// A tensor of `sizes` x `et` whose element at indices `idx` is
+/// `fn(idx)`: an outs-only linalg.generic.
+static Value
+buildGenerated(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+               Type et,
+               function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, et);
+  int64_t rank = sizes.size();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), ValueRange{}, ValueRange{empty},
+             ArrayRef<AffineMap>{id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               SmallVector<Value> idx;
+               for (int64_t d = 0; d < rank; ++d)
+                 idx.push_back(linalg::IndexOp::create(nb, nl, d));
+               linalg::YieldOp::create(nb, nl, fn(nb, nl, idx));
+             })
+      .getResult(0);
+}
+
 namespace {
 
 /// The register blocking of the vector kernel, from the target model
@@ -189,6 +227,65 @@ private:
   Value packQueryPairs();
   /// The bf16 pair (lo, hi) in every 32-bit lane: vector<2W x bf16>.
   Value pairBroadcast(Value lo, Value hi);
+  /// The bf16 pair (tensor[lo], tensor[hi]) broadcast to every lane; with
+  /// `hi` empty, (tensor[lo], 0).
+  Value pairAt(Value tensor, ValueRange lo, ValueRange hi) {
+    Value a = tensor::ExtractOp::create(b, tensor, lo);
+    Value c = hi.empty() ? bf16Zero()
+                         : tensor::ExtractOp::create(b, tensor, hi).getResult();
+    return pairBroadcast(a, c);
+  }
+  /// The `rowVecs` pair vectors of row `row` of a pair-packed tensor.
+  SmallVector<Value> readPairRow(Value tensor, Value row) {
+    SmallVector<Value> vecs;
+    for (int64_t v = 0; v < cfg.rowVecs; ++v)
+      vecs.push_back(vector::TransferReadOp::create(
+          b, pairType(), tensor, ValueRange{row, idx(v * 2 * cfg.width)},
+          /*padding=*/std::nullopt, ArrayRef<bool>{true}));
+    return vecs;
+  }
+  /// Loops `step(k2, acc, lastOdd)` over the pairs of [0, count): the full
+  /// pairs, then a (last, 0) pair when count is odd. Returns the results.
+  template <typename Fn>
+  SmallVector<Value> forPairs(Value count, ValueRange init, Fn step) {
+    Value pairs = arith::DivUIOp::create(b, count, idx(2));
+    Value all = arith::CeilDivUIOp::create(b, count, idx(2));
+    auto body = [&](bool lastOdd) {
+      return [&, lastOdd](Value k2, ValueRange acc) {
+        return step(k2, acc, lastOdd);
+      };
+    };
+    scf::ForOp full = buildFor(b, idx(0), pairs, idx(1), init, body(false));
+    scf::ForOp odd =
+        buildFor(b, pairs, all, idx(1), full.getResults(), body(true));
+    return SmallVector<Value>(odd.getResults());
+  }
+  /// acc[r * rowVecs + v] += scalars[r] * vecs[v] (scalars widened and
+  /// broadcast): one FMA each.
+  SmallVector<Value> fmaBroadcasts(ValueRange acc, ArrayRef<Value> vecs,
+                                   ArrayRef<Value> scalars) {
+    SmallVector<Value> next(acc);
+    int64_t nv = cfg.rowVecs;
+    for (auto [r, x] : llvm::enumerate(scalars)) {
+      Value xb = vector::BroadcastOp::create(b, vecType,
+                                             widen(b, b.getLoc(), x));
+      for (int64_t v = 0; v < nv; ++v)
+        next[r * nv + v] =
+            vector::FMAOp::create(b, xb, vecs[v], acc[r * nv + v]);
+    }
+    return next;
+  }
+  /// acc[r * rowVecs + v] += dot(vecs[v], pairs[r]): one vdpbf16ps each.
+  SmallVector<Value> dotPairs(ValueRange acc, ArrayRef<Value> vecs,
+                              ArrayRef<Value> pairs) {
+    SmallVector<Value> next(acc);
+    int64_t nv = cfg.rowVecs;
+    for (auto [r, pair] : llvm::enumerate(pairs))
+      for (int64_t v = 0; v < nv; ++v)
+        next[r * nv + v] = x86vector::DotBF16Op::create(
+            b, vecType, acc[r * nv + v], vecs[v], pair);
+    return next;
+  }
   Value bf16Zero() {
     return arith::ConstantOp::create(b, b.getBF16Type(),
                                      b.getFloatAttr(b.getBF16Type(), 0.0));
@@ -214,50 +311,28 @@ private:
 
 } // namespace
 
-/// scf.for from lb to ub by step with iter_args `init`; `body(iv, args)`
-/// returns the values to yield.
-template <typename Fn>
-static scf::ForOp buildFor(ImplicitLocOpBuilder &b, Value lb, Value ub,
-                           Value step, ValueRange init, Fn body) {
-  return scf::ForOp::create(
-      b, lb, ub, step, init,
-      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
-        OpBuilder::InsertionGuard guard(b);
-        b.restoreInsertionPoint(nb.saveInsertionPoint());
-        SmallVector<Value> yielded = body(iv, args);
-        scf::YieldOp::create(b, yielded);
-      });
-}
 
 Value VectorTaskBuilder::packQuery() {
   // Qᵀ [head_dim, q_block], scaled, rows past `rows` zero (their scores are
   // then 0, finite, and never stored).
   int64_t m = cfg.qBlock();
-  Value empty = tensor::EmptyOp::create(
-      b, ArrayRef<OpFoldResult>{getAsOpFoldResult(t.headDim), b.getIndexAttr(m)}, f32);
   Value last = arith::SubIOp::create(b, t.rows, idx(1));
   Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-  AffineMap id = b.getMultiDimIdentityMap(2);
-  return linalg::GenericOp::create(
-             b, empty.getType(), ValueRange{}, ValueRange{empty},
-             ArrayRef<AffineMap>{id},
-             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange) {
-               Value c = linalg::IndexOp::create(nb, nl, 0);
-               Value i = linalg::IndexOp::create(nb, nl, 1);
-               Value live = arith::CmpIOp::create(
-                   nb, nl, arith::CmpIPredicate::ult, i, t.rows);
-               Value row = arith::AddIOp::create(
-                   nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
-               Value x = widen(nb, nl,
-                               tensor::ExtractOp::create(
-                                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, c}));
-               Value y = arith::MulFOp::create(nb, nl, x, t.scale);
-               linalg::YieldOp::create(
-                   nb, nl, arith::SelectOp::create(nb, nl, live, y, zero)
-                               .getResult());
-             })
-      .getResult(0);
+  return buildGenerated(
+      b, b.getLoc(),
+      {getAsOpFoldResult(t.headDim), b.getIndexAttr(m)}, f32,
+      [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
+        Value c = ix[0], i = ix[1];
+        Value live =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i, t.rows);
+        Value row = arith::AddIOp::create(
+            nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
+        Value x = widen(nb, nl,
+                        tensor::ExtractOp::create(
+                            nb, nl, t.q, ValueRange{t.bi, t.hi, row, c}));
+        Value y = arith::MulFOp::create(nb, nl, x, t.scale);
+        return arith::SelectOp::create(nb, nl, live, y, zero);
+      });
 }
 
 
@@ -494,41 +569,31 @@ Value VectorTaskBuilder::packQueryPairs() {
   int64_t m = cfg.qBlock();
   Type bf16 = b.getBF16Type();
   Value pairs = arith::CeilDivUIOp::create(b, t.headDim, idx(2));
-  Value empty = tensor::EmptyOp::create(
-      b, ArrayRef<OpFoldResult>{getAsOpFoldResult(pairs), b.getIndexAttr(2 * m)},
-      bf16);
   Value lastRow = arith::SubIOp::create(b, t.rows, idx(1));
   Value lastCol = arith::SubIOp::create(b, t.headDim, idx(1));
   Value zero = bf16Zero();
-  AffineMap id = b.getMultiDimIdentityMap(2);
-  return linalg::GenericOp::create(
-             b, empty.getType(), ValueRange{}, ValueRange{empty},
-             ArrayRef<AffineMap>{id},
-             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange) {
-               Value c2 = linalg::IndexOp::create(nb, nl, 0);
-               Value x = linalg::IndexOp::create(nb, nl, 1);
-               Value two = arith::ConstantIndexOp::create(nb, nl, 2);
-               Value i = arith::DivUIOp::create(nb, nl, x, two);
-               Value c = arith::AddIOp::create(
-                   nb, nl, arith::MulIOp::create(nb, nl, c2, two),
-                   arith::RemUIOp::create(nb, nl, x, two));
-               Value live = arith::AndIOp::create(
-                   nb, nl,
-                   arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
-                                         t.rows),
-                   arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, c,
-                                         t.headDim));
-               Value row = arith::AddIOp::create(
-                   nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, lastRow));
-               Value col = arith::MinUIOp::create(nb, nl, c, lastCol);
-               Value q = tensor::ExtractOp::create(
-                   nb, nl, t.q, ValueRange{t.bi, t.hi, row, col});
-               linalg::YieldOp::create(
-                   nb, nl,
-                   arith::SelectOp::create(nb, nl, live, q, zero).getResult());
-             })
-      .getResult(0);
+  return buildGenerated(
+      b, b.getLoc(), {getAsOpFoldResult(pairs), b.getIndexAttr(2 * m)}, bf16,
+      [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
+        Value c2 = ix[0], x = ix[1];
+        Value two = arith::ConstantIndexOp::create(nb, nl, 2);
+        Value i = arith::DivUIOp::create(nb, nl, x, two);
+        Value c = arith::AddIOp::create(
+            nb, nl, arith::MulIOp::create(nb, nl, c2, two),
+            arith::RemUIOp::create(nb, nl, x, two));
+        Value live = arith::AndIOp::create(
+            nb, nl,
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
+                                  t.rows),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, c,
+                                  t.headDim));
+        Value row = arith::AddIOp::create(
+            nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, lastRow));
+        Value col = arith::MinUIOp::create(nb, nl, c, lastCol);
+        Value q = tensor::ExtractOp::create(nb, nl, t.q,
+                                            ValueRange{t.bi, t.hi, row, col});
+        return arith::SelectOp::create(nb, nl, live, q, zero);
+      });
 }
 
 Value VectorTaskBuilder::pairBroadcast(Value lo, Value hi) {
@@ -556,59 +621,39 @@ SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
     // The register block: numKeys x nv vectors of scores, over head_dim.
     scf::ForOp dots = buildFor(
         b, idx(0), t.headDim, idx(1), init, [&](Value c, ValueRange acc) {
-          SmallVector<Value> qv, next(acc);
+          SmallVector<Value> qv;
           for (int64_t v = 0; v < nv; ++v)
             qv.push_back(readVec(qt, c, v));
+          SmallVector<Value> ks;
           for (int64_t r = 0; r < numKeys; ++r) {
             Value key = arith::AddIOp::create(
                 b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
-            Value kx = widen(b, b.getLoc(),
-                             tensor::ExtractOp::create(
-                                 b, t.k, ValueRange{t.bi, t.kvHead, key, c}));
-            Value kb = vector::BroadcastOp::create(b, vecType, kx);
-            for (int64_t v = 0; v < nv; ++v)
-              next[r * nv + v] =
-                  vector::FMAOp::create(b, kb, qv[v], acc[r * nv + v]);
+            ks.push_back(tensor::ExtractOp::create(
+                b, t.k, ValueRange{t.bi, t.kvHead, key, c}));
           }
-          return next;
+          return fmaBroadcasts(acc, qv, ks);
         });
     scores.assign(dots.getResults().begin(), dots.getResults().end());
   } else {
     // The same block with bf16 pairs along head_dim: one vdpbf16ps per
     // (key, row vector) and pair; an odd head_dim ends with a pair (K, 0).
-    Value pairs = arith::DivUIOp::create(b, t.headDim, idx(2));
-    Value allPairs = arith::CeilDivUIOp::create(b, t.headDim, idx(2));
-    auto pairStep = [&](bool lastOdd) {
-      return [&, lastOdd](Value c2, ValueRange acc) {
-        SmallVector<Value> qv, next(acc);
-        for (int64_t v = 0; v < nv; ++v)
-          qv.push_back(vector::TransferReadOp::create(
-              b, pairType(), qt, ValueRange{c2, idx(v * 2 * cfg.width)},
-              /*padding=*/std::nullopt, ArrayRef<bool>{true}));
-        Value c = arith::MulIOp::create(b, c2, idx(2));
-        Value c1 = arith::AddIOp::create(b, c, idx(1));
-        for (int64_t r = 0; r < numKeys; ++r) {
-          Value key = arith::AddIOp::create(
-              b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
-          Value lo = tensor::ExtractOp::create(
-              b, t.k, ValueRange{t.bi, t.kvHead, key, c});
-          Value hi = lastOdd ? bf16Zero()
-                             : tensor::ExtractOp::create(
-                                   b, t.k, ValueRange{t.bi, t.kvHead, key, c1})
-                                   .getResult();
-          Value kb = pairBroadcast(lo, hi);
-          for (int64_t v = 0; v < nv; ++v)
-            next[r * nv + v] = x86vector::DotBF16Op::create(
-                b, vecType, acc[r * nv + v], qv[v], kb);
-        }
-        return next;
-      };
-    };
-    scf::ForOp full = buildFor(b, idx(0), pairs, idx(1), init, pairStep(false));
-    scf::ForOp odd = buildFor(b, pairs, allPairs, idx(1), full.getResults(),
-                              pairStep(true));
+    SmallVector<Value> accs = forPairs(
+        t.headDim, init, [&](Value c2, ValueRange acc, bool lastOdd) {
+          Value c = arith::MulIOp::create(b, c2, idx(2));
+          Value c1 = arith::AddIOp::create(b, c, idx(1));
+          SmallVector<Value> pairs;
+          for (int64_t r = 0; r < numKeys; ++r) {
+            Value key = arith::AddIOp::create(
+                b, j0, arith::AddIOp::create(b, jLocal, idx(r)));
+            SmallVector<Value> hi;
+            if (!lastOdd)
+              hi = {t.bi, t.kvHead, key, c1};
+            pairs.push_back(pairAt(t.k, {t.bi, t.kvHead, key, c}, hi));
+          }
+          return dotPairs(acc, readPairRow(qt, c2), pairs);
+        });
     Value scale = vector::BroadcastOp::create(b, vecType, t.scale);
-    for (Value acc : odd.getResults())
+    for (Value acc : accs)
       scores.push_back(arith::MulFOp::create(b, acc, scale));
   }
   SmallVector<Value> maxes(bmax);
@@ -659,58 +704,36 @@ Value VectorTaskBuilder::accumulateValues(Value j0, Value n, Value c0,
     // The register block: numCols x nv vectors of acc, over the step's keys.
     scf::ForOp pv = buildFor(
         b, idx(0), n, idx(1), init, [&](Value j, ValueRange acc) {
-          SmallVector<Value> pvec, next(acc);
+          SmallVector<Value> pvec;
           for (int64_t v = 0; v < nv; ++v)
             pvec.push_back(readVec(st, j, v));
           Value key = arith::AddIOp::create(b, j0, j);
+          SmallVector<Value> vs;
           for (int64_t r = 0; r < numCols; ++r) {
             Value col = arith::AddIOp::create(b, c0, idx(r));
-            Value vx = widen(b, b.getLoc(),
-                             tensor::ExtractOp::create(
-                                 b, t.v, ValueRange{t.bi, t.kvHead, key, col}));
-            Value vb = vector::BroadcastOp::create(b, vecType, vx);
-            for (int64_t v = 0; v < nv; ++v)
-              next[r * nv + v] =
-                  vector::FMAOp::create(b, vb, pvec[v], acc[r * nv + v]);
+            vs.push_back(tensor::ExtractOp::create(
+                b, t.v, ValueRange{t.bi, t.kvHead, key, col}));
           }
-          return next;
+          return fmaBroadcasts(acc, pvec, vs);
         });
     accs.assign(pv.getResults().begin(), pv.getResults().end());
   } else {
     // bf16 pairs of keys: `st` holds P as pairs [kv_block / 2, 2 q_block];
     // an odd count ends with a pair (V, 0).
-    Value pairs = arith::DivUIOp::create(b, n, idx(2));
-    Value allPairs = arith::CeilDivUIOp::create(b, n, idx(2));
-    auto pairStep = [&](bool lastOdd) {
-      return [&, lastOdd](Value j2, ValueRange acc) {
-        SmallVector<Value> pvec, next(acc);
-        for (int64_t v = 0; v < nv; ++v)
-          pvec.push_back(vector::TransferReadOp::create(
-              b, pairType(), st, ValueRange{j2, idx(v * 2 * cfg.width)},
-              /*padding=*/std::nullopt, ArrayRef<bool>{true}));
-        Value key = arith::AddIOp::create(
-            b, j0, arith::MulIOp::create(b, j2, idx(2)));
-        Value key1 = arith::AddIOp::create(b, key, idx(1));
-        for (int64_t r = 0; r < numCols; ++r) {
-          Value col = arith::AddIOp::create(b, c0, idx(r));
-          Value lo = tensor::ExtractOp::create(
-              b, t.v, ValueRange{t.bi, t.kvHead, key, col});
-          Value hi = lastOdd ? bf16Zero()
-                             : tensor::ExtractOp::create(
-                                   b, t.v, ValueRange{t.bi, t.kvHead, key1, col})
-                                   .getResult();
-          Value vb = pairBroadcast(lo, hi);
-          for (int64_t v = 0; v < nv; ++v)
-            next[r * nv + v] = x86vector::DotBF16Op::create(
-                b, vecType, acc[r * nv + v], pvec[v], vb);
-        }
-        return next;
-      };
-    };
-    scf::ForOp full = buildFor(b, idx(0), pairs, idx(1), init, pairStep(false));
-    scf::ForOp odd = buildFor(b, pairs, allPairs, idx(1), full.getResults(),
-                              pairStep(true));
-    accs.assign(odd.getResults().begin(), odd.getResults().end());
+    accs = forPairs(n, init, [&](Value j2, ValueRange acc, bool lastOdd) {
+      Value key = arith::AddIOp::create(
+          b, j0, arith::MulIOp::create(b, j2, idx(2)));
+      Value key1 = arith::AddIOp::create(b, key, idx(1));
+      SmallVector<Value> pairs;
+      for (int64_t r = 0; r < numCols; ++r) {
+        Value col = arith::AddIOp::create(b, c0, idx(r));
+        SmallVector<Value> hi;
+        if (!lastOdd)
+          hi = {t.bi, t.kvHead, key1, col};
+        pairs.push_back(pairAt(t.v, {t.bi, t.kvHead, key, col}, hi));
+      }
+      return dotPairs(acc, readPairRow(st, j2), pairs);
+    });
   }
   for (int64_t r = 0; r < numCols; ++r) {
     Value row = arith::AddIOp::create(b, c0, idx(r));
