@@ -17,6 +17,9 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
            " kv-block=" + std::to_string(options.kvBlock) +
            " vector-width=" + std::to_string(options.vectorWidth) +
            " vector-registers=" + std::to_string(options.vectorRegisters) +
+           (options.l1Bytes > 0
+                ? " l1-bytes=" + std::to_string(options.l1Bytes)
+                : std::string()) +
            (options.bf16Dot ? " bf16-dot=1" : "") + "},";
   return "builtin.module("
          "inline,symbol-dce,"

@@ -34,6 +34,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<int64_t> vectorRegisters{
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target"), llvm::cl::init(32)};
+  Option<int64_t> l1Bytes{
+      *this, "l1-bytes",
+      llvm::cl::desc("L1 data cache size in bytes (0: unknown); attnc sets "
+                     "it from the target model"),
+      llvm::cl::init(0)};
   Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 inputs use avx512_bf16 dot products; attnc sets "

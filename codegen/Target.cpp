@@ -1,6 +1,8 @@
 //===- Target.cpp - LLVM target machine and object emission -----------------===//
 #include "codegen/Target.h"
 
+#include <unistd.h>
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
@@ -111,7 +113,7 @@ llvm::Error attn::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
   return llvm::Error::success();
 }
 
-attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm) {
+attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm, bool host) {
   // TargetTransformInfo answers per function (features are function
   // attributes), so ask about an empty one with the machine's CPU.
   llvm::LLVMContext context;
@@ -135,5 +137,13 @@ attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm) {
                       .value_or(0);
   model.l2Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L2D)
                       .value_or(0);
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+  if (host) {
+    if (long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1 > 0)
+      model.l1Bytes = l1;
+    if (long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); l2 > 0)
+      model.l2Bytes = l2;
+  }
+#endif
   return model;
 }

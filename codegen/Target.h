@@ -44,7 +44,10 @@ struct TargetModel {
   int64_t f32Lanes() const { return vectorBits / 32; }
 };
 
-TargetModel getTargetModel(llvm::TargetMachine &tm);
+/// `host`: the machine runs the code, so its own cache sizes (sysconf) take
+/// precedence over LLVM's per-CPU model (which gives 32 KiB L1 for every
+/// x86 CPU).
+TargetModel getTargetModel(llvm::TargetMachine &tm, bool host);
 
 /// Creates the target machine. Errors: unknown triple, unknown CPU.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

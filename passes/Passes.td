@@ -103,7 +103,10 @@ def AttnTile : Pass<"attn-tile"> {
            "Query rows per parallel task (0: from the target model; 64 "
            "without vectors)">,
     Option<"kvBlock", "kv-block", "int64_t", "0",
-           "Keys per online-softmax step (0: 64)">,
+           "Keys per online-softmax step (0: from the target model, the "
+           "step's scores in half of L1; 64 without vectors or L1 size)">,
+    Option<"l1Bytes", "l1-bytes", "int64_t", "0",
+           "L1 data cache size of the target in bytes (0: unknown)">,
     Option<"vectorWidth", "vector-width", "int64_t", "0",
            "f32 lanes per vector register (0: scalar attn.online_sdpa "
            "steps)">,

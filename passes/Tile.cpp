@@ -1204,7 +1204,18 @@ void AttnTilePass::tile(SdpaOp op) {
   Value mask = op.getMask();
   std::optional<VectorTiling> vec = vectorTiling(op);
   int64_t qBlock = vec ? vec->qBlock() : (this->qBlock ? this->qBlock : 64);
-  int64_t kvBlock = this->kvBlock ? this->kvBlock : 64;
+  // Keys per step from the target model: the step's scores (kv-block x
+  // q-block f32) take half of L1, the rest holding Q's and the
+  // accumulator's rows in use; a multiple of the vector width, 16 to 512.
+  // 64 without vectors or an L1 size.
+  int64_t kvBlock = this->kvBlock;
+  if (!kvBlock) {
+    kvBlock = 64;
+    if (vec && l1Bytes > 0) {
+      int64_t fit = l1Bytes / 2 / (4 * vec->qBlock());
+      kvBlock = std::clamp<int64_t>(fit - fit % vec->width, 16, 512);
+    }
+  }
   auto idx = [&](int64_t c) -> Value {
     return arith::ConstantIndexOp::create(b, loc, c);
   };

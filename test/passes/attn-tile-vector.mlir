@@ -86,6 +86,11 @@
 // CHECK:   tensor.parallel_insert_slice
 // AVX2 model (8 lanes, 16 registers): 16 query rows as 2 vectors, register
 // blocks of 6 keys x 2 vectors.
+// The keys per step from the L1 size: the step's scores (kv-block x 64 f32)
+// in half of it: 16 KiB gives 32 keys.
+// RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32 l1-bytes=16384" --split-input-file | FileCheck %s --check-prefix=L1
+// L1-LABEL: func.func @gqa
+// L1: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c32{{[_0-9]*}} iter_args({{.*}}) -> (tensor<32x64xf32>, tensor<32x64xf32>
 // AVX2-LABEL: func.func @gqa
 // AVX2: arith.ceildivui %{{.+}}, %c16
 // AVX2: outs(%{{.+}} : tensor<64x16xf32>)

@@ -232,7 +232,8 @@ int main(int argc, char **argv) {
     return fail(toString(tm.takeError()));
 
   // Tile sizes from the target model unless given.
-  attn::TargetModel model = attn::getTargetModel(**tm);
+  attn::TargetModel model = attn::getTargetModel(
+      **tm, mcpu.empty() || mcpu == "host");
   attn::LowerToLLVMOptions pipelineOptions;
   pipelineOptions.tile = !noTile;
   pipelineOptions.qBlock = qBlock;
@@ -243,6 +244,7 @@ int main(int argc, char **argv) {
       vectorRegisters ? vectorRegisters.getValue()
                       : std::max<int64_t>(model.vectorRegisters, 4);
   pipelineOptions.bf16Dot = model.bf16Dot && pipelineOptions.vectorWidth > 0;
+  pipelineOptions.l1Bytes = model.l1Bytes;
   if (printPipeline) {
     outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
     return 0;
