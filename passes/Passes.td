@@ -43,8 +43,8 @@ def AttnTile : Pass<"attn-tile"> {
     No `[q_len, kv_len]` tensor remains: a step holds only a
     `[q-block, kv-block]` block of scores.
 
-    **Vector body** (`vector-width` > 0, no mask operand; `attnc` sets the
-    width and register count from LLVM's target model of the CPU): instead
+    **Vector body** (`vector-width` > 0; `attnc` sets the width, register
+    count and L1 size from LLVM's target model of the CPU): instead
     of `attn.online_sdpa` steps, each task gets register-blocked vector code
     (BLIS-style micro-tiles; FlashAttention-2's loop order):
 
@@ -72,6 +72,9 @@ def AttnTile : Pass<"attn-tile"> {
       runtime's `attn_get_num_threads()`), the key range is split into up
       to that many parts of at least 256 keys, run as a 4th parallel
       dimension, and merged by their logsumexp (flash-decoding);
+    - a mask operand's terms for a step are gathered into Mᵀ `[kv-block,
+      q-block]` (keep-mask: 0 or -inf; bias: times log2(e)) and added in
+      the score epilogue;
     - bf16 inputs widen to f32 as they are read, or with `bf16-dot`
       (avx512_bf16) use `x86vector.avx512.dot` on pairs along head_dim
       (Q packed as pairs) and along the keys (P rounded to bf16 pairs). With `causal`, key blocks wholly

@@ -118,6 +118,7 @@ struct Task {
   Value scale;             // f32
   int64_t kvBlock;
   Type outElem; // f32 or bf16
+  Value mask;   // optional: i1 keep-mask or f32 bias, rank 2 or 4
 };
 
 /// Emits the register-blocked vector body of one task. See `attn-tile`'s
@@ -227,6 +228,28 @@ private:
   Value packQueryPairs();
   /// The bf16 pair (lo, hi) in every 32-bit lane: vector<2W x bf16>.
   Value pairBroadcast(Value lo, Value hi);
+  /// The mask's term for query `row` and key `key` (global indices), in
+  /// the body's base-2 units: bias * log2(e), or 0 / -inf for a keep-mask.
+  Value maskTerm(OpBuilder &nb, Location nl, Value row, Value key) {
+    auto mt = cast<RankedTensorType>(t.mask.getType());
+    SmallVector<Value> at;
+    if (mt.getRank() == 4) {
+      Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+      at.push_back(mt.getDimSize(0) == 1 ? zero : t.bi);
+      at.push_back(mt.getDimSize(1) == 1 ? zero : t.hi);
+    }
+    at.append({row, key});
+    Value m = tensor::ExtractOp::create(nb, nl, t.mask, at);
+    if (mt.getElementType().isInteger(1))
+      return arith::SelectOp::create(
+          nb, nl, m, arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0)),
+          arith::ConstantOp::create(
+              nb, nl,
+              nb.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
+    return arith::MulFOp::create(
+        nb, nl, m,
+        arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(M_LOG2E)));
+  }
   /// The bf16 pair (tensor[lo], tensor[hi]) broadcast to every lane; with
   /// `hi` empty, (tensor[lo], 0).
   Value pairAt(Value tensor, ValueRange lo, ValueRange hi) {
@@ -297,7 +320,7 @@ private:
   /// into rows of `st`; folds them into the block max `bmax`.
   SmallVector<Value> scoreKeys(Value j0, Value shift, Value jLocal,
                                int64_t numKeys, Value qt, Value st,
-                               ValueRange bmax);
+                               ValueRange bmax, Value maskT);
   /// acc rows [c0, c0 + numCols) of `ot` = alpha * acc + Pᵀ V.
   Value accumulateValues(Value j0, Value n, Value c0, int64_t numCols,
                          Value st, Value ot, ValueRange alpha);
@@ -426,6 +449,9 @@ SmallVector<Value> VectorTaskBuilder::buildDecode(bool normalize) {
               for (int64_t r = 0; r < keys; ++r) {
                 Value sc = arith::MulFOp::create(
                     b, reduce(tail.getResult(r)), t.scale);
+                if (t.mask)
+                  sc = arith::AddFOp::create(
+                      b, sc, maskTerm(b, b.getLoc(), qRow, rows[r]));
                 sb = tensor::InsertOp::create(
                     b, sc, sb,
                     ValueRange{arith::AddIOp::create(b, jl, idx(r))});
@@ -613,7 +639,7 @@ Value VectorTaskBuilder::pairBroadcast(Value lo, Value hi) {
 SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
                                                 Value jLocal, int64_t numKeys,
                                                 Value qt, Value st,
-                                                ValueRange bmax) {
+                                                ValueRange bmax, Value maskT) {
   int64_t nv = cfg.rowVecs;
   SmallVector<Value> init(numKeys * nv, splat(0.0f));
   SmallVector<Value> scores;
@@ -669,6 +695,8 @@ SmallVector<Value> VectorTaskBuilder::scoreKeys(Value j0, Value shift,
     }
     for (int64_t v = 0; v < nv; ++v) {
       Value s = scores[r * nv + v];
+      if (maskT)
+        s = arith::AddFOp::create(b, s, readVec(maskT, j, v));
       if (t.causal) {
         SmallVector<int32_t> lanes;
         for (int64_t l = 0; l < cfg.width; ++l)
@@ -774,6 +802,22 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
         if (t.causal)
           shift = arith::SubIOp::create(
               b, arith::AddIOp::create(b, t.diagonal, t.q0), j0);
+        // The step's mask terms, transposed like the scores: Mᵀ [kv_block,
+        // q_block] (rows and keys past the ends read the last ones).
+        Value maskT;
+        if (t.mask) {
+          Value lastRow = arith::SubIOp::create(b, t.rows, idx(1));
+          Value lastKey = arith::SubIOp::create(b, n, idx(1));
+          maskT = buildGenerated(
+              b, b.getLoc(), {b.getIndexAttr(kvBlock), b.getIndexAttr(m)}, f32,
+              [&](OpBuilder &nb, Location nl, ValueRange ix) {
+                Value key = arith::AddIOp::create(
+                    nb, nl, j0, arith::MinUIOp::create(nb, nl, ix[0], lastKey));
+                Value row = arith::AddIOp::create(
+                    nb, nl, t.q0, arith::MinUIOp::create(nb, nl, ix[1], lastRow));
+                return maskTerm(nb, nl, row, key);
+              });
+        }
         // Scores Sᵀ = K Qᵀ in register blocks of keyRows keys, then the
         // remaining keys one at a time.
         int64_t kr = cfg.keyRows;
@@ -783,12 +827,14 @@ SmallVector<Value> VectorTaskBuilder::build(bool normalize) {
         sInit.append(nv, splat(std::numeric_limits<float>::lowest()));
         scf::ForOp blocks = buildFor(
             b, idx(0), full, idx(kr), sInit, [&](Value jl, ValueRange a) {
-              return scoreKeys(j0, shift, jl, kr, qt, a[0], a.drop_front());
+              return scoreKeys(j0, shift, jl, kr, qt, a[0], a.drop_front(),
+                               maskT);
             });
         scf::ForOp tail = buildFor(
             b, full, n, idx(1), blocks.getResults(),
             [&](Value jl, ValueRange a) {
-              return scoreKeys(j0, shift, jl, 1, qt, a[0], a.drop_front());
+              return scoreKeys(j0, shift, jl, 1, qt, a[0], a.drop_front(),
+                               maskT);
             });
         st = tail.getResult(0);
         SmallVector<Value> newMax, alpha;
@@ -1035,7 +1081,7 @@ static Value buildSteps(OpBuilder &b, Location loc, SdpaOp op, Value bi,
 
 std::optional<VectorTiling>
 AttnTilePass::vectorTiling(SdpaOp op) const {
-  if (vectorWidth < 1 || op.getMask())
+  if (vectorWidth < 1)
     return std::nullopt;
   int64_t width = vectorWidth;
   int64_t regs = vectorRegisters ? vectorRegisters : 32;
@@ -1284,7 +1330,7 @@ void AttnTilePass::tile(SdpaOp op) {
               hi,       kvHead,    q0,        rows,
               kvStart,  kvEnd,     diagonal,  op.getCausal(),
               headDimV, vHeadDimV, scale,     kvBlock,
-              outElem};
+              outElem,  mask};
     // Few rows (decode, a last partial block): one row vector, so that
     // padding rows cost no FMAs.
     VectorTiling small = *vec;

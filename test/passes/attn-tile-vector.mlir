@@ -139,10 +139,20 @@ func.func @causal(%q: tensor<1x12x?x64xf32>, %k: tensor<1x12x?x64xf32>,
 
 // -----
 
-// A mask operand keeps the scalar attn.online_sdpa steps.
+// A mask operand: per step, its terms for the block are gathered into Mᵀ
+// [kv_block, q_block] like the scores (a keep-mask as 0 / -inf, a bias
+// times log2(e)) and added in the epilogue of each register block.
 // CHECK-LABEL: func.func @masked
-// CHECK: attn.online_sdpa
-// CHECK-NOT: vector.fma
+// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<?x?xi1>
+// CHECK: scf.for
+// CHECK:   %[[MT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:     %[[KEEP:.+]] = tensor.extract %[[M]][%{{.+}}, %{{.+}}] : tensor<?x?xi1>
+// CHECK:     arith.select %[[KEEP]], %{{.+}}, %{{.+}} : f32
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK-COUNT-4: vector.fma
+// CHECK:     vector.transfer_read %[[MT]]
+// CHECK:     arith.addf
 // CHECK: return
 func.func @masked(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>,
                   %v: tensor<1x1x?x64xf32>, %m: tensor<?x?xi1>)
