@@ -131,7 +131,8 @@ attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm, bool host) {
           .getFixedValue();
   model.vectorRegisters =
       tti.getNumberOfRegisters(tti.getRegisterClassForType(/*Vector=*/true));
-  if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo())
+  if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+      sti && tm.getTargetTriple().isX86())
     model.bf16Dot = sti->checkFeatures("+avx512bf16");
   model.l1Bytes = tti.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L1D)
                       .value_or(0);
