@@ -54,7 +54,8 @@ def AttnTile : Pass<"attn-tile"> {
       the accumulator as Oᵀ `[v_head_dim, q-block]`, so Q Kᵀ and P V read K
       and V only as broadcast scalars (any strides) and the row max and sum
       are elementwise across key rows (no horizontal reductions);
-    - Q is packed once per task (scaled, transposed, rows past q_len zero);
+    - Q is packed once per task (transposed, rows past q_len zero; scaled,
+      except with `bf16-dot`, which scales the f32 scores instead);
     - Sᵀ = K Qᵀ in register blocks of `r` keys x `rowVecs` vectors, with
       `r = min(8, (registers - rowVecs - 1) / rowVecs)`, over head_dim, the
       causal mask and the block max in the epilogue; then P = 2^(S - max)
@@ -64,14 +65,16 @@ def AttnTile : Pass<"attn-tile"> {
     - tasks of at most `vector-width` rows (the last partial block, short
       decode batches) take a body with one row vector; tasks of at most 4
       rows whose Q, K and V rows are contiguous (read from memrefs of
-      innermost stride 1, as in attn-export-functions' unit-stride copy)
+      innermost stride 1, as in attn-export-functions' unit-stride copy),
+      `kv-block` a multiple of the width, and f32 inputs or `bf16-dot`
       take a body vectorized over head_dim instead (dot products of rows
       with horizontal adds, P V as broadcast weights times rows of V), so
       that decode wastes no lanes;
     - when tasks are few (`batch x heads x query blocks` < 4 x the
       runtime's `attn_get_num_threads()`), the key range is split into up
-      to that many parts of at least 256 keys, run as a 4th parallel
-      dimension, and merged by their logsumexp (flash-decoding);
+      to that many parts (at most kv_len / 256, whole key blocks each), run
+      as a 4th parallel dimension, and merged by their logsumexp
+      (flash-decoding);
     - a mask operand's terms for a step are gathered into Mᵀ `[kv-block,
       q-block]` (keep-mask: 0 or -inf; bias: times log2(e)) and added in
       the score epilogue;

@@ -103,9 +103,8 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
 
   void tile(SdpaOp op);
 
-  /// The register blocking for an op, or none for the scalar body: the
-  /// vector body needs a vector width, no mask operand (causal is fine) and
-  /// static head dims.
+  /// The register blocking for an op, or none for the scalar body (no
+  /// vector width, or a q-block that is not a multiple of it).
   std::optional<VectorTiling> vectorTiling(SdpaOp op) const;
 };
 
@@ -1430,14 +1429,16 @@ void AttnTilePass::tile(SdpaOp op) {
   } else {
     // Split the key range when there are too few tasks for the threads
     // (decode): parts = clamp(ceil(4 * threads / tasks), 1,
-    // ceil(kv_len / 256)), each part at least 256 keys; merged by LSE.
+    // floor(kv_len / 256)), so a part of the whole range has at least 256
+    // keys (whole key blocks; a causal task splits its own shorter range);
+    // merged by LSE.
     Value tasks = arith::MulIOp::create(
         b, loc, arith::MulIOp::create(b, loc, batch, qHeads), numQBlocks);
     Value threads = buildNumThreads(b, loc, op);
     Value want = arith::CeilDivUIOp::create(
         b, loc, arith::MulIOp::create(b, loc, threads, idx(4)),
         arith::MaxUIOp::create(b, loc, tasks, one));
-    Value byLen = arith::CeilDivUIOp::create(b, loc, kvLen, idx(256));
+    Value byLen = arith::DivUIOp::create(b, loc, kvLen, idx(256));
     Value splits = arith::MaxUIOp::create(
         b, loc, one, arith::MinUIOp::create(b, loc, want, byLen));
     Value isSplit =

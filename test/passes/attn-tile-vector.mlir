@@ -4,8 +4,8 @@
 // RUN: attn-opt %s --attn-tile="vector-width=16 vector-registers=32" --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=TOP
 
 // Decode (flash-decoding): with fewer tasks (batch x heads x query blocks)
-// than 4 per thread of the runtime, the key range is split into parts of at
-// least 256 keys, run as a 4th parallel dimension, and merged by their
+// than 4 per thread of the runtime, the key range is split into at most
+// kv_len / 256 parts, run as a 4th parallel dimension, and merged by their
 // logsumexp. Tasks with at most 16 query rows use a body with one row
 // vector (Qᵀ 64 x 16), so that padding rows cost no FMAs.
 // TOP: func.func private @attn_get_num_threads() -> i32
@@ -13,7 +13,7 @@
 // TOP: %[[T:.+]] = call @attn_get_num_threads() : () -> i32
 // TOP: %[[TI:.+]] = arith.index_cast %[[T]]
 // TOP: %[[WANT:.+]] = arith.muli %[[TI]], %c4
-// TOP: %[[BYLEN:.+]] = arith.ceildivui %{{.+}}, %c256
+// TOP: %[[BYLEN:.+]] = arith.divui %{{.+}}, %c256
 // TOP: %[[S:.+]] = arith.maxui %{{.+}}, %c1
 // TOP: %[[SPLIT:.+]] = arith.cmpi ugt, %[[S]], %c1
 // TOP: scf.if %[[SPLIT]] -> (tensor<1x8x?x32xf32>) {
