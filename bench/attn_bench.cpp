@@ -100,31 +100,8 @@ void Peak(benchmark::State &state) {
 }
 BENCHMARK(Peak)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// ---------------------------------------------------------------------------
-// Attention inputs: [1, H, Lq, D] queries, [1, H, Lk, D] keys and values.
-// ---------------------------------------------------------------------------
 
-struct Inputs {
-  int64_t B = 1, H, Lq, Lk, D;
-  std::vector<float> q, k, v, out;
-  Inputs(int64_t h, int64_t lq, int64_t lk, int64_t d)
-      : H(h), Lq(lq), Lk(lk), D(d) {
-    q.resize((size_t)(B * H * Lq * D));
-    k.resize((size_t)(B * H * Lk * D));
-    v.resize(k.size());
-    out.resize(q.size());
-    std::mt19937 rng(7);
-    std::normal_distribution<float> g;
-    for (float *x : {q.data(), k.data(), v.data()})
-      for (size_t i = 0, n = x == q.data() ? q.size() : k.size(); i < n; ++i)
-        x[i] = g(rng);
-  }
-  /// 4·B·H·Lq·Lk·D, the dense count (causal rows do about half).
-  double flop() const { return 4.0 * B * H * Lq * Lk * D; }
-  double ioMiB() const {
-    return 4.0 * (double)(2 * q.size() + 2 * k.size()) / (1 << 20);
-  }
-};
+using bench::Inputs;
 
 void setCounters(benchmark::State &state, const Inputs &in, int threads,
                  int64_t rss0) {

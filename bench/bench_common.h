@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <malloc.h>
+#include <random>
+#include <vector>
 
 namespace bench {
 
@@ -49,6 +51,30 @@ inline int64_t startMemory() {
 /// would come from already-resident heap and escape the measurement. Call
 /// first in main().
 inline void fixMmapThreshold() { mallopt(M_MMAP_THRESHOLD, 128 * 1024); }
+
+/// A row's f32 inputs, N(0, 1) with a fixed seed: [1, H, Lq, D] queries,
+/// [1, H, Lk, D] keys and values, and the output.
+struct Inputs {
+  int64_t B = 1, H, Lq, Lk, D;
+  std::vector<float> q, k, v, out;
+  Inputs(int64_t h, int64_t lq, int64_t lk, int64_t d)
+      : H(h), Lq(lq), Lk(lk), D(d) {
+    q.resize((size_t)(B * H * Lq * D));
+    k.resize((size_t)(B * H * Lk * D));
+    v.resize(k.size());
+    out.resize(q.size());
+    std::mt19937 rng(7);
+    std::normal_distribution<float> g;
+    for (std::vector<float> *x : {&q, &k, &v})
+      for (float &e : *x)
+        e = g(rng);
+  }
+  /// 4·B·H·Lq·Lk·D, the dense count (causal rows do about half).
+  double flop() const { return 4.0 * B * H * Lq * Lk * D; }
+  double ioMiB() const {
+    return 4.0 * (double)(2 * q.size() + 2 * k.size()) / (1 << 20);
+  }
+};
 
 /// Row arguments: heads, q_len, kv_len, head_dim, causal, threads.
 /// The suite's shapes (issue 3): prefill with batch 1, 8 heads, head_dim 64

@@ -23,7 +23,6 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <random>
 #include <unordered_map>
 #include <vector>
 
@@ -91,23 +90,17 @@ void cachedFree(void *, void *p) { threadCache().put(p); }
 
 void Halide(benchmark::State &state) {
   int64_t rss0 = bench::startMemory();
-  int64_t H = state.range(0), Lq = state.range(1), Lk = state.range(2),
-          D = state.range(3);
+  bench::Inputs in(state.range(0), state.range(1), state.range(2),
+                   state.range(3));
   bool causal = state.range(4);
   int threads = (int)state.range(5);
   halide_set_num_threads(threads);
-  std::vector<float> q((size_t)(H * Lq * D)), k((size_t)(H * Lk * D)),
-      v(k.size()), out(q.size());
-  std::mt19937 rng(7);
-  std::normal_distribution<float> g;
-  for (std::vector<float> *x : {&q, &k, &v})
-    for (float &e : *x)
-      e = g(rng);
   // Halide's dims are innermost first: (head_dim, seq_len, heads, batch).
-  Halide::Runtime::Buffer<float> qb(q.data(), {(int)D, (int)Lq, (int)H, 1});
-  Halide::Runtime::Buffer<float> kb(k.data(), {(int)D, (int)Lk, (int)H, 1});
-  Halide::Runtime::Buffer<float> vb(v.data(), {(int)D, (int)Lk, (int)H, 1});
-  Halide::Runtime::Buffer<float> ob(out.data(), {(int)D, (int)Lq, (int)H, 1});
+  int D = (int)in.D, Lq = (int)in.Lq, Lk = (int)in.Lk, H = (int)in.H;
+  Halide::Runtime::Buffer<float> qb(in.q.data(), {D, Lq, H, 1});
+  Halide::Runtime::Buffer<float> kb(in.k.data(), {D, Lk, H, 1});
+  Halide::Runtime::Buffer<float> vb(in.v.data(), {D, Lk, H, 1});
+  Halide::Runtime::Buffer<float> ob(in.out.data(), {D, Lq, H, 1});
   for (auto _ : state) {
     int err = causal ? halide_causal(qb, kb, vb, ob)
                      : halide_dense(qb, kb, vb, ob);
@@ -117,10 +110,8 @@ void Halide(benchmark::State &state) {
     }
     benchmark::ClobberMemory();
   }
-  double flop = 4.0 * H * Lq * Lk * D;
   releaseCaches();
-  double io = 4.0 * (double)(2 * q.size() + 2 * k.size()) / (1 << 20);
-  bench::setCounters(state, flop, io, threads, rss0);
+  bench::setCounters(state, in.flop(), in.ioMiB(), threads, rss0);
 }
 
 BENCHMARK(Halide)

@@ -236,6 +236,7 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
     Value zero64 = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
     SmallVector<Value> kArgs;
     Value allUnit; // every argument contiguous in its last dim
+    Value one = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
     for (int64_t i = 0; i < numArgs; ++i) {
       const abi::ArgSpec &spec = sig->args[i];
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, argv,
@@ -265,7 +266,6 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
       kArgs.append(strides);
       if (rank > 0) {
         // Stride 1, or a last dim of at most one element (never stepped).
-        Value one = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
         Value unit = LLVM::OrOp::create(
             b, loc,
             LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,

@@ -81,7 +81,20 @@ struct VectorTiling {
   /// bf16 inputs: avx512_bf16 dot products (vdpbf16ps) on pairs along the
   /// reduction dims, with P rounded to bf16. Otherwise bf16 widens to f32.
   bool bf16Dot = false;
+  int64_t registers = 32; // vector registers of the target
   int64_t qBlock() const { return width * rowVecs; }
+  /// A task's query rows are rowVecs vectors. With R registers, a register
+  /// block of r keys (or value columns) holds r * rowVecs accumulators,
+  /// rowVecs loaded vectors and one broadcast: r = (R - rowVecs - 1) /
+  /// rowVecs, at most 8 (longer blocks only add code), as BLIS sizes its
+  /// micro-tiles.
+  VectorTiling withRowVecs(int64_t n) const {
+    VectorTiling t = *this;
+    t.rowVecs = n;
+    t.keyRows = t.valueCols =
+        std::clamp<int64_t>((registers - n - 1) / n, 1, 8);
+    return t;
+  }
 };
 
 struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
@@ -156,12 +169,6 @@ private:
     return v;
   }
   Value idx(int64_t c) { return arith::ConstantIndexOp::create(b, c); }
-  /// bf16 inputs are widened to f32 (exactly) as they are read.
-  static Value widen(OpBuilder &nb, Location nl, Value x) {
-    return x.getType().isF32()
-               ? x
-               : arith::ExtFOp::create(nb, nl, nb.getF32Type(), x).getResult();
-  }
   Value splat(float x) {
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(vecType, b.getF32FloatAttr(x)));
@@ -290,7 +297,7 @@ private:
     int64_t nv = cfg.rowVecs;
     for (auto [r, x] : llvm::enumerate(scalars)) {
       Value xb = vector::BroadcastOp::create(b, vecType,
-                                             widen(b, b.getLoc(), x));
+                                             buildWidenToF32(b, b.getLoc(), x));
       for (int64_t v = 0; v < nv; ++v)
         next[r * nv + v] =
             vector::FMAOp::create(b, xb, vecs[v], acc[r * nv + v]);
@@ -349,7 +356,7 @@ Value VectorTaskBuilder::packQuery() {
             arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i, t.rows);
         Value row = arith::AddIOp::create(
             nb, nl, t.q0, arith::MinUIOp::create(nb, nl, i, last));
-        Value x = widen(nb, nl,
+        Value x = buildWidenToF32(nb, nl,
                         tensor::ExtractOp::create(
                             nb, nl, t.q, ValueRange{t.bi, t.hi, row, c}));
         Value y = arith::MulFOp::create(nb, nl, x, t.scale);
@@ -1082,24 +1089,19 @@ std::optional<VectorTiling>
 AttnTilePass::vectorTiling(SdpaOp op) const {
   if (vectorWidth < 1)
     return std::nullopt;
-  int64_t width = vectorWidth;
-  int64_t regs = vectorRegisters ? vectorRegisters : 32;
-  // A task's query rows are rowVecs vectors. With R registers, a register
-  // block of r keys (or value columns) holds r * rowVecs accumulators,
-  // rowVecs loaded vectors and one broadcast: r = (R - rowVecs - 1) /
-  // rowVecs. 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16
-  // (6 x 2), as BLIS sizes its micro-tiles.
-  int64_t rowVecs = regs >= 32 ? 4 : 2;
+  VectorTiling t;
+  t.width = vectorWidth;
+  t.registers = vectorRegisters ? vectorRegisters : 32;
+  t.bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
+              (t.width == 8 || t.width == 16);
+  // 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16 (6 x 2).
+  int64_t rowVecs = t.registers >= 32 ? 4 : 2;
   if (qBlock) {
-    if (qBlock % width != 0)
+    if (qBlock % t.width != 0)
       return std::nullopt;
-    rowVecs = qBlock / width;
+    rowVecs = qBlock / t.width;
   }
-  // At most 8: longer blocks only add code.
-  int64_t r = std::clamp<int64_t>((regs - rowVecs - 1) / rowVecs, 1, 8);
-  bool bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
-                 (width == 8 || width == 16);
-  return VectorTiling{width, rowVecs, r, r, bf16Dot};
+  return t.withRowVecs(rowVecs);
 }
 
 /// True if `t` reads a memref whose innermost stride is statically 1 (the
@@ -1135,17 +1137,6 @@ static Value scaleOf(OpBuilder &b, Location loc, SdpaOp op, Value headDim) {
   return math::RsqrtOp::create(b, loc, f);
 }
 
-/// exp(x), 0 below -104 (f32 exp underflows there), as a scalar.
-static Value guardedScalarExp(OpBuilder &b, Location loc, Value x) {
-  Value floor = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-104));
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-  Value tiny =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, floor);
-  Value e = math::ExpOp::create(
-      b, loc, arith::SelectOp::create(b, loc, tiny, floor, x));
-  return arith::SelectOp::create(b, loc, tiny, zero, e);
-}
-
 /// Merges the parts of a split key range by their logsumexp (flash-decoding,
 /// Dao et al. 2023): with M = max_s max_s, out = sum_s 2^(max_s - M) acc_s /
 /// sum_s 2^(max_s - M) sum_s (0 where that is 0); the maxes are in base-2
@@ -1160,7 +1151,6 @@ static Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
       e.push_back(getAffineDimExpr(x, ctx));
     return e;
   };
-  // Iteration (b, h, i, c, s); rows drop c.
   auto map5 = [&](ArrayRef<unsigned> d) {
     return AffineMap::get(5, 0, dims(d), ctx);
   };
@@ -1189,35 +1179,43 @@ static Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
                             .getResult());
           })
           .getResult(0);
+  // The weight of each part, once per (b, h, s, i): 2^(max_s - M) =
+  // e^((max_s - M) ln 2), the maxes being in base-2 units.
+  SmallVector<OpFoldResult> partSizes = tensor::getMixedSizes(b, loc, max);
+  Value wInit = tensor::EmptyOp::create(b, loc, partSizes, b.getF32Type());
+  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+  Value weights =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{wInit.getType()}, ValueRange{max, gmax},
+          ValueRange{wInit}, ArrayRef<AffineMap>{id4, map4({0, 1, 3}), id4},
+          SmallVector<IT>(4, IT::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value ln2 =
+                arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(M_LN2));
+            Value d = arith::MulFOp::create(
+                nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]), ln2);
+            linalg::YieldOp::create(nb, nl, buildGuardedExp(nb, nl, d));
+          })
+          .getResult(0);
+  // sum_s w_s part_s, the parts' dim s (2) reduced last.
   auto weighted = [&](Value part, ArrayRef<OpFoldResult> sizes,
-                      AffineMap partMap, AffineMap rowMap, AffineMap outMap,
+                      AffineMap partMap, AffineMap wMap, AffineMap outMap,
                       unsigned rank) {
     Value init = buildFilledTensor(b, loc, sizes, 0.0f);
     SmallVector<IT> iters(rank - 1, IT::parallel);
     iters.push_back(IT::reduction);
     return linalg::GenericOp::create(
-               b, loc, TypeRange{init.getType()},
-               ValueRange{part, max, gmax}, ValueRange{init},
-               ArrayRef<AffineMap>{partMap, rowMap,
-                                   AffineMap::get(rank, 0,
-                                                  dims({0, 1, 2}), ctx),
-                                   outMap},
+               b, loc, TypeRange{init.getType()}, ValueRange{part, weights},
+               ValueRange{init}, ArrayRef<AffineMap>{partMap, wMap, outMap},
                iters,
                [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 // Maxes are in base-2 units: 2^d = e^(d ln 2).
-                 Value ln2 = arith::ConstantOp::create(
-                     nb, nl, nb.getF32FloatAttr(M_LN2));
-                 Value w = guardedScalarExp(
-                     nb, nl,
-                     arith::MulFOp::create(
-                         nb, nl, arith::SubFOp::create(nb, nl, a[1], a[2]),
-                         ln2));
                  Value r = arith::AddFOp::create(
-                     nb, nl, a[3], arith::MulFOp::create(nb, nl, w, a[0]));
+                     nb, nl, a[2], arith::MulFOp::create(nb, nl, a[1], a[0]));
                  linalg::YieldOp::create(nb, nl, r);
                })
         .getResult(0);
   };
+  // Iteration (b, h, i, c, s) for the accumulators, (b, h, i, s) for sums.
   Value accSum = weighted(acc, outSizes, map5({0, 1, 4, 2, 3}),
                           map5({0, 1, 4, 2}), map5({0, 1, 2, 3}), 5);
   Value sumSum = weighted(sum, rowSizes, map4({0, 1, 3, 2}),
@@ -1332,11 +1330,7 @@ void AttnTilePass::tile(SdpaOp op) {
               outElem,  mask};
     // Few rows (decode, a last partial block): one row vector, so that
     // padding rows cost no FMAs.
-    VectorTiling small = *vec;
-    small.rowVecs = 1;
-    int64_t regs = vectorRegisters ? vectorRegisters : 32;
-    small.keyRows = small.valueCols =
-        std::clamp<int64_t>(regs - 2, 1, 8);
+    VectorTiling small = vec->withRowVecs(1);
     auto build = [&](VectorTiling cfg) {
       return [&, cfg](OpBuilder &nb, Location nl) {
         ImplicitLocOpBuilder ib(nl, nb);

@@ -254,14 +254,26 @@ static constexpr arith::FastMathFlags kReduceFlags =
     arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 
 /// The body of the Q Kᵀ and P V contractions: out + in0 * in1.
+Value attn::buildWidenToF32(OpBuilder &b, Location loc, Value x) {
+  return x.getType().isF32()
+             ? x
+             : arith::ExtFOp::create(b, loc, b.getF32Type(), x).getResult();
+}
+
+Value attn::buildGuardedExp(OpBuilder &b, Location loc, Value x) {
+  Value floor = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-104));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value tiny =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, floor);
+  Value clamped = arith::MaximumFOp::create(b, loc, x, floor);
+  Value e = math::ExpOp::create(b, loc, clamped);
+  return arith::SelectOp::create(b, loc, tiny, zero, e);
+}
+
 /// bf16 operands are widened to f32 first (exactly).
 static void mulAdd(OpBuilder &b, Location loc, ValueRange args) {
-  auto widen = [&](Value x) -> Value {
-    return x.getType().isF32()
-               ? x
-               : arith::ExtFOp::create(b, loc, b.getF32Type(), x).getResult();
-  };
-  Value p = arith::MulFOp::create(b, loc, widen(args[0]), widen(args[1]),
+  Value p = arith::MulFOp::create(b, loc, buildWidenToF32(b, loc, args[0]),
+                                  buildWidenToF32(b, loc, args[1]),
                                   kReduceFlags);
   Value s = arith::AddFOp::create(b, loc, args[2], p, kReduceFlags);
   linalg::YieldOp::create(b, loc, s);
@@ -502,7 +514,7 @@ public:
                SmallVector<IteratorType>(5, par),
                [&](OpBuilder &nb, Location nl, ValueRange a) {
                  Value diff = arith::SubFOp::create(nb, nl, a[0], a[1]);
-                 linalg::YieldOp::create(nb, nl, guardedExp(nb, nl, diff));
+                 linalg::YieldOp::create(nb, nl, buildGuardedExp(nb, nl, diff));
                })
         .getResult(0);
   }
@@ -534,16 +546,6 @@ public:
         .getResult(0);
   }
 
-  /// exp(d) with d < -104 (including -inf) giving exactly 0.
-  Value guardedExp(OpBuilder &nb, Location nl, Value diff) {
-    Value floor = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-104));
-    Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
-    Value tiny =
-        arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, diff, floor);
-    Value clamped = arith::MaximumFOp::create(nb, nl, diff, floor);
-    Value e = math::ExpOp::create(nb, nl, clamped);
-    return arith::SelectOp::create(nb, nl, tiny, zero, e);
-  }
 
   Value filledRows(float value) { return filled(b, loc, rowSizes, value); }
   Value filledOut(float value) { return filled(b, loc, oSizes, value); }
@@ -648,7 +650,7 @@ FailureOr<SmallVector<Value>> OnlineSdpaOp::decomposeOperation(OpBuilder &b) {
         Value newMax = arith::MaximumFOp::create(nb, nl, a[1], a[0]);
         Value diff = arith::SubFOp::create(nb, nl, a[1], newMax);
         linalg::YieldOp::create(
-            nb, nl, ValueRange{newMax, ab.guardedExp(nb, nl, diff)});
+            nb, nl, ValueRange{newMax, buildGuardedExp(nb, nl, diff)});
       });
   Value newMax = maxAndAlpha.getResult(0);
   Value alpha = maxAndAlpha.getResult(1);

@@ -27,6 +27,13 @@ Value buildFilledTensor(OpBuilder &b, Location loc,
 Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum,
                           Type resultElementType = {});
 
+/// x widened to f32 (exactly, from bf16); x itself when already f32.
+Value buildWidenToF32(OpBuilder &b, Location loc, Value x);
+
+/// exp(x) for f32 x, exactly 0 for x < -104 (including -inf), where f32 exp
+/// underflows: the softmax weight of a masked or negligible score.
+Value buildGuardedExp(OpBuilder &b, Location loc, Value x);
+
 /// f32 -> bf16, rounding to nearest even (NaN stays a quiet NaN), built
 /// from integer ops. arith.truncf would do, but on targets without
 /// avx512bf16 LLVM legalizes vectorized bf16 selects (from its expansion)

@@ -15,7 +15,6 @@
 // The task calls the copy when every argument has last stride 1 or a last
 // dim of at most 1, and the general kernel otherwise.
 // TASK-LABEL: llvm.func internal @__attn_task_sdpa(
-// TASK: %[[S:.+]] = llvm.load %{{.+}} : !llvm.ptr -> i64
 // TASK: %[[ONE:.+]] = llvm.mlir.constant(1 : i64) : i64
 // TASK-DAG: %[[EQ:.+]] = llvm.icmp "eq" %{{.+}}, %[[ONE]] : i64
 // TASK-DAG: %[[LE:.+]] = llvm.icmp "sle" %{{.+}}, %[[ONE]] : i64

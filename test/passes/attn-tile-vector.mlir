@@ -24,13 +24,15 @@
 // TOP:       outs(%{{.+}} : tensor<64x64xf32>)
 // TOP:   scf.forall.in_parallel
 // TOP-COUNT-3: tensor.parallel_insert_slice
-// The merge: M = max over parts, then sum_s e^(max_s - M) acc_s over
-// sum_s e^(max_s - M) sum_s.
-// TOP:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#1 : tensor<1x8x?x?xf32>)
+// The merge: M = max over parts, the weights w_s = 2^(max_s - M) once per
+// part and row, then sum_s w_s acc_s over sum_s w_s sum_s.
+// TOP:   %[[GMAX:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#1 : tensor<1x8x?x?xf32>)
 // TOP:     arith.maximumf
-// TOP:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#0, %[[P]]#1, %{{.+}} :
+// TOP:   %[[W:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P]]#1, %[[GMAX]] : tensor<1x8x?x?xf32>, tensor<1x8x?xf32>)
 // TOP:     math.exp
-// TOP:   linalg.generic {{.*}} ins(%[[P]]#2, %[[P]]#1, %{{.+}} :
+// TOP:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[P]]#0, %[[W]] :
+// TOP-NOT: math.exp
+// TOP:   linalg.generic {{.*}} ins(%[[P]]#2, %[[W]] :
 // TOP:   arith.divf
 // TOP: } else {
 // TOP:   scf.forall (%{{.+}}, %{{.+}}) in (8, %{{.+}}) shared_outs(%{{.+}}) -> (tensor<1x8x?x32xf32>) {

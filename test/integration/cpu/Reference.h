@@ -181,18 +181,17 @@ inline float fromBf16(uint16_t h) {
 /// The bound for bf16 inputs, with its derivation. The reference reads the
 /// same bf16 values (widened exactly), so the f32 bound covers the f32
 /// arithmetic. Two roundings to bf16 may add to it, each by at most
-/// u * max|v| with u = 2^-9, the unit roundoff of bf16's 8-bit significand:
+/// u * max|v| with u = 2^-9, the unit roundoff of bf16's 8-bit significand
+/// (round to nearest even):
 /// - the kernel may round the softmax weights P to bf16 for the avx512_bf16
 ///   dot products of P V: |sum_j (p~_j - p_j) v_j| / sum_j p_j <= u max|v|
 ///   since |p~_j - p_j| <= u p_j (the row sum stays f32);
 /// - a bf16 result rounds |O| <= max|v| once more.
-/// Each term is given eps_bf16 = 2u = 2^-8 to leave room for their overlap
-/// with the f32 terms.
 inline double bf16Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
                             float maxK, float maxV, bool bf16Out) {
-  const double epsBf16 = 1.0 / 256;
+  const double u = 1.0 / 512;
   return f32Tolerance(D, Lk, scale, maxQ, maxK, maxV) +
-         (double)maxV * epsBf16 * (bf16Out ? 2.0 : 1.0);
+         (double)maxV * u * (bf16Out ? 2.0 : 1.0);
 }
 
 } // namespace attn_test
