@@ -96,7 +96,19 @@ def AttnExpandMath : Pass<"attn-expand-math"> {
     style polynomials, about 2 ulp for f32 `exp`), so that no libm call is
     left inside a kernel's loops. Upstream exposes these patterns only through
     a test pass, hence this thin wrapper.
+
+    With `expand-bf16` (targets without avx512bf16), bf16 <-> f32 `extf` and
+    `truncf` also become integer ops (upstream's
+    `populateExpandBFloat16Patterns`), since LLVM would otherwise call
+    `__truncsfbf2`, which GCC 12's libgcc lacks. Upstream's `arith-expand`
+    pass would do that too, but it also expands `maxnumf` into compares and
+    selects, which would cost the kernels' running max and exp2 clamp three
+    instructions each instead of one `vmaxps`.
   }];
+  let options = [
+    Option<"expandBf16", "expand-bf16", "bool", "false",
+           "Expand bf16 extf/truncf into integer ops">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];

@@ -40,11 +40,11 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
          "attn-lower-dynamic-expand-shape,"
          "expand-strided-metadata,"
          "lower-affine,"
-         "attn-expand-math," +
          // bf16 <-> f32: native (vcvtneps2bf16) with avx512bf16; elsewhere
          // as integer ops, since LLVM would call __truncsfbf2, which GCC
          // 12's libgcc lacks.
-         std::string(options.bf16Dot ? "" : "arith-expand{include-bf16=1},") +
+         "attn-expand-math" +
+         std::string(options.bf16Dot ? "," : "{expand-bf16=1},") +
          "convert-vector-to-llvm{enable-x86vector=1},"
          "convert-scf-to-cf,"
          "convert-math-to-llvm,"

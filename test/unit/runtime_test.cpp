@@ -568,14 +568,15 @@ TEST(Threads, UntiledKernelSplitsTheBatchAcrossTasks) {
 }
 
 TEST(Threads, StaticBatchKernelRunsItsLoopThroughThePool) {
-  // @checked: batch 2, 4 query heads, one query block.
+  // @checked: batch 2, 4 query heads on 2 KV heads, q_len 3: a decode
+  // shape, so one task per (batch, KV head) holds the whole group.
   CheckedCall c;
   PoolLog log;
   attn_set_parallel_for(threadPerIteration, &log, 4);
   attn_status_t st = c.call();
   attn_set_num_threads(1);
   ASSERT_EQ(st, ATTN_OK) << lastError();
-  EXPECT_EQ(log.ns, (std::vector<int64_t>{1, 8}));
+  EXPECT_EQ(log.ns, (std::vector<int64_t>{1, 4}));
   for (float x : c.out)
     EXPECT_FLOAT_EQ(x, 1.0f);
 }

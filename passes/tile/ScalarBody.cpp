@@ -1,0 +1,80 @@
+//===- ScalarBody.cpp - The attn.online_sdpa body (no vectors) --------------===//
+#include "passes/tile/ScalarBody.h"
+
+#include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+Value tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
+                            Value hi, Value kvHead, Value q0, Value rows,
+                            Value kvEnd, Value diagonal, int64_t kvBlock) {
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  Value mask = op.getMask();
+  OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> unitStrides(4, oneAttr);
+  OpFoldResult headDim = tensor::getMixedSize(b, loc, q, 3);
+  OpFoldResult vHeadDim = tensor::getMixedSize(b, loc, v, 3);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value kvBlockV = arith::ConstantIndexOp::create(b, loc, kvBlock);
+  Value qTile = tensor::ExtractSliceOp::create(
+      b, loc, q, ArrayRef<OpFoldResult>{bi, hi, q0, zeroAttr},
+      ArrayRef<OpFoldResult>{oneAttr, oneAttr, rows, headDim}, unitStrides);
+  SmallVector<OpFoldResult> accSizes = {oneAttr, oneAttr, rows, vHeadDim};
+  SmallVector<OpFoldResult> rowSizes = {oneAttr, oneAttr, rows};
+  Value acc0 = buildFilledTensor(b, loc, accSizes, 0.0f);
+  Value max0 = buildFilledTensor(b, loc, rowSizes,
+                                 std::numeric_limits<float>::lowest());
+  Value sum0 = buildFilledTensor(b, loc, rowSizes, 0.0f);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, kvEnd, kvBlockV, ValueRange{acc0, max0, sum0},
+      [&](OpBuilder &lb, Location ll, Value j0, ValueRange state) {
+        Value cols = arith::MinSIOp::create(
+            lb, ll, kvBlockV, arith::SubIOp::create(lb, ll, kvEnd, j0));
+        Value kTile = tensor::ExtractSliceOp::create(
+            lb, ll, k, ArrayRef<OpFoldResult>{bi, kvHead, j0, zeroAttr},
+            ArrayRef<OpFoldResult>{oneAttr, oneAttr, cols, headDim},
+            unitStrides);
+        Value vTile = tensor::ExtractSliceOp::create(
+            lb, ll, v, ArrayRef<OpFoldResult>{bi, kvHead, j0, zeroAttr},
+            ArrayRef<OpFoldResult>{oneAttr, oneAttr, cols, vHeadDim},
+            unitStrides);
+        Value maskTile;
+        if (mask) {
+          auto mt = cast<RankedTensorType>(mask.getType());
+          if (mt.getRank() == 2) {
+            maskTile = tensor::ExtractSliceOp::create(
+                lb, ll, mask, ArrayRef<OpFoldResult>{q0, j0},
+                ArrayRef<OpFoldResult>{rows, cols},
+                ArrayRef<OpFoldResult>{oneAttr, oneAttr});
+          } else {
+            OpFoldResult mb = mt.getDimSize(0) == 1 ? zeroAttr
+                                                    : OpFoldResult(bi);
+            OpFoldResult mh = mt.getDimSize(1) == 1 ? zeroAttr
+                                                    : OpFoldResult(hi);
+            maskTile = tensor::ExtractSliceOp::create(
+                lb, ll, mask, ArrayRef<OpFoldResult>{mb, mh, q0, j0},
+                ArrayRef<OpFoldResult>{oneAttr, oneAttr, rows, cols},
+                unitStrides);
+          }
+        }
+        Value shift;
+        if (op.getCausal())
+          shift = arith::SubIOp::create(
+              lb, ll, arith::AddIOp::create(lb, ll, diagonal, q0), j0);
+        auto step = OnlineSdpaOp::create(
+            lb, ll, qTile, kTile, vTile, maskTile, shift, state[0], state[1],
+            state[2], op.getScaleAttr());
+        scf::YieldOp::create(lb, ll, step.getResults());
+      });
+
+  // out = acc / sum, 0 where the sum is 0 (no visible key).
+  return buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2),
+                             op.getOutputType().getElementType());
+}

@@ -1,0 +1,125 @@
+//===- ScoreEpilogue.cpp - Masks and score modifiers in registers -----------===//
+#include "passes/tile/ScoreEpilogue.h"
+
+#include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile;
+
+//===----------------------------------------------------------------------===//
+// CausalMask
+//===----------------------------------------------------------------------===//
+
+Value CausalMask::keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+  // The last query q0 + qRows - 1 sees keys up to q0 + qRows - 1 + diagonal.
+  return arith::AddIOp::create(
+      b, arith::AddIOp::create(b, rows.q0, rows.qRows), diagonal);
+}
+
+Value CausalMask::fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+  // The first query q0 sees keys up to q0 + diagonal.
+  return arith::AddIOp::create(b, arith::AddIOp::create(b, rows.q0, diagonal),
+                               arith::ConstantIndexOp::create(b, 1));
+}
+
+Value CausalMask::rowKeyEnd(ImplicitLocOpBuilder &b, Value query) {
+  return arith::AddIOp::create(b, arith::AddIOp::create(b, query, diagonal),
+                               arith::ConstantIndexOp::create(b, 1));
+}
+
+Value CausalMask::apply(KernelBuilder &kb, const Task &task, Value score,
+                        const ScoreCoords &at) {
+  ImplicitLocOpBuilder &b = kb.b;
+  if (at.rowVec < 0) {
+    Value keep = arith::CmpIOp::create(
+        b, arith::CmpIPredicate::sle, at.key,
+        arith::AddIOp::create(b, at.query, diagonal));
+    Value negInf = kb.f32Const(-std::numeric_limits<float>::infinity());
+    return arith::SelectOp::create(b, keep, score, negInf);
+  }
+  // Lane l holds local row r = rowVec * width + l, global query q0 + r: the
+  // key is visible iff r >= key - diagonal - q0.
+  Value th = arith::IndexCastOp::create(
+      b, b.getI32Type(),
+      arith::SubIOp::create(b, at.key,
+                            arith::AddIOp::create(b, diagonal, task.q0)));
+  Value threshold = vector::BroadcastOp::create(b, kb.maskType, th);
+  Value keep =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::sge,
+                            kb.laneIds(at.rowVec * kb.cfg.width), threshold);
+  return arith::SelectOp::create(
+      b, keep, score, kb.splat(-std::numeric_limits<float>::infinity()));
+}
+
+//===----------------------------------------------------------------------===//
+// DenseMask
+//===----------------------------------------------------------------------===//
+
+Value DenseMask::term(OpBuilder &b, Location loc, const Task &task, Value head,
+                      Value row, Value key) {
+  auto mt = cast<RankedTensorType>(mask.getType());
+  SmallVector<Value> at;
+  if (mt.getRank() == 4) {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    at.push_back(mt.getDimSize(0) == 1 ? zero : task.bi);
+    at.push_back(mt.getDimSize(1) == 1 ? zero : head);
+  }
+  at.append({row, key});
+  Value m = tensor::ExtractOp::create(b, loc, mask, at);
+  if (mt.getElementType().isInteger(1))
+    return arith::SelectOp::create(
+        b, loc, m, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)),
+        arith::ConstantOp::create(
+            b, loc,
+            b.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
+  return arith::MulFOp::create(
+      b, loc, buildWidenToF32(b, loc, m),
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(M_LOG2E)));
+}
+
+void DenseMask::beginStep(KernelBuilder &kb, const Task &task,
+                          const StepInfo &step) {
+  // Mᵀ [kv_block, q_block], transposed like the scores; rows and keys past
+  // the ends read the last ones (their scores are never used).
+  ImplicitLocOpBuilder &b = kb.b;
+  Value lastRow = arith::SubIOp::create(b, task.rows, kb.idx(1));
+  Value lastKey = arith::SubIOp::create(b, step.n, kb.idx(1));
+  stepTerms = buildGenerated(
+      b, b.getLoc(),
+      {b.getIndexAttr(task.kvBlock), b.getIndexAttr(kb.cfg.qBlock())},
+      kb.f32, [&](OpBuilder &nb, Location nl, ValueRange ix) {
+        Value key = arith::AddIOp::create(
+            nb, nl, step.j0, arith::MinUIOp::create(nb, nl, ix[0], lastKey));
+        Value row = arith::AddIOp::create(
+            nb, nl, task.q0, arith::MinUIOp::create(nb, nl, ix[1], lastRow));
+        return term(nb, nl, task, task.hi, row, key);
+      });
+}
+
+Value DenseMask::apply(KernelBuilder &kb, const Task &task, Value score,
+                       const ScoreCoords &at) {
+  if (at.rowVec < 0)
+    return arith::AddFOp::create(
+        kb.b, score,
+        term(kb.b, kb.b.getLoc(), task, at.head, at.query, at.key));
+  return arith::AddFOp::create(kb.b, score,
+                               kb.readVec(stepTerms, at.jLocal, at.rowVec));
+}
+
+//===----------------------------------------------------------------------===//
+
+SmallVector<std::unique_ptr<ScoreEpilogue>>
+tile::buildEpilogue(SdpaOp op, Value diagonal) {
+  SmallVector<std::unique_ptr<ScoreEpilogue>> stages;
+  if (Value mask = op.getMask())
+    stages.push_back(std::make_unique<DenseMask>(mask));
+  if (op.getCausal())
+    stages.push_back(std::make_unique<CausalMask>(diagonal));
+  return stages;
+}

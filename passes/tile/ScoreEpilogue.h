@@ -1,0 +1,137 @@
+//===- ScoreEpilogue.h - Masks and score modifiers in registers -*- C++ -*-===//
+//
+// The score epilogue of attn-tile's kernels: what happens to a block of
+// scores between Q Kᵀ and the online softmax, in registers. Each stage is a
+// ScoreEpilogue; a kernel applies the stages of its op in order to every
+// score vector it forms. A new mask or score modifier (a named mask, a
+// user's mask_mod or score_mod region, ALiBi, soft-capping) is one more
+// subclass, and needs no edit of the bodies:
+//
+// - `apply` rewrites one vector of scores (the vector body: lanes are query
+//   rows, one key) or one scalar score (the decode body: one row, one key);
+// - a mask (`isMask`) can say which keys of a task's rows it can hide
+//   (`keyEnd`: none at or past it are visible) and below which key it hides
+//   none (`fullEnd`); the block iteration then skips the hidden steps and
+//   runs the mask only on the steps between the two (FlexAttention's
+//   partial blocks);
+// - `beginStep` prepares per-step state (the dense mask's transposed block).
+//
+// Scores are in the kernels' base-2 units: log2(e) is folded into the scale
+// so that the softmax needs exp2; an additive term must be scaled by log2(e)
+// too, and a masked score is -inf.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_PASSES_TILE_SCOREEPILOGUE_H
+#define ATTN_PASSES_TILE_SCOREEPILOGUE_H
+
+#include "passes/tile/KernelBuilder.h"
+
+#include <memory>
+
+namespace mlir::attn {
+class SdpaOp;
+} // namespace mlir::attn
+
+namespace mlir::attn::tile {
+
+/// Where a score is, for an epilogue stage.
+struct ScoreCoords {
+  /// The vector body: the vector of query rows `rowVec` of the task (lanes
+  /// are local rows rowVec * width + lane), key `jLocal` of the step. -1 in
+  /// the decode body.
+  int64_t rowVec = -1;
+  Value jLocal;
+  /// The global key index.
+  Value key;
+  /// The decode body: the global query index and head of the row.
+  Value query, head;
+};
+
+/// The key step a stage runs in: keys [j0, j0 + n) of the task.
+struct StepInfo {
+  Value j0, n;
+};
+
+/// The query rows a stage sees: the task's queries [q0, q0 + qRows) of the
+/// heads it covers, in batch `bi`. (For a task of one head, qRows is its
+/// row count.)
+struct RowInfo {
+  Value bi, hi, q0, qRows;
+};
+
+class ScoreEpilogue {
+public:
+  virtual ~ScoreEpilogue() = default;
+  /// True for a mask (scores become -inf or stay), false for a score
+  /// modifier (every score may change; runs on every step).
+  virtual bool isMask() const = 0;
+  /// For a mask: no key at or past this one is visible to any of `rows`
+  /// (a null Value: no bound). Used to skip key steps.
+  virtual Value keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+    return Value();
+  }
+  /// For a mask: every key below this one is visible to all of `rows` (a
+  /// null Value: none is known to be), so steps below it skip the mask.
+  virtual Value fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+    return Value();
+  }
+  /// For a mask whose visible keys for a row form a prefix: the end of that
+  /// prefix for global query `query` (null: not a prefix mask). The decode
+  /// body then bounds its key loops instead of masking.
+  virtual Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) {
+    return Value();
+  }
+  /// Per-step setup of the vector body, before the step's scores are formed.
+  virtual void beginStep(KernelBuilder &kb, const Task &task,
+                         const StepInfo &step) {}
+  /// The score vector or scalar `score` at `at`, rewritten.
+  virtual Value apply(KernelBuilder &kb, const Task &task, Value score,
+                      const ScoreCoords &at) = 0;
+};
+
+/// `causal`: key j is visible to query i iff j <= i + kv_len - q_len
+/// (bottom-right aligned, as the op documents).
+class CausalMask final : public ScoreEpilogue {
+public:
+  explicit CausalMask(Value diagonal) : diagonal(diagonal) {}
+  bool isMask() const override { return true; }
+  Value keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
+  Value fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
+  Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) override;
+  Value apply(KernelBuilder &kb, const Task &task, Value score,
+              const ScoreCoords &at) override;
+
+private:
+  Value diagonal; // kv_len - q_len (index)
+};
+
+/// The op's mask operand: an i1 keep-mask (0 or -inf) or an f32 bias (times
+/// log2(e)), rank 2 `[q_len, kv_len]` or 4 `[batch or 1, heads or 1, q_len,
+/// kv_len]`. The vector body gathers a step's terms into Mᵀ `[kv-block,
+/// q-block]` once per step and adds its vectors.
+class DenseMask final : public ScoreEpilogue {
+public:
+  explicit DenseMask(Value mask) : mask(mask) {}
+  /// Applied on every step: its terms are data, known at run time only.
+  bool isMask() const override { return false; }
+  void beginStep(KernelBuilder &kb, const Task &task,
+                 const StepInfo &step) override;
+  Value apply(KernelBuilder &kb, const Task &task, Value score,
+              const ScoreCoords &at) override;
+
+private:
+  /// The term for global query `row`, head `head`, key `key`.
+  Value term(OpBuilder &b, Location loc, const Task &task, Value head,
+             Value row, Value key);
+  Value mask;
+  Value stepTerms; // Mᵀ of the current step
+};
+
+/// The epilogue stages of `op`, in the order they apply. `diagonal` is
+/// kv_len - q_len.
+SmallVector<std::unique_ptr<ScoreEpilogue>> buildEpilogue(SdpaOp op,
+                                                          Value diagonal);
+
+} // namespace mlir::attn::tile
+
+#endif // ATTN_PASSES_TILE_SCOREEPILOGUE_H
