@@ -129,6 +129,8 @@ def AttnTile : Pass<"attn-tile"> {
                            "mlir::vector::VectorDialect",
                            "mlir::math::MathDialect",
                            "mlir::func::FuncDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::x86vector::X86VectorDialect"];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Number of attn.sdpa ops tiled">,

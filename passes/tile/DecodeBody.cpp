@@ -1,18 +1,28 @@
 //===- DecodeBody.cpp - The decode body, vectorized over head_dim -----------===//
 //
 // Per key step of kv-block keys, with the state of each row (acc [rows,
-// v_head_dim], max, sum) in small buffers:
+// v_head_dim], max, sum, P [rows, kv-block]) in small buffers:
 //
-//   1. for each row: its scores as dot products of rows along head_dim,
-//      4 keys at a time (reduced horizontally), the score epilogue, then the
-//      online softmax of the row (P = 2^(S - max) in a [rows, kv-block]
-//      buffer, alpha, the sum) and acc *= alpha;
-//   2. acc += P V, keys outermost, 4 at a time: each vector of a V row is
-//      loaded once per key and row from the step's rows (L1/L2), and the
-//      rows of V stream from memory once per step for the whole group.
+//   1. for each block of up to 4 rows: their scores, key by key, as dot
+//      products along head_dim (each vector of a key row loaded once for the
+//      block's rows, reduced horizontally), the score epilogue; then each
+//      row's online softmax (P = 2^(S - max), alpha, the sum) and acc *=
+//      alpha;
+//   2. acc += P V, for each block of rows, keys outermost, each vector of a
+//      V row loaded once for the block's rows.
 //
-// Head_dim remainders (head_dim % width) are scalar loops, so the body needs
-// no masked loads (bf16 ones would need avx512bf16 to legalize).
+// K and V rows are read one at a time, front to back: on Zen 4, reading
+// four rows interleaved (4 keys per register block) sustains about half the
+// bandwidth of reading them in order, and in these loops even two rows side
+// by side (keys in pairs) measured 20-50% slower than one. A GQA group of up to 4 query
+// heads reads each K and V row from memory once per step; larger groups
+// once per 4 heads (from L2 after the first block).
+//
+// The state lives in memrefs, written in place: as tensors threaded through
+// these loops as iter_args, one-shot bufferization's buffer-type queries
+// grow exponentially with the loop nesting. Head_dim remainders (head_dim %
+// width) are scalar loops, so the body needs no masked loads (bf16 ones
+// would need avx512bf16 to legalize).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/tile/DecodeBody.h"
@@ -20,8 +30,10 @@
 #include "dialect/Attn/AttnOps.h"
 #include "passes/tile/ScoreEpilogue.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -55,265 +67,321 @@ private:
     return arith::SubIOp::create(
         b, size, arith::RemUIOp::create(b, size, idx(cfg.width)));
   }
+  /// The sum of v's lanes, as a tree of shuffles and adds (reassoc): an
+  /// in-order sum of 16 lanes is a 48-cycle chain per key.
   Value reduce(Value v) {
-    return vector::ReductionOp::create(b, vector::CombiningKind::ADD, v);
+    return vector::ReductionOp::create(b, vector::CombiningKind::ADD, v,
+                                       arith::FastMathFlags::reassoc);
   }
   Value widen(Value x) { return buildWidenToF32(b, b.getLoc(), x); }
-  /// One key step at j0: the state (acc, max, sum, P) after it.
-  SmallVector<Value> step(Value j0, ValueRange state, bool partial);
-  /// Step 1 for row r: (acc, max, sum, P) after its scores and softmax.
-  SmallVector<Value> rowSoftmax(Value j0, Value n, Value r, ValueRange state,
-                                bool partial);
+  Value load(Value m, ValueRange at) { return memref::LoadOp::create(b, m, at); }
+  void store(Value x, Value m, ValueRange at) {
+    memref::StoreOp::create(b, x, m, at);
+  }
+  void storeVec(Value x, Value m, ValueRange at) {
+    vector::TransferWriteOp::create(b, x, m, at, ArrayRef<bool>{true});
+  }
+  /// A loop without iter_args.
+  template <typename Fn> void loop(Value lb, Value ub, Value step, Fn body) {
+    buildFor(b, lb, ub, step, ValueRange{}, [&](Value iv, ValueRange) {
+      body(iv);
+      return SmallVector<Value>{};
+    });
+  }
+  /// forBlocks without iter_args.
+  template <typename Fn>
+  void blocks(Value lb, Value ub, ArrayRef<int64_t> sizes, Fn body) {
+    forBlocks(lb, ub, sizes, ValueRange{},
+              [&](Value iv, int64_t size, ValueRange) {
+                body(iv, size);
+                return SmallVector<Value>{};
+              });
+  }
+
+  /// Rows [r0, r0 + R) of a step of n keys at j0: their heads, queries,
+  /// visible keys (prefix masks bound them; nMax = the most of any row),
+  /// and the epilogue stages that run per score.
+  struct RowBlock {
+    SmallVector<Value> rows, heads, queries, visible;
+    Value nMax;
+    SmallVector<ScoreEpilogue *> perScore;
+    bool prefixMasked = false;
+  };
+  RowBlock rowBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
+  /// Step 1 for a block of rows: scores, softmax, acc *= alpha.
+  void scoreBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
+  /// Step 2 for a block of rows: acc += P V.
+  void valueBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
 
   const Task &t;
+  /// The state: acc [rows, v_head_dim], max and sum [rows], P [rows,
+  /// kv-block].
+  Value acc, mbuf, lbuf, pbuf;
 };
 
 } // namespace
 
-SmallVector<Value> DecodeBuilder::rowSoftmax(Value j0, Value n, Value r,
-                                             ValueRange state, bool partial) {
-  Value acc = state[0], mbuf = state[1], lbuf = state[2], pbuf = state[3];
-  auto [head, query] = rowAt(r);
-  Value zero = idx(0), one = idx(1), wV = idx(cfg.width);
-  // Keys of the step this row can see: prefix masks bound the loops; other
-  // masks run per score.
-  Value nr = n;
-  SmallVector<ScoreEpilogue *> perScore;
+DecodeBuilder::RowBlock DecodeBuilder::rowBlock(Value j0, Value n, Value r0,
+                                                int64_t R, bool partial) {
+  RowBlock blk;
   for (ScoreEpilogue *stage : t.epilogue) {
-    if (!stage->isMask()) {
-      perScore.push_back(stage);
-      continue;
-    }
-    if (!partial)
-      continue;
-    if (Value e = stage->rowKeyEnd(b, query)) {
-      nr = arith::MaxSIOp::create(
-          b, zero,
-          arith::MinSIOp::create(b, nr, arith::SubIOp::create(b, e, j0)));
-      continue;
-    }
-    perScore.push_back(stage);
+    if (!stage->isMask())
+      blk.perScore.push_back(stage);
+    else if (partial && !stage->rowKeyEnd(b, t.q0))
+      blk.perScore.push_back(stage);
   }
-  Value dFull = fullVectors(t.headDim);
-  // Scores of `keys` keys from local key jl: dot products along head_dim,
-  // full vectors then a scalar remainder.
-  auto scoreGroup = [&](Value jl, int64_t keys, ValueRange a) {
-    SmallVector<Value> rows;
-    for (int64_t k = 0; k < keys; ++k)
-      rows.push_back(arith::AddIOp::create(
-          b, j0, arith::AddIOp::create(b, jl, idx(k))));
-    SmallVector<Value> vInit(keys, splat(0.0f));
-    scf::ForOp full = buildFor(
-        b, zero, dFull, wV, vInit, [&](Value c, ValueRange acc) {
-          Value qv = readRow(t.q, ValueRange{t.bi, head, query, c}, true);
-          SmallVector<Value> next;
-          for (int64_t k = 0; k < keys; ++k)
-            next.push_back(vector::FMAOp::create(
-                b, qv,
-                readRow(t.k, ValueRange{t.bi, t.kvHead, rows[k], c}, true),
-                acc[k]));
-          return next;
-        });
-    SmallVector<Value> sInit;
-    for (int64_t k = 0; k < keys; ++k)
-      sInit.push_back(reduce(full.getResult(k)));
-    scf::ForOp tail = buildFor(
-        b, dFull, t.headDim, one, sInit, [&](Value c, ValueRange acc) {
-          Value qc = widen(tensor::ExtractOp::create(
-              b, t.q, ValueRange{t.bi, head, query, c}));
-          SmallVector<Value> next;
-          for (int64_t k = 0; k < keys; ++k)
-            next.push_back(math::FmaOp::create(
-                b, qc,
-                widen(tensor::ExtractOp::create(
-                    b, t.k, ValueRange{t.bi, t.kvHead, rows[k], c})),
-                acc[k]));
-          return next;
-        });
-    Value pb = a[0], bmax = a[1];
-    for (int64_t k = 0; k < keys; ++k) {
-      Value s = arith::MulFOp::create(b, tail.getResult(k), t.scale);
-      ScoreCoords at;
-      at.key = rows[k];
-      at.query = query;
-      at.head = head;
-      for (ScoreEpilogue *stage : perScore)
-        s = stage->apply(*this, t, s, at);
-      pb = tensor::InsertOp::create(
-          b, s, pb, ValueRange{r, arith::AddIOp::create(b, jl, idx(k))});
-      bmax = arith::MaxNumFOp::create(b, bmax, s, arith::FastMathFlags::nnan);
-    }
-    return SmallVector<Value>{pb, bmax};
-  };
-  Value lowest = f32Const(std::numeric_limits<float>::lowest());
-  SmallVector<Value> scored =
-      forBlocks(zero, nr, blockSizes(4), ValueRange{pbuf, lowest},
-                [&](Value jl, int64_t keys, ValueRange a) {
-                  return scoreGroup(jl, keys, a);
-                });
-  pbuf = scored[0];
-  Value m = tensor::ExtractOp::create(b, mbuf, ValueRange{r});
-  Value l = tensor::ExtractOp::create(b, lbuf, ValueRange{r});
-  Value newM = arith::MaxNumFOp::create(b, m, scored[1],
-                                        arith::FastMathFlags::nnan);
-  Value alpha = softmaxExp2Scalar(arith::SubFOp::create(b, m, newM));
-  // P = 2^(S - new max) over the step, `width` at a time; keys the row
-  // cannot see (from nr on) give 0.
-  Value newMV = vector::BroadcastOp::create(b, vecType, newM);
-  Value lanes = laneIds(0);
-  scf::ForOp probs = buildFor(
-      b, zero, n, wV, ValueRange{pbuf, f32Const(0.0f)},
-      [&](Value jc, ValueRange a) {
-        Value sv = vector::TransferReadOp::create(
-            b, vecType, a[0], ValueRange{r, jc}, f32Const(0.0f),
-            ArrayRef<bool>{true});
-        Value p = softmaxExp2(arith::SubFOp::create(b, sv, newMV));
-        Value left = arith::IndexCastOp::create(
-            b, b.getI32Type(), arith::SubIOp::create(b, nr, jc));
-        Value live =
-            arith::CmpIOp::create(b, arith::CmpIPredicate::slt, lanes,
-                                  vector::BroadcastOp::create(b, maskType,
-                                                              left));
-        p = arith::SelectOp::create(b, live, p, splat(0.0f));
-        Value pb = vector::TransferWriteOp::create(b, p, a[0],
-                                                   ValueRange{r, jc},
-                                                   ArrayRef<bool>{true})
-                       .getResult();
-        return SmallVector<Value>{pb, arith::AddFOp::create(b, a[1],
-                                                            reduce(p))};
-      });
-  pbuf = probs.getResult(0);
-  Value newL = arith::AddFOp::create(b, arith::MulFOp::create(b, alpha, l),
-                                     probs.getResult(1));
-  mbuf = tensor::InsertOp::create(b, newM, mbuf, ValueRange{r});
-  lbuf = tensor::InsertOp::create(b, newL, lbuf, ValueRange{r});
-  // acc *= alpha.
-  Value dvFull = fullVectors(t.vHeadDim);
-  Value alphaV = vector::BroadcastOp::create(b, vecType, alpha);
-  acc = buildFor(b, zero, dvFull, wV, ValueRange{acc},
-                 [&](Value c, ValueRange a) {
-                   Value x = readRow(a[0], ValueRange{r, c}, true);
-                   return SmallVector<Value>{vector::TransferWriteOp::create(
-                                                 b,
-                                                 arith::MulFOp::create(
-                                                     b, x, alphaV),
-                                                 a[0], ValueRange{r, c},
-                                                 ArrayRef<bool>{true})
-                                                 .getResult()};
-                 })
-            .getResult(0);
-  acc = buildFor(b, dvFull, t.vHeadDim, one, ValueRange{acc},
-                 [&](Value c, ValueRange a) {
-                   Value x = tensor::ExtractOp::create(b, a[0],
-                                                       ValueRange{r, c});
-                   return SmallVector<Value>{tensor::InsertOp::create(
-                       b, arith::MulFOp::create(b, x, alpha), a[0],
-                       ValueRange{r, c})};
-                 })
-            .getResult(0);
-  return {acc, mbuf, lbuf, pbuf};
+  Value zero = idx(0);
+  for (int64_t i = 0; i < R; ++i) {
+    Value r = arith::AddIOp::create(b, r0, idx(i));
+    auto [head, query] = rowAt(r);
+    Value nr = n;
+    if (partial)
+      for (ScoreEpilogue *stage : t.epilogue)
+        if (stage->isMask())
+          if (Value e = stage->rowKeyEnd(b, query)) {
+            blk.prefixMasked = true;
+            nr = arith::MaxSIOp::create(
+                b, zero,
+                arith::MinSIOp::create(b, nr, arith::SubIOp::create(b, e, j0)));
+          }
+    blk.rows.push_back(r);
+    blk.heads.push_back(head);
+    blk.queries.push_back(query);
+    blk.visible.push_back(nr);
+    blk.nMax = blk.nMax ? arith::MaxSIOp::create(b, blk.nMax, nr).getResult()
+                        : nr;
+  }
+  return blk;
 }
 
-SmallVector<Value> DecodeBuilder::step(Value j0, ValueRange state,
-                                       bool partial) {
+void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
+                               bool partial) {
+  RowBlock blk = rowBlock(j0, n, r0, R, partial);
   Value zero = idx(0), one = idx(1), wV = idx(cfg.width);
-  Value n = arith::MinSIOp::create(b, idx(t.kvBlock),
-                                   arith::SubIOp::create(b, t.kvEnd, j0));
-  // 1. Scores and softmax, row by row (K rows of the step from cache after
-  // the first row).
-  scf::ForOp rows = buildFor(b, zero, t.rows, one, state,
-                             [&](Value r, ValueRange s) {
-                               return rowSoftmax(j0, n, r, s, partial);
-                             });
-  Value acc = rows.getResult(0), pbuf = rows.getResult(3);
-  // 2. acc += P V: keys outermost in groups, then rows, then head_dim.
-  Value dvFull = fullVectors(t.vHeadDim);
-  auto keyGroup = [&](Value jl, int64_t keys, ValueRange a) {
-    SmallVector<Value> keyRows;
-    for (int64_t k = 0; k < keys; ++k)
-      keyRows.push_back(arith::AddIOp::create(
-          b, j0, arith::AddIOp::create(b, jl, idx(k))));
-    scf::ForOp perRow = buildFor(
-        b, zero, t.rows, one, a, [&](Value r, ValueRange ra) {
-          SmallVector<Value> p, pv;
-          for (int64_t k = 0; k < keys; ++k) {
-            p.push_back(tensor::ExtractOp::create(
-                b, pbuf, ValueRange{r, arith::AddIOp::create(b, jl, idx(k))}));
-            pv.push_back(vector::BroadcastOp::create(b, vecType, p.back()));
+  Value dFull = fullVectors(t.headDim);
+  Value negInf = f32Const(-std::numeric_limits<float>::infinity());
+  // The scores of `nk` keys from jl for the block's rows (nk = 1, see the
+  // file comment): each vector of a key row is loaded once and multiplies
+  // every row's query. Returns the block maxes.
+  auto scoreKeys = [&](Value jl, int64_t nk, ValueRange maxesIn) {
+    SmallVector<Value> keys, locals;
+    for (int64_t k = 0; k < nk; ++k) {
+      locals.push_back(k ? arith::AddIOp::create(b, jl, idx(k)).getResult()
+                         : jl);
+      keys.push_back(arith::AddIOp::create(b, j0, locals.back()));
+    }
+    // sums[i * nk + k]: row i, key k.
+    SmallVector<Value> init(R * nk, splat(0.0f));
+    scf::ForOp full = buildFor(
+        b, zero, dFull, wV, init, [&](Value c, ValueRange sums) {
+          SmallVector<Value> kv;
+          for (Value key : keys)
+            kv.push_back(
+                readRow(t.k, ValueRange{t.bi, t.kvHead, key, c}, true));
+          SmallVector<Value> next(sums);
+          for (int64_t i = 0; i < R; ++i) {
+            Value qv = readRow(
+                t.q, ValueRange{t.bi, blk.heads[i], blk.queries[i], c}, true);
+            for (int64_t k = 0; k < nk; ++k)
+              next[i * nk + k] =
+                  vector::FMAOp::create(b, qv, kv[k], sums[i * nk + k]);
           }
-          scf::ForOp full = buildFor(
-              b, zero, dvFull, wV, ra, [&](Value c, ValueRange ca) {
-                Value x = readRow(ca[0], ValueRange{r, c}, true);
-                for (int64_t k = 0; k < keys; ++k)
-                  x = vector::FMAOp::create(
-                      b, pv[k],
-                      readRow(t.v, ValueRange{t.bi, t.kvHead, keyRows[k], c},
-                              true),
-                      x);
-                return SmallVector<Value>{
-                    vector::TransferWriteOp::create(b, x, ca[0],
-                                                    ValueRange{r, c},
-                                                    ArrayRef<bool>{true})
-                        .getResult()};
-              });
-          scf::ForOp tail = buildFor(
-              b, dvFull, t.vHeadDim, one, full.getResults(),
-              [&](Value c, ValueRange ca) {
-                Value x = tensor::ExtractOp::create(b, ca[0], ValueRange{r, c});
-                for (int64_t k = 0; k < keys; ++k)
-                  x = math::FmaOp::create(
-                      b, p[k],
-                      widen(tensor::ExtractOp::create(
-                          b, t.v, ValueRange{t.bi, t.kvHead, keyRows[k], c})),
-                      x);
-                return SmallVector<Value>{
-                    tensor::InsertOp::create(b, x, ca[0], ValueRange{r, c})};
-              });
-          return SmallVector<Value>(tail.getResults());
+          return next;
         });
-    return SmallVector<Value>(perRow.getResults());
+    SmallVector<Value> sums;
+    for (Value v : full.getResults())
+      sums.push_back(reduce(v));
+    scf::ForOp tail = buildFor(
+        b, dFull, t.headDim, one, sums, [&](Value c, ValueRange x) {
+          SmallVector<Value> kc;
+          for (Value key : keys)
+            kc.push_back(widen(tensor::ExtractOp::create(
+                b, t.k, ValueRange{t.bi, t.kvHead, key, c})));
+          SmallVector<Value> next(x);
+          for (int64_t i = 0; i < R; ++i) {
+            Value qc = widen(tensor::ExtractOp::create(
+                b, t.q, ValueRange{t.bi, blk.heads[i], blk.queries[i], c}));
+            for (int64_t k = 0; k < nk; ++k)
+              next[i * nk + k] =
+                  math::FmaOp::create(b, qc, kc[k], x[i * nk + k]);
+          }
+          return next;
+        });
+    SmallVector<Value> maxes(maxesIn);
+    for (int64_t i = 0; i < R; ++i)
+      for (int64_t k = 0; k < nk; ++k) {
+        Value s =
+            arith::MulFOp::create(b, tail.getResult(i * nk + k), t.scale);
+        ScoreCoords at;
+        at.key = keys[k];
+        at.query = blk.queries[i];
+        at.head = blk.heads[i];
+        for (ScoreEpilogue *stage : blk.perScore)
+          s = stage->apply(*this, t, s, at);
+        if (blk.prefixMasked) {
+          // Keys past this row's prefix (within another row's, or the
+          // second of a pair).
+          Value seen = arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
+                                             locals[k], blk.visible[i]);
+          s = arith::SelectOp::create(b, seen, s, negInf);
+        }
+        store(s, pbuf, ValueRange{blk.rows[i], locals[k]});
+        maxes[i] =
+            arith::MaxNumFOp::create(b, maxes[i], s, arith::FastMathFlags::nnan);
+      }
+    return maxes;
   };
-  acc = forBlocks(zero, n, blockSizes(4), ValueRange{acc},
-                  [&](Value jl, int64_t keys, ValueRange a) {
-                    return keyGroup(jl, keys, a);
-                  })[0];
-  return {acc, rows.getResult(1), rows.getResult(2), pbuf};
+  SmallVector<Value> maxInit(R, f32Const(std::numeric_limits<float>::lowest()));
+  SmallVector<Value> bmax = forBlocks(zero, blk.nMax, {1}, maxInit,
+                                      [&](Value jl, int64_t nk, ValueRange a) {
+                                        return scoreKeys(jl, nk, a);
+                                      });
+  // The online softmax of each row: P = 2^(S - new max) over the step,
+  // `width` keys at a time, keys the row cannot see giving 0; alpha; the
+  // sum; acc *= alpha.
+  Value lanes = laneIds(0);
+  Value dvFull = fullVectors(t.vHeadDim);
+  for (int64_t i = 0; i < R; ++i) {
+    Value r = blk.rows[i];
+    Value m = load(mbuf, r), l = load(lbuf, r);
+    Value newM = arith::MaxNumFOp::create(b, m, bmax[i],
+                                          arith::FastMathFlags::nnan);
+    Value alpha = softmaxExp2Scalar(arith::SubFOp::create(b, m, newM));
+    Value newMV = vector::BroadcastOp::create(b, vecType, newM);
+    scf::ForOp probs = buildFor(
+        b, zero, n, wV, ValueRange{f32Const(0.0f)},
+        [&](Value jc, ValueRange a) {
+          Value sv = vector::TransferReadOp::create(
+              b, vecType, pbuf, ValueRange{r, jc}, f32Const(0.0f),
+              ArrayRef<bool>{true});
+          Value p = softmaxExp2(arith::SubFOp::create(b, sv, newMV));
+          Value left = arith::IndexCastOp::create(
+              b, b.getI32Type(), arith::SubIOp::create(b, blk.visible[i], jc));
+          Value live = arith::CmpIOp::create(
+              b, arith::CmpIPredicate::slt, lanes,
+              vector::BroadcastOp::create(b, maskType, left));
+          p = arith::SelectOp::create(b, live, p, splat(0.0f));
+          storeVec(p, pbuf, ValueRange{r, jc});
+          return SmallVector<Value>{arith::AddFOp::create(b, a[0], reduce(p))};
+        });
+    store(newM, mbuf, r);
+    store(arith::AddFOp::create(b, arith::MulFOp::create(b, alpha, l),
+                                probs.getResult(0)),
+          lbuf, r);
+    Value alphaV = vector::BroadcastOp::create(b, vecType, alpha);
+    loop(zero, dvFull, wV, [&](Value c) {
+      Value x = readRow(acc, ValueRange{r, c}, true);
+      storeVec(arith::MulFOp::create(b, x, alphaV), acc, ValueRange{r, c});
+    });
+    loop(dvFull, t.vHeadDim, one, [&](Value c) {
+      store(arith::MulFOp::create(b, load(acc, {r, c}), alpha), acc, {r, c});
+    });
+  }
+}
+
+void DecodeBuilder::valueBlock(Value j0, Value n, Value r0, int64_t R,
+                               bool partial) {
+  RowBlock blk = rowBlock(j0, n, r0, R, partial);
+  Value zero = idx(0), one = idx(1), wV = idx(cfg.width);
+  Value dvFull = fullVectors(t.vHeadDim);
+  // Keys outermost, one at a time (see the file comment), each vector of a
+  // V row loaded once for the block's rows; keys no row of the block sees
+  // are skipped.
+  blocks(zero, blk.nMax, {1}, [&](Value jl, int64_t nk) {
+    SmallVector<Value> keys, locals;
+    for (int64_t k = 0; k < nk; ++k) {
+      locals.push_back(k ? arith::AddIOp::create(b, jl, idx(k)).getResult()
+                         : jl);
+      keys.push_back(arith::AddIOp::create(b, j0, locals.back()));
+    }
+    SmallVector<Value> p, pv; // p[i * nk + k]
+    for (int64_t i = 0; i < R; ++i)
+      for (int64_t k = 0; k < nk; ++k) {
+        p.push_back(load(pbuf, {blk.rows[i], locals[k]}));
+        pv.push_back(vector::BroadcastOp::create(b, vecType, p.back()));
+      }
+    loop(zero, dvFull, wV, [&](Value c) {
+      SmallVector<Value> v;
+      for (Value key : keys)
+        v.push_back(readRow(t.v, ValueRange{t.bi, t.kvHead, key, c}, true));
+      for (int64_t i = 0; i < R; ++i) {
+        Value x = readRow(acc, ValueRange{blk.rows[i], c}, true);
+        for (int64_t k = 0; k < nk; ++k)
+          x = vector::FMAOp::create(b, pv[i * nk + k], v[k], x);
+        storeVec(x, acc, ValueRange{blk.rows[i], c});
+      }
+    });
+    loop(dvFull, t.vHeadDim, one, [&](Value c) {
+      SmallVector<Value> v;
+      for (Value key : keys)
+        v.push_back(widen(tensor::ExtractOp::create(
+            b, t.v, ValueRange{t.bi, t.kvHead, key, c})));
+      for (int64_t i = 0; i < R; ++i) {
+        Value x = load(acc, {blk.rows[i], c});
+        for (int64_t k = 0; k < nk; ++k)
+          x = math::FmaOp::create(b, p[i * nk + k], v[k], x);
+        store(x, acc, {blk.rows[i], c});
+      }
+    });
+  });
 }
 
 SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
-  OpFoldResult rowsOfr = getAsOpFoldResult(t.rows);
-  OpFoldResult dv = getAsOpFoldResult(t.vHeadDim);
-  SmallVector<Value> init = {
-      buildScratch(b, b.getLoc(), {rowsOfr, dv}, 0.0f),
-      buildScratch(b, b.getLoc(), {rowsOfr},
-                   std::numeric_limits<float>::lowest()),
-      buildScratch(b, b.getLoc(), {rowsOfr}, 0.0f),
-      buildScratch(b, b.getLoc(), {rowsOfr, b.getIndexAttr(t.kvBlock)},
-                   std::nullopt)};
+  Value zero = idx(0), one = idx(1);
+  auto alloc = [&](ArrayRef<Value> dynamic, ArrayRef<int64_t> shape) {
+    return memref::AllocOp::create(b, MemRefType::get(shape, f32), dynamic,
+                                   b.getI64IntegerAttr(64))
+        .getResult();
+  };
+  int64_t dyn = ShapedType::kDynamic;
+  acc = alloc({t.rows, t.vHeadDim}, {dyn, dyn});
+  mbuf = alloc({t.rows}, {dyn});
+  lbuf = alloc({t.rows}, {dyn});
+  pbuf = alloc({t.rows}, {dyn, t.kvBlock});
+  linalg::FillOp::create(b, ValueRange{f32Const(0.0f)}, ValueRange{acc});
+  linalg::FillOp::create(
+      b, ValueRange{f32Const(std::numeric_limits<float>::lowest())},
+      ValueRange{mbuf});
+  linalg::FillOp::create(b, ValueRange{f32Const(0.0f)}, ValueRange{lbuf});
+
   bool masked = llvm::any_of(t.epilogue,
                              [](ScoreEpilogue *s) { return s->isMask(); });
   Value kvBlockV = idx(t.kvBlock);
-  auto steps = [&](Value from, Value to, ValueRange state, bool partial) {
-    return buildFor(b, from, to, kvBlockV, state,
-                    [&](Value j0, ValueRange s) {
-                      return step(j0, s, partial);
-                    });
+  // Rows in blocks of up to 4 (a GQA group's rows share each K and V row).
+  SmallVector<int64_t> rowBlocks = {4, 2, 1};
+  auto steps = [&](Value from, Value to, bool partial) {
+    loop(from, to, kvBlockV, [&](Value j0) {
+      Value n = arith::MinSIOp::create(b, kvBlockV,
+                                       arith::SubIOp::create(b, t.kvEnd, j0));
+      blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
+        scoreBlock(j0, n, r0, R, partial);
+      });
+      blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
+        valueBlock(j0, n, r0, R, partial);
+      });
+    });
   };
-  scf::ForOp loop = steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, init,
-                          /*partial=*/false);
+  steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
   if (masked)
-    loop = steps(t.fullEnd, t.kvEnd, loop.getResults(), /*partial=*/true);
-  Value acc = loop.getResult(0), mbuf = loop.getResult(1),
-        lbuf = loop.getResult(2);
+    steps(t.fullEnd, t.kvEnd, /*partial=*/true);
 
-  // Rows r = g * qRows + i back to [1, group, (1,) qRows(, v_head_dim)].
+  // Rows r = g * qRows + i back to [1, group, (1,) qRows(, v_head_dim)],
+  // read from the state (no write to it follows).
+  auto asTensor = [&](Value m) -> Value {
+    auto mt = cast<MemRefType>(m.getType());
+    return bufferization::ToTensorOp::create(
+        b, RankedTensorType::get(mt.getShape(), f32), m, /*restrict=*/true);
+  };
+  Value accT = asTensor(acc), mT = asTensor(mbuf), lT = asTensor(lbuf);
   Value qRows = t.qRows ? t.qRows : t.rows;
   OpFoldResult qRowsOfr = getAsOpFoldResult(qRows);
+  OpFoldResult dv = getAsOpFoldResult(t.vHeadDim);
   auto rowOf = [&](OpBuilder &nb, Location nl, Value g, Value i) -> Value {
     return arith::AddIOp::create(nb, nl,
                                  arith::MulIOp::create(nb, nl, g, qRows), i);
   };
   OpFoldResult oneAttr = b.getIndexAttr(1);
+  (void)one;
   if (!normalize) {
     auto read = [&](Value tensor, bool hasCol) {
       return [&, tensor, hasCol](OpBuilder &nb, Location nl,
@@ -325,24 +393,25 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
                    : tensor::ExtractOp::create(nb, nl, tensor, ValueRange{r});
       };
     };
-    return {buildGenerated(b, b.getLoc(), {oneAttr, group, oneAttr, qRowsOfr, dv},
-                           f32, read(acc, true)),
+    return {buildGenerated(b, b.getLoc(),
+                           {oneAttr, group, oneAttr, qRowsOfr, dv}, f32,
+                           read(accT, true)),
             buildGenerated(b, b.getLoc(), {oneAttr, group, oneAttr, qRowsOfr},
-                           f32, read(mbuf, false)),
+                           f32, read(mT, false)),
             buildGenerated(b, b.getLoc(), {oneAttr, group, oneAttr, qRowsOfr},
-                           f32, read(lbuf, false))};
+                           f32, read(lT, false))};
   }
-  Value zero = f32Const(0.0f);
+  Value zeroF = f32Const(0.0f);
   return {buildGenerated(
       b, b.getLoc(), {oneAttr, group, qRowsOfr, dv}, t.outElem,
       [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
         Value r = rowOf(nb, nl, ix[1], ix[2]);
-        Value a = tensor::ExtractOp::create(nb, nl, acc, ValueRange{r, ix[3]});
-        Value l = tensor::ExtractOp::create(nb, nl, lbuf, ValueRange{r});
+        Value a = tensor::ExtractOp::create(nb, nl, accT, ValueRange{r, ix[3]});
+        Value l = tensor::ExtractOp::create(nb, nl, lT, ValueRange{r});
         Value isZero =
-            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, l, zero);
+            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, l, zeroF);
         Value quot = arith::DivFOp::create(nb, nl, a, l);
-        Value o = arith::SelectOp::create(nb, nl, isZero, zero, quot);
+        Value o = arith::SelectOp::create(nb, nl, isZero, zeroF, quot);
         if (t.outElem != o.getType())
           o = buildTruncToBF16(nb, nl, o);
         return o;

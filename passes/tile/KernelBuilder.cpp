@@ -103,7 +103,7 @@ Value KernelBuilder::writeVec(Value value, Value tensor, Value row,
 }
 
 Value KernelBuilder::readRow(Value tensor, ValueRange indices, bool inBounds) {
-  Type et = cast<RankedTensorType>(tensor.getType()).getElementType();
+  Type et = cast<ShapedType>(tensor.getType()).getElementType();
   Value pad = arith::ConstantOp::create(b, et, b.getZeroAttr(et));
   Value v = vector::TransferReadOp::create(
       b, VectorType::get({cfg.width}, et), tensor, indices, pad,

@@ -122,6 +122,105 @@ INSTANTIATE_TEST_SUITE_P(
     gridName);
 
 // ---------------------------------------------------------------------------
+// Decode shapes: q_len 1 to 4 over a KV head's whole query group (MHA, GQA
+// groups of 2, 4 and 8, MQA), so that the decode body's row blocks (4, 2,
+// 1 rows), its head_dim remainders (72 = 4 x 16 + 8, 20 = 16 + 4), the
+// causal prefix of each row and split key ranges (kv_len >= 512 with few
+// tasks) all occur.
+// ---------------------------------------------------------------------------
+
+using DecodeParam = std::tuple<int64_t, int64_t, int64_t, int64_t, bool>;
+
+std::string decodeName(const ::testing::TestParamInfo<DecodeParam> &info) {
+  auto [hkv, lq, lk, d, causal] = info.param;
+  return "hkv" + std::to_string(hkv) + "_q" + std::to_string(lq) + "_kv" +
+         std::to_string(lk) + "_d" + std::to_string(d) +
+         (causal ? "_causal" : "");
+}
+
+class SdpaDecode : public ::testing::TestWithParam<DecodeParam> {};
+
+TEST_P(SdpaDecode, MatchesFloat64Reference) {
+  auto [Hkv, Lq, Lk, D, causal] = GetParam();
+  Case c{2, 8, Hkv, Lq, Lk, D, D};
+  Inputs in(c, (uint32_t)(Hkv * 131 + Lq * 7919 + Lk * 104729 + D * 31 +
+                          causal));
+  double scale = 1.0 / std::sqrt((double)D);
+  if (causal)
+    runChecked(c, in, KERNEL(sdpa_causal_dyn), scale, true);
+  else
+    runChecked(c, in, KERNEL(sdpa_dyn), scale, false);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Decode, SdpaDecode,
+    ::testing::Combine(::testing::Values(8, 4, 2, 1),
+                       ::testing::Values(1, 2, 3, 4),
+                       ::testing::Values(1, 5, 130, 700),
+                       ::testing::Values(20, 72, 128), ::testing::Bool()),
+    decodeName);
+
+/// A keep-mask and a bias in decode: per-score terms in the decode body.
+TEST(SdpaDecodeMask, BoolMaskAndBiasOverGqaGroups) {
+  Case c{2, 8, 2, 3, 300, 64, 64};
+  Inputs in(c, 41);
+  Buffer<uint8_t> mask({c.B, 1, c.Lq, c.Lk});
+  std::mt19937 rng(42);
+  for (auto &m : mask.data)
+    m = (rng() % 4) != 0;
+  for (int64_t j = 0; j < c.Lk; ++j) // one fully masked row: zeros
+    mask.at({1, 0, 2, j}) = 0;
+  attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bool;
+  spec.keep = mask.data.data();
+  spec.batch = c.B;
+  spec.heads = 1;
+  Buffer<float> out = runChecked(c, in, KERNEL(sdpa_bool_mask, &m),
+                                 1.0 / std::sqrt((double)c.D), false, spec);
+  for (int64_t h = 0; h < c.Hq; ++h)
+    for (int64_t e = 0; e < c.Dv; ++e)
+      EXPECT_EQ(out.at({1, h, 2, e}), 0.0f);
+}
+
+/// A per-head bias with causal in decode: each row of a GQA task reads its
+/// own head's terms, and each row's causal prefix bounds its keys.
+TEST(SdpaDecodeMask, PerHeadBiasWithCausalOverGqaGroups) {
+  Case c{1, 8, 1, 4, 600, 40, 40};
+  Inputs in(c, 51);
+  Buffer<float> bias({1, c.Hq, c.Lq, c.Lk});
+  std::mt19937 rng(52);
+  fillUniform(bias.data, rng, -4.f, 4.f);
+  for (size_t i = 0; i < bias.data.size(); i += 5)
+    bias.data[i] = -INFINITY;
+  attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bias;
+  spec.bias = bias.data.data();
+  spec.batch = 1;
+  spec.heads = c.Hq;
+  runChecked(c, in, KERNEL(sdpa_bias_causal, &m), 1.0 / std::sqrt((double)c.D),
+             true, spec, /*maxBias=*/4);
+}
+
+/// Causal decode, 4 queries of a GQA group in one row block: the last keys,
+/// hidden from the earlier queries, score far above every visible one. A
+/// hidden key in a row's running max would push that row's weights to 0.
+TEST(SdpaDecodeMask, HiddenKeysStayOutOfTheMax) {
+  Case c{1, 4, 1, 4, 40, 16, 16};
+  Inputs in(c, 61);
+  for (int64_t h = 0; h < c.Hq; ++h)
+    for (int64_t i = 0; i < c.Lq; ++i)
+      for (int64_t d = 0; d < c.D; ++d)
+        in.q.at({0, h, i, d}) = 1.0f;
+  for (int64_t j = c.Lk - 3; j < c.Lk; ++j)
+    for (int64_t d = 0; d < c.D; ++d)
+      in.k.at({0, 0, j, d}) = 60.0f; // scores 240 above the others' ~0
+  runChecked(c, in, KERNEL(sdpa_causal_dyn), 1.0 / std::sqrt((double)c.D),
+             true);
+}
+
+// ---------------------------------------------------------------------------
 // Masks, GQA, batches, static shapes.
 // ---------------------------------------------------------------------------
 
