@@ -6,6 +6,10 @@
 //   Attnc/<H>/<Lq>/<Lk>/<D>/<causal>/<threads>:      the attnc kernel
 //   NaiveBlas/<H>/<Lq>/<Lk>/<D>/<causal>/<threads>:  OpenBLAS sgemm,
 //       softmax, sgemm, with the scores materialized
+//   OneDnn/<H>/<Lq>/<Lk>/<D>/<causal>/<threads>:  oneDNN 2.6 matmul,
+//       softmax, matmul, unfused
+//   AttncGqa/<Hq>/<Hkv>/<Lk>/<D>/<threads>:  GQA decode (q_len 1)
+//   Bandwidth/<threads>:  the read bandwidth (GB/s) of a 1 GiB buffer
 // Counters: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even for
 // causal), the same work's flop count in "flop", rss_mib (peak resident
 // memory of the row above what the process held before it) and io_mib
@@ -17,6 +21,7 @@
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <immintrin.h>
 #include <omp.h>
 #include <pthreadpool.h>
@@ -28,6 +33,7 @@
 #include <cstring>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -68,8 +74,10 @@ __attribute__((target("avx2,fma"))) double fmaLoop256(int64_t iters) {
   return 12.0 * 8 * 2 * (double)iters;
 }
 
+/// The peak of the kernels' ISA: 512-bit FMAs for AVX-512 kernels, 256-bit
+/// for AVX2 ones (bench::kernelIsa).
 double fmaLoop(int64_t iters) {
-  if (__builtin_cpu_supports("avx512f"))
+  if (!std::strncmp(bench::kernelIsa(), "avx512", 6))
     return fmaLoop512(iters);
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return fmaLoop256(iters);
@@ -100,6 +108,53 @@ void Peak(benchmark::State &state) {
 }
 BENCHMARK(Peak)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// ---------------------------------------------------------------------------
+// Read bandwidth: each thread sums its share of a 1 GiB buffer (far larger
+// than the caches) with 256-bit loads and 4 independent adds, the ceiling
+// for a decode kernel that reads K and V once.
+// ---------------------------------------------------------------------------
+
+__attribute__((target("avx2"))) float readLoop(const float *p, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_load_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_load_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_load_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_load_ps(p + i + 24));
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0];
+}
+
+void Bandwidth(benchmark::State &state) {
+  int threads = (int)state.range(0);
+  const size_t n = (size_t)1 << 28; // floats: 1 GiB
+  float *buf = static_cast<float *>(std::aligned_alloc(64, n * 4));
+  for (size_t i = 0; i < n; ++i)
+    buf[i] = 1.0f;
+  double bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    std::vector<float> sums(threads);
+    size_t part = n / threads;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back(
+          [&, t] { sums[t] = readLoop(buf + t * part, part); });
+    for (auto &t : pool)
+      t.join();
+    benchmark::DoNotOptimize(sums.data());
+    bytes += 4.0 * (double)(part * threads);
+  }
+  std::free(buf);
+  state.counters["GBs"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+}
+BENCHMARK(Bandwidth)->Arg(1)->Arg(2)->UseRealTime()->Unit(
+    benchmark::kMillisecond);
+
 
 using bench::Inputs;
 
@@ -111,7 +166,7 @@ void setCounters(benchmark::State &state, const Inputs &in, int threads,
 /// Runs attnc's f32 kernel on `in` for every iteration of `state`.
 void runAttnc(benchmark::State &state, Inputs &in, bool causal) {
   int64_t qShape[] = {in.B, in.H, in.Lq, in.D};
-  int64_t kShape[] = {in.B, in.H, in.Lk, in.D};
+  int64_t kShape[] = {in.B, in.Hkv, in.Lk, in.D};
   attn_tensor_t q, k, v, o;
   attn_tensor_contiguous(&q, in.q.data(), ATTN_DTYPE_F32, 4, qShape);
   attn_tensor_contiguous(&k, in.k.data(), ATTN_DTYPE_F32, 4, kShape);
@@ -135,6 +190,16 @@ void Attnc(benchmark::State &state) {
   int threads = (int)state.range(5);
   attn_set_num_threads(threads);
   runAttnc(state, in, state.range(4));
+  setCounters(state, in, threads, rss0);
+}
+
+/// GQA decode. Args: query heads, KV heads, kv_len, head_dim, threads.
+void AttncGqa(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), 1, state.range(2), state.range(3), state.range(1));
+  int threads = (int)state.range(4);
+  attn_set_num_threads(threads);
+  runAttnc(state, in, false);
   setCounters(state, in, threads, rss0);
 }
 
@@ -282,8 +347,85 @@ void NaiveBlas(benchmark::State &state) {
   setCounters(state, in, threads, rss0);
 }
 
+// oneDNN 2.6, unfused, per (batch, head) on preallocated buffers: a matmul
+// S = scale Q Kᵀ (the scale as output scale, the causal mask as a binary-add
+// post-op of a [q_len, kv_len] 0/-inf tensor; Kᵀ as a strided view of K), a
+// softmax over the keys, a matmul O = S V. The primitives are created once
+// per row; OpenMP threads (Debian's build) = the row's threads.
+void OneDnn(benchmark::State &state) {
+  using dnnl::memory;
+  using dt = memory::data_type;
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(2), state.range(3));
+  bool causal = state.range(4);
+  int threads = (int)state.range(5);
+  omp_set_num_threads(threads);
+  int64_t Lq = in.Lq, Lk = in.Lk, D = in.D;
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream strm(eng);
+  memory::desc qd({1, Lq, D}, dt::f32, memory::format_tag::abc);
+  memory::desc ktd({1, D, Lk}, dt::f32, memory::dims{Lk * D, 1, D});
+  memory::desc sd({1, Lq, Lk}, dt::f32, memory::format_tag::abc);
+  memory::desc vd({1, Lk, D}, dt::f32, memory::format_tag::abc);
+  memory::desc od({1, Lq, D}, dt::f32, memory::format_tag::abc);
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {1.0f / std::sqrt((float)D)});
+  std::vector<float> maskData;
+  if (causal) {
+    maskData.assign((size_t)(Lq * Lk), 0.0f);
+    for (int64_t i = 0; i < Lq; ++i)
+      for (int64_t j = i + Lk - Lq + 1; j < Lk; ++j)
+        maskData[(size_t)(i * Lk + j)] = -INFINITY;
+    dnnl::post_ops po;
+    po.append_binary(dnnl::algorithm::binary_add, sd);
+    attr.set_post_ops(po);
+  }
+  dnnl::matmul scores(
+      dnnl::matmul::primitive_desc(dnnl::matmul::desc(qd, ktd, sd), attr, eng));
+  dnnl::softmax_forward softmax(dnnl::softmax_forward::primitive_desc(
+      dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, sd, 2),
+      eng));
+  dnnl::matmul values(
+      dnnl::matmul::primitive_desc(dnnl::matmul::desc(sd, vd, od), eng));
+  std::vector<float> s((size_t)(Lq * Lk));
+  memory qm(qd, eng, nullptr), km(ktd, eng, nullptr), vm(vd, eng, nullptr),
+      om(od, eng, nullptr), sm(sd, eng, s.data()),
+      mm(sd, eng, causal ? maskData.data() : nullptr);
+  for (auto _ : state) {
+    for (int64_t h = 0; h < in.B * in.H; ++h) {
+      qm.set_data_handle(in.q.data() + h * Lq * D);
+      km.set_data_handle(in.k.data() + h * Lk * D);
+      vm.set_data_handle(in.v.data() + h * Lk * D);
+      om.set_data_handle(in.out.data() + h * Lq * D);
+      std::unordered_map<int, memory> args = {
+          {DNNL_ARG_SRC, qm}, {DNNL_ARG_WEIGHTS, km}, {DNNL_ARG_DST, sm}};
+      if (causal)
+        args.insert({DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, mm});
+      scores.execute(strm, args);
+      softmax.execute(strm, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, sm}});
+      values.execute(strm,
+                     {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, vm}, {DNNL_ARG_DST, om}});
+    }
+    strm.wait();
+    benchmark::ClobberMemory();
+  }
+  setCounters(state, in, threads, rss0);
+}
+
 BENCHMARK(Attnc)
     ->Apply([](benchmark::internal::Benchmark *b) { bench::shapes(b, /*longRows=*/true); })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(AttncGqa)
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      for (int64_t t : {1, 2})
+        for (int64_t lk : {1024, 4096, 16384, 32768})
+          b->Args({32, 8, lk, 128, t});
+    })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(OneDnn)
+    ->Apply([](benchmark::internal::Benchmark *b) { bench::shapes(b, /*longRows=*/false); })
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(AttncBf16)
@@ -315,6 +457,7 @@ BENCHMARK(NaiveBlas)
 int main(int argc, char **argv) {
   bench::fixMmapThreshold();
   benchmark::Initialize(&argc, argv);
+  bench::addHostContext();
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <malloc.h>
 #include <random>
+#include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace bench {
@@ -53,14 +55,15 @@ inline int64_t startMemory() {
 inline void fixMmapThreshold() { mallopt(M_MMAP_THRESHOLD, 128 * 1024); }
 
 /// A row's f32 inputs, N(0, 1) with a fixed seed: [1, H, Lq, D] queries,
-/// [1, H, Lk, D] keys and values, and the output.
+/// [1, Hkv, Lk, D] keys and values, and the output.
 struct Inputs {
-  int64_t B = 1, H, Lq, Lk, D;
+  int64_t B = 1, H, Lq, Lk, D, Hkv;
   std::vector<float> q, k, v, out;
-  Inputs(int64_t h, int64_t lq, int64_t lk, int64_t d)
-      : H(h), Lq(lq), Lk(lk), D(d) {
+  /// `hkv` KV heads (GQA; 0: as many as query heads).
+  Inputs(int64_t h, int64_t lq, int64_t lk, int64_t d, int64_t hkv = 0)
+      : H(h), Lq(lq), Lk(lk), D(d), Hkv(hkv ? hkv : h) {
     q.resize((size_t)(B * H * Lq * D));
-    k.resize((size_t)(B * H * Lk * D));
+    k.resize((size_t)(B * Hkv * Lk * D));
     v.resize(k.size());
     out.resize(q.size());
     std::mt19937 rng(7);
@@ -95,6 +98,56 @@ inline void shapes(benchmark::internal::Benchmark *b, bool longRows,
   }
   if (longRows)
     b->Args({1, 65536, 65536, 64, 1, 2});
+}
+
+/// The kernels' instruction set: what bench/run.sh asked for (BENCH_ISA,
+/// compiled in as ATTN_BENCH_ISA: "avx2" for x86-64-v3 kernels, else the
+/// host's), named as BENCHMARKS.md's sections are.
+inline const char *kernelIsa() {
+#ifdef ATTN_BENCH_ISA
+  if (!std::strcmp(ATTN_BENCH_ISA, "avx2"))
+    return "avx2+fma";
+#endif
+  if (__builtin_cpu_supports("avx512bf16"))
+    return "avx512f+bf16";
+  if (__builtin_cpu_supports("avx512f"))
+    return "avx512f";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "avx2+fma";
+  return "sse2";
+}
+
+/// The CPU's model name (/proc/cpuinfo), or "unknown".
+inline std::string cpuModel() {
+  FILE *f = std::fopen("/proc/cpuinfo", "r");
+  std::string name = "unknown";
+  if (!f)
+    return name;
+  char line[512];
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, "model name", 10)) {
+      const char *c = std::strchr(line, ':');
+      if (c) {
+        name = c + 2;
+        while (!name.empty() && (name.back() == '\n' || name.back() == ' '))
+          name.pop_back();
+      }
+      break;
+    }
+  std::fclose(f);
+  return name;
+}
+
+/// Records the host in the JSON context: the kernels' ISA, the CPU model,
+/// the data cache sizes (KiB).
+inline void addHostContext() {
+  benchmark::AddCustomContext("isa", kernelIsa());
+  benchmark::AddCustomContext("cpu_model", cpuModel());
+  benchmark::AddCustomContext(
+      "caches_kib",
+      std::to_string(sysconf(_SC_LEVEL1_DCACHE_SIZE) / 1024) + "/" +
+          std::to_string(sysconf(_SC_LEVEL2_CACHE_SIZE) / 1024) + "/" +
+          std::to_string(sysconf(_SC_LEVEL3_CACHE_SIZE) / 1024));
 }
 
 /// Counters of a row: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even

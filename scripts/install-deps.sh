@@ -12,7 +12,7 @@ PKGS=(
   libgtest-dev libgmock-dev python3 python3-numpy python3-torch
   # Benchmarks and peers (bench/).
   libbenchmark-dev libopenblas-dev python3-matplotlib libhalide14-0-dev
-  libpthreadpool-dev
+  libpthreadpool-dev libdnnl-dev
 )
 
 SUDO=""

@@ -110,8 +110,13 @@ private:
   RowBlock rowBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
   /// Step 1 for a block of rows: scores, softmax, acc *= alpha.
   void scoreBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
-  /// Step 2 for a block of rows: acc += P V.
+  /// Step 2 for a block of rows: acc += P V, acc in memory, keys outermost.
   void valueBlock(Value j0, Value n, Value r0, int64_t R, bool partial);
+  /// The same with acc in registers (R rows x up to `maxVecs` vectors of
+  /// v_head_dim), keys innermost: for rows of at most maxVecs vectors, each
+  /// V row is still read whole per key.
+  void valueBlockInRegisters(Value j0, Value n, Value r0, int64_t R,
+                             int64_t maxVecs, bool partial);
 
   const Task &t;
   /// The state: acc [rows, v_head_dim], max and sum [rows], P [rows,
@@ -279,6 +284,58 @@ void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
   }
 }
 
+void DecodeBuilder::valueBlockInRegisters(Value j0, Value n, Value r0,
+                                          int64_t R, int64_t maxVecs,
+                                          bool partial) {
+  RowBlock blk = rowBlock(j0, n, r0, R, partial);
+  Value zero = idx(0), one = idx(1);
+  int64_t w = cfg.width;
+  Value dvFull = fullVectors(t.vHeadDim);
+  SmallVector<int64_t> sizes;
+  for (int64_t g = maxVecs; g >= 1; g /= 2)
+    sizes.push_back(g * w);
+  blocks(zero, dvFull, sizes, [&](Value c0, int64_t size) {
+    int64_t G = size / w;
+    SmallVector<Value> cols, init; // init[i * G + g]
+    for (int64_t g = 0; g < G; ++g)
+      cols.push_back(arith::AddIOp::create(b, c0, idx(g * w)));
+    for (int64_t i = 0; i < R; ++i)
+      for (Value c : cols)
+        init.push_back(readRow(acc, ValueRange{blk.rows[i], c}, true));
+    scf::ForOp keys = buildFor(
+        b, zero, blk.nMax, one, init, [&](Value jl, ValueRange a) {
+          Value key = arith::AddIOp::create(b, j0, jl);
+          SmallVector<Value> pv;
+          for (int64_t i = 0; i < R; ++i)
+            pv.push_back(vector::BroadcastOp::create(
+                b, vecType, load(pbuf, {blk.rows[i], jl})));
+          SmallVector<Value> next(a);
+          for (auto [g, c] : llvm::enumerate(cols)) {
+            Value v = readRow(t.v, ValueRange{t.bi, t.kvHead, key, c}, true);
+            for (int64_t i = 0; i < R; ++i)
+              next[i * G + g] = vector::FMAOp::create(b, pv[i], v, a[i * G + g]);
+          }
+          return next;
+        });
+    for (int64_t i = 0; i < R; ++i)
+      for (auto [g, c] : llvm::enumerate(cols))
+        storeVec(keys.getResult(i * G + g), acc, ValueRange{blk.rows[i], c});
+  });
+  // The scalar remainder of v_head_dim, keys outermost.
+  loop(zero, blk.nMax, one, [&](Value jl) {
+    Value key = arith::AddIOp::create(b, j0, jl);
+    loop(dvFull, t.vHeadDim, one, [&](Value c) {
+      Value v = widen(tensor::ExtractOp::create(
+          b, t.v, ValueRange{t.bi, t.kvHead, key, c}));
+      for (int64_t i = 0; i < R; ++i) {
+        Value p = load(pbuf, {blk.rows[i], jl});
+        store(math::FmaOp::create(b, p, v, load(acc, {blk.rows[i], c})), acc,
+              {blk.rows[i], c});
+      }
+    });
+  });
+}
+
 void DecodeBuilder::valueBlock(Value j0, Value n, Value r0, int64_t R,
                                bool partial) {
   RowBlock blk = rowBlock(j0, n, r0, R, partial);
@@ -356,9 +413,33 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
       blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
         scoreBlock(j0, n, r0, R, partial);
       });
-      blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
-        valueBlock(j0, n, r0, R, partial);
-      });
+      // acc += P V with acc in registers when a V row fits in 8 of them
+      // (head_dim 128 with AVX-512; 2 rows at a time with 32 registers, 1
+      // with 16), else in memory.
+      int64_t maxVecs = 8, regRows = cfg.registers >= 32 ? 2 : 1;
+      SmallVector<int64_t> regBlocks = {regRows};
+      if (regRows > 1)
+        regBlocks.push_back(1);
+      Value fits = arith::CmpIOp::create(
+          b, arith::CmpIPredicate::ule, t.vHeadDim, idx(maxVecs * cfg.width));
+      scf::IfOp::create(
+          b, fits,
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            b.restoreInsertionPoint(nb.saveInsertionPoint());
+            blocks(zero, t.rows, regBlocks, [&](Value r0, int64_t R) {
+              valueBlockInRegisters(j0, n, r0, R, maxVecs, partial);
+            });
+            scf::YieldOp::create(b);
+          },
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            b.restoreInsertionPoint(nb.saveInsertionPoint());
+            blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
+              valueBlock(j0, n, r0, R, partial);
+            });
+            scf::YieldOp::create(b);
+          });
     });
   };
   steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);

@@ -257,11 +257,18 @@ func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x8x?x64xbf16>,
 // DECODE-COUNT-4:   vector.reduction <add>, %{{.+}} fastmath<reassoc>
 // DECODE:           memref.store %{{.+}}, %[[PB]]
 // DECODE:         vector.transfer_write %{{.+}}, %[[PB]]
-// DECODE:       scf.for %{{.+}} = %c0 to %{{.+}} step %c4 {
-// DECODE:         scf.for %{{.+}} = %c0 to %{{.+}} step %c1 {
-// DECODE:           scf.for %{{.+}} = %c0 to %c128 step %c16 {
-// DECODE:             vector.transfer_read %{{.+}}[%c0, %{{.+}}, %{{.+}}, %{{.+}}]{{.*}} : tensor<1x32x?x128xf32>, vector<16xf32>
-// DECODE-COUNT-4:     vector.fma
+// P V: a V row of head_dim 128 fits in 8 registers (the run-time choice
+// folds for a static head_dim), so 2 rows at a time keep their
+// accumulators in 16 registers over the step's keys, each key's V row read
+// whole, one load per vector for both rows.
+// DECODE:       scf.for %[[R0:.+]] = %c0 to %{{.+}} step %c2 {
+// DECODE-COUNT-16: vector.transfer_read %[[ACC]]
+// DECODE:         scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// DECODE:           memref.load %[[PB]]
+// DECODE:           vector.transfer_read %{{.+}}[%c0, %{{.+}}, %{{.+}}, %c0]{{.*}} : tensor<1x32x?x128xf32>, vector<16xf32>
+// DECODE-NEXT:      vector.fma
+// DECODE-NEXT:      vector.fma
+// DECODE-COUNT-16: vector.transfer_write %{{.+}}, %[[ACC]]
 // DECODE:     bufferization.to_tensor %{{.+}} restrict
 // DECODE: } else {
 // DECODE:   arith.cmpi ule, %{{.+}}, %c16 : index

@@ -124,9 +124,10 @@ INSTANTIATE_TEST_SUITE_P(
 // ---------------------------------------------------------------------------
 // Decode shapes: q_len 1 to 4 over a KV head's whole query group (MHA, GQA
 // groups of 2, 4 and 8, MQA), so that the decode body's row blocks (4, 2,
-// 1 rows), its head_dim remainders (72 = 4 x 16 + 8, 20 = 16 + 4), the
-// causal prefix of each row and split key ranges (kv_len >= 512 with few
-// tasks) all occur.
+// 1 rows), its head_dim remainders (72 = 4 x 16 + 8, 20 = 16 + 4), P V
+// with the accumulators in registers (head_dim <= 8 vectors) and in memory
+// (160), the causal prefix of each row and split key ranges (kv_len >= 512
+// with few tasks) all occur.
 // ---------------------------------------------------------------------------
 
 using DecodeParam = std::tuple<int64_t, int64_t, int64_t, int64_t, bool>;
@@ -157,7 +158,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(8, 4, 2, 1),
                        ::testing::Values(1, 2, 3, 4),
                        ::testing::Values(1, 5, 130, 700),
-                       ::testing::Values(20, 72, 128), ::testing::Bool()),
+                       ::testing::Values(20, 72, 128, 160), ::testing::Bool()),
     decodeName);
 
 /// A keep-mask and a bias in decode: per-score terms in the decode body.
