@@ -410,6 +410,26 @@ void OneDnn(benchmark::State &state) {
     benchmark::ClobberMemory();
   }
   setCounters(state, in, threads, rss0);
+  // The peer computes the same thing: its output against attnc's (after
+  // the memory counters).
+  std::vector<float> ours(in.out.size());
+  std::swap(ours, in.out);
+  attn_set_num_threads(threads);
+  int64_t shape[] = {in.B, in.H, in.Lq, in.D};
+  attn_tensor_t tq, tk, tv, to;
+  attn_tensor_contiguous(&tq, in.q.data(), ATTN_DTYPE_F32, 4, shape);
+  int64_t kshape[] = {in.B, in.H, in.Lk, in.D};
+  attn_tensor_contiguous(&tk, in.k.data(), ATTN_DTYPE_F32, 4, kshape);
+  attn_tensor_contiguous(&tv, in.v.data(), ATTN_DTYPE_F32, 4, kshape);
+  attn_tensor_contiguous(&to, in.out.data(), ATTN_DTYPE_F32, 4, shape);
+  if ((causal ? bench_causal(&tq, &tk, &tv, &to)
+              : bench_dense(&tq, &tk, &tv, &to)) != ATTN_OK)
+    state.SkipWithError(attn_last_error());
+  double diff = 0;
+  for (size_t i = 0; i < ours.size(); ++i)
+    diff = std::max(diff, (double)std::fabs(ours[i] - in.out[i]));
+  if (!(diff < 1e-3))
+    state.SkipWithError("oneDNN's output differs from attnc's");
 }
 
 BENCHMARK(Attnc)

@@ -138,16 +138,80 @@ inline std::string cpuModel() {
   return name;
 }
 
+/// A cache's size in KiB from sysfs (level 1 data, 2, 3), or -1. (sysconf
+/// reports nonsense for the L3 of some VMs.)
+inline long cacheKiB(int level) {
+  for (int i = 0; i < 8; ++i) {
+    std::string dir =
+        "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    auto read = [&](const char *file) {
+      std::string v;
+      if (FILE *f = std::fopen((dir + file).c_str(), "r")) {
+        char buf[64] = {0};
+        if (std::fgets(buf, sizeof buf, f))
+          v = buf;
+        std::fclose(f);
+      }
+      while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
+        v.pop_back();
+      return v;
+    };
+    std::string lv = read("level");
+    if (lv.empty())
+      break;
+    if (std::stoi(lv) != level || read("type") == "Instruction")
+      continue;
+    std::string size = read("size"); // "32K", "1024K", "32768K"
+    return size.empty() ? -1 : std::stol(size);
+  }
+  return -1;
+}
+
+/// x86 family and model from /proc/cpuinfo, as "family F model M" (AMD:
+/// family 23 models >= 0x30 are Zen 2, 25 with models 0x10-0x1f, 0x60-0x7f
+/// or 0xa0-0xaf are Zen 4), or "".
+inline std::string cpuFamilyModel() {
+  FILE *f = std::fopen("/proc/cpuinfo", "r");
+  if (!f)
+    return "";
+  char line[512];
+  int family = -1, model = -1;
+  while (std::fgets(line, sizeof line, f) && (family < 0 || model < 0)) {
+    if (!std::strncmp(line, "cpu family", 10))
+      family = std::atoi(std::strchr(line, ':') + 1);
+    else if (!std::strncmp(line, "model\t", 6) || !std::strncmp(line, "model ", 6))
+      if (!std::strstr(line, "name"))
+        model = std::atoi(std::strchr(line, ':') + 1);
+  }
+  std::fclose(f);
+  if (family < 0)
+    return "";
+  std::string s = "family " + std::to_string(family) + " model " +
+                  std::to_string(model);
+  bool amd = cpuModel().find("AMD") != std::string::npos;
+  if (amd && family == 23)
+    s += model >= 0x30 ? ", Zen 2" : ", Zen/Zen+";
+  else if (amd && family == 25)
+    s += (model >= 0x10 && model <= 0x1f) || (model >= 0x60 && model <= 0x7f) ||
+                 (model >= 0xa0 && model <= 0xaf)
+             ? ", Zen 4"
+             : ", Zen 3";
+  else if (amd && family == 26)
+    s += ", Zen 5";
+  return s;
+}
+
 /// Records the host in the JSON context: the kernels' ISA, the CPU model,
 /// the data cache sizes (KiB).
 inline void addHostContext() {
   benchmark::AddCustomContext("isa", kernelIsa());
-  benchmark::AddCustomContext("cpu_model", cpuModel());
-  benchmark::AddCustomContext(
-      "caches_kib",
-      std::to_string(sysconf(_SC_LEVEL1_DCACHE_SIZE) / 1024) + "/" +
-          std::to_string(sysconf(_SC_LEVEL2_CACHE_SIZE) / 1024) + "/" +
-          std::to_string(sysconf(_SC_LEVEL3_CACHE_SIZE) / 1024));
+  std::string fm = cpuFamilyModel();
+  benchmark::AddCustomContext("cpu_model",
+                              cpuModel() + (fm.empty() ? "" : " (" + fm + ")"));
+  benchmark::AddCustomContext("caches_kib", std::to_string(cacheKiB(1)) + "/" +
+                                                std::to_string(cacheKiB(2)) +
+                                                "/" +
+                                                std::to_string(cacheKiB(3)));
 }
 
 /// Counters of a row: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even

@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmark suite, then writes BENCHMARKS.md (repo root)
-# and bench/benchmarks.png. Every peer runs in the same invocation, on the
-# same shapes (bench/bench_common.h): the FMA-peak microbenchmark, attnc and
-# naive OpenBLAS (bench/attn_bench), the hand-scheduled Halide 14 pipeline
-# (bench/halide_bench, when libhalide14-0-dev is installed) and PyTorch 1.13
-# (bench/torch_bench.py). Takes about 15 minutes on 2 cores.
+# Builds and runs the benchmark suite, then writes this run's section of
+# BENCHMARKS.md (repo root; other ISAs' sections are kept) and
+# bench/benchmarks-<isa>.png. Every peer runs in the same invocation, on the
+# same shapes (bench/bench_common.h): the FMA-peak and read-bandwidth
+# microbenchmarks, attnc, oneDNN and naive OpenBLAS (bench/attn_bench), the
+# hand-scheduled Halide 14 pipeline (bench/halide_bench, when
+# libhalide14-0-dev is installed) and PyTorch 1.13 (bench/torch_bench.py).
+# Takes about 45 minutes on 2 cores.
+#   BENCH_ISA=native (default) kernels for the host's CPU;
+#   BENCH_ISA=avx2   AVX2 kernels (x86-64-v3) and peers limited to AVX2, on
+#                    any AVX2 host: the avx2+fma section.
 #   BENCH_FILTER=regex  runs only the matching Google Benchmark rows (the
 #                       PyTorch rows all run; for a quick look).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
+isa="${BENCH_ISA:-native}"
+case "$isa" in
+  native) ;;
+  avx2)
+    # The peers' own dispatch, capped at AVX2.
+    export DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ;;
+  *) echo "bench: BENCH_ISA must be native or avx2" >&2; exit 2 ;;
+esac
+"$root/scripts/build.sh" --target help >/dev/null
+cmake "$build" -DATTN_BENCH_ISA="$isa" >/dev/null
 "$root/scripts/build.sh" --target attn_bench
 out="$build/bench"
 filter="${BENCH_FILTER:-.}"
@@ -26,6 +41,5 @@ else
 fi
 /usr/bin/python3 "$root/bench/torch_bench.py" "$out/torch_bench.json"
 /usr/bin/python3 "$root/bench/report.py" "$out/attn_bench.json" \
-  "$out/torch_bench.json" "$root/BENCHMARKS.md" "$root/bench/benchmarks.png" \
-  $halide_json
-echo "bench: wrote $root/BENCHMARKS.md and $root/bench/benchmarks.png"
+  "$out/torch_bench.json" "$root/BENCHMARKS.md" "$root/bench" $halide_json
+echo "bench: wrote $root/BENCHMARKS.md and $root/bench/benchmarks-*.png"
