@@ -49,6 +49,7 @@ const char *attn_status_string(attn_status_t status) {
   case ATTN_ERR_INVALID_ARGUMENT: return "invalid argument";
   case ATTN_ERR_INTERNAL: return "internal error";
   case ATTN_ERR_OUT_OF_MEMORY: return "out of memory";
+  case ATTN_ERR_UNSUPPORTED_CPU: return "unsupported CPU";
   }
   return "unknown status";
 }
@@ -720,4 +721,55 @@ void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx) {
     current_guard->failed_bytes = bytes;
     longjmp(current_guard->unwind, 1);
   }
+}
+
+/* ---------------------------------------------------------------------- */
+/* CPU features                                                            */
+/* ---------------------------------------------------------------------- */
+
+static uint32_t detect_cpu_features(void) {
+  uint32_t f = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  /* __builtin_cpu_supports checks CPUID and that the OS saves the vector
+     state (XGETBV) for the AVX and AVX-512 sets. */
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
+    f |= ATTN_CPU_AVX2;
+  if ((f & ATTN_CPU_AVX2) && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512cd") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    f |= ATTN_CPU_AVX512;
+  if ((f & ATTN_CPU_AVX512) && __builtin_cpu_supports("avx512bf16"))
+    f |= ATTN_CPU_AVX512BF16;
+#endif
+  const char *limit = getenv("ATTN_CPU_LIMIT");
+  if (limit) {
+    if (!strcmp(limit, "avx512"))
+      f &= ATTN_CPU_AVX2 | ATTN_CPU_AVX512;
+    else if (!strcmp(limit, "avx2"))
+      f &= ATTN_CPU_AVX2;
+    else if (!strcmp(limit, "baseline"))
+      f = 0;
+  }
+  return f;
+}
+
+uint32_t attn_cpu_features(void) {
+  /* Computed once; racing first calls compute the same value. */
+  static atomic_uint cached = UINT32_MAX;
+  uint32_t f = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (f == UINT32_MAX) {
+    f = detect_cpu_features();
+    atomic_store_explicit(&cached, f, memory_order_relaxed);
+  }
+  return f;
+}
+
+attn_status_t attn_unsupported_cpu(const char *name) {
+  return fail(ATTN_ERR_UNSUPPORTED_CPU,
+              "%s: this CPU lacks the instructions of every compiled version "
+              "of the kernel (attnc --multiversion)",
+              name ? name : "kernel");
 }

@@ -51,9 +51,12 @@ typedef enum attn_status {
   ATTN_ERR_ALIASING = 7,      /**< an output overlaps another operand */
   ATTN_ERR_INVALID_ARGUMENT = 8, /**< any other bad argument to the runtime */
   ATTN_ERR_INTERNAL = 9,      /**< a corrupt kernel signature (a bug) */
-  ATTN_ERR_OUT_OF_MEMORY = 10 /**< a kernel's workspace could not be
+  ATTN_ERR_OUT_OF_MEMORY = 10, /**< a kernel's workspace could not be
                                    allocated, or its size overflows; the
                                    outputs may be partly written */
+  ATTN_ERR_UNSUPPORTED_CPU = 11 /**< a multiversioned kernel (attnc
+                                     --multiversion) has no version whose
+                                     instructions this CPU has */
 } attn_status_t;
 
 /**
@@ -200,6 +203,32 @@ void _mlir_memref_to_llvm_free(void *ptr);
  * attn_run_tasks. Generated code calls it.
  */
 void attn_parallel_region(int64_t n, attn_task_fn task, void *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* CPU features (multiversioned kernels)                                    */
+/* ---------------------------------------------------------------------- */
+
+/** Instruction sets a version of a multiversioned kernel may require. */
+enum {
+  ATTN_CPU_AVX2 = 1u << 0,      /**< x86-64-v3: AVX2, FMA, BMI1/2, F16C */
+  ATTN_CPU_AVX512 = 1u << 1,    /**< x86-64-v4: AVX-512 F, BW, CD, DQ, VL */
+  ATTN_CPU_AVX512BF16 = 1u << 2 /**< AVX512_BF16 (vdpbf16ps) */
+};
+
+/**
+ * The ATTN_CPU_* sets the running CPU (and its OS) supports, as a mask,
+ * computed once. The environment variable ATTN_CPU_LIMIT caps it, for
+ * testing a machine's lesser paths: "avx512" (no AVX512_BF16), "avx2" or
+ * "baseline". Multiversioned entry points call it to pick a version.
+ */
+uint32_t attn_cpu_features(void);
+
+/**
+ * Sets attn_last_error() to say that kernel `name` (NUL-terminated) has no
+ * version for this CPU, and returns ATTN_ERR_UNSUPPORTED_CPU. Called by
+ * multiversioned entry points.
+ */
+attn_status_t attn_unsupported_cpu(const char *name);
 
 /** Magic first word of an encoded signature: "ATN" followed by version 1. */
 #define ATTN_SIGNATURE_MAGIC 0x41544E01

@@ -592,4 +592,34 @@ TEST(Threads, FailedChecksNeverReachThePool) {
   EXPECT_TRUE(log.ns.empty());
 }
 
+TEST(Cpu, FeaturesAgreeWithTheCompilersView) {
+  uint32_t f = attn_cpu_features();
+  EXPECT_EQ(f, attn_cpu_features()); // computed once
+  if (const char *limit = getenv("ATTN_CPU_LIMIT"))
+    GTEST_SKIP() << "ATTN_CPU_LIMIT=" << limit;
+  __builtin_cpu_init();
+  bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+              __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512cd") &&
+                __builtin_cpu_supports("avx512dq") &&
+                __builtin_cpu_supports("avx512vl");
+  EXPECT_EQ((f & ATTN_CPU_AVX2) != 0, avx2);
+  EXPECT_EQ((f & ATTN_CPU_AVX512) != 0, avx512);
+  EXPECT_EQ((f & ATTN_CPU_AVX512BF16) != 0,
+            avx512 && __builtin_cpu_supports("avx512bf16"));
+}
+
+TEST(Cpu, UnsupportedCpuIsAStatusWithTheKernelsName) {
+  attn_clear_error();
+  EXPECT_EQ(attn_unsupported_cpu("my_kernel"), ATTN_ERR_UNSUPPORTED_CPU);
+  EXPECT_NE(std::string(attn_last_error()).find("my_kernel: this CPU lacks"),
+            std::string::npos)
+      << attn_last_error();
+  EXPECT_STREQ(attn_status_string(ATTN_ERR_UNSUPPORTED_CPU),
+               "unsupported CPU");
+}
+
 } // namespace
+

@@ -12,6 +12,7 @@
 #include "codegen/Header.h"
 #include "codegen/Pipelines.h"
 #include "codegen/Target.h"
+#include "runtime/attn_runtime.h"
 #include "dialect/Attn/AttnDialect.h"
 #include "tools/attnc/Version.h"
 
@@ -28,8 +29,12 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -98,6 +103,13 @@ cl::opt<int64_t> vectorRegisters(
     cl::desc("Vector registers the register blocking may use (default: the "
              "target's)"),
     cl::init(0), cl::cat(attncCat));
+cl::opt<std::string> multiversion(
+    "multiversion",
+    cl::desc("Compile the kernels once per CPU in this comma-separated list "
+             "(e.g. x86-64-v3,x86-64-v4) into one object whose entry points "
+             "pick a version at run time from the CPU's features; the "
+             "dispatch code is for --mcpu (default: x86-64)"),
+    cl::value_desc("cpu,cpu,..."), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -196,6 +208,117 @@ bool writeAll(ArrayRef<std::pair<std::string, StringRef>> files) {
 }
 } // namespace
 
+/// The ATTN_CPU_* sets (runtime/attn_runtime.h) code for `tm` may use.
+uint32_t requiredCpuFeatures(TargetMachine &tm) {
+  const MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  if (!sti || !tm.getTargetTriple().isX86())
+    return 0;
+  uint32_t f = 0;
+  if (sti->checkFeatures("+avx2,+fma,+bmi,+bmi2"))
+    f |= ATTN_CPU_AVX2;
+  if (sti->checkFeatures("+avx512f,+avx512bw,+avx512cd,+avx512dq,+avx512vl"))
+    f |= ATTN_CPU_AVX512 | ATTN_CPU_AVX2;
+  if (sti->checkFeatures("+avx512bf16"))
+    f |= ATTN_CPU_AVX512BF16 | ATTN_CPU_AVX512 | ATTN_CPU_AVX2;
+  // Any other AVX-512 set (a CPU name with some but not all of v4) still
+  // needs the v4 check.
+  if (!(f & ATTN_CPU_AVX512) && sti->checkFeatures("+avx512f"))
+    f |= ATTN_CPU_AVX512 | ATTN_CPU_AVX2;
+  return f;
+}
+
+/// The versions (lowered modules, one per CPU) translated, optimized for
+/// their CPUs and linked into one LLVM module: version i's entry point E
+/// becomes E__<cpu>, its other symbols local, and a new E calls the version
+/// with the most features the running CPU has (attn_cpu_features), or
+/// returns ATTN_ERR_UNSUPPORTED_CPU through attn_unsupported_cpu.
+Expected<std::unique_ptr<llvm::Module>>
+linkVersions(ArrayRef<OwningOpRef<ModuleOp>> versions,
+             ArrayRef<std::string> cpus,
+             ArrayRef<std::unique_ptr<TargetMachine>> tms,
+             ArrayRef<std::string> entries, llvm::LLVMContext &ctx,
+             unsigned optLevel) {
+  auto tagOf = [](StringRef cpu) {
+    std::string t;
+    for (char c : cpu)
+      t += isalnum((unsigned char)c) ? c : '_';
+    return t;
+  };
+  llvm::StringSet<> entrySet;
+  for (const std::string &e : entries)
+    entrySet.insert(e);
+  std::unique_ptr<llvm::Module> linked;
+  SmallVector<std::pair<uint32_t, std::string>> order; // (features, tag)
+  for (auto [i, version] : llvm::enumerate(versions)) {
+    auto m = attn::translateAndOptimize(version.get(), ctx, *tms[i], optLevel);
+    if (!m)
+      return m.takeError();
+    std::string tag = tagOf(cpus[i]);
+    for (llvm::GlobalValue &g : (*m)->global_values()) {
+      if (g.isDeclaration() || g.hasLocalLinkage())
+        continue;
+      std::string name = g.getName().str();
+      if (entrySet.contains(name)) {
+        g.setName(name + "__" + tag);
+      } else {
+        g.setName(name + "." + tag);
+        g.setLinkage(llvm::GlobalValue::InternalLinkage);
+      }
+    }
+    order.push_back({requiredCpuFeatures(*tms[i]), tag});
+    if (!linked) {
+      linked = std::move(*m);
+    } else if (llvm::Linker::linkModules(*linked, std::move(*m))) {
+      return createStringError("cannot link the version for '" + cpus[i] +
+                               "'");
+    }
+  }
+  // Most features first.
+  llvm::stable_sort(order, [](auto &a, auto &b) {
+    return llvm::popcount(a.first) > llvm::popcount(b.first);
+  });
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  llvm::FunctionCallee features = linked->getOrInsertFunction(
+      "attn_cpu_features", llvm::FunctionType::get(i32, false));
+  llvm::FunctionCallee unsupported = linked->getOrInsertFunction(
+      "attn_unsupported_cpu", llvm::FunctionType::get(i32, {ptr}, false));
+  for (const std::string &entry : entries) {
+    llvm::Function *first =
+        linked->getFunction(entry + "__" + order.front().second);
+    if (!first)
+      return createStringError("no version of entry point '" + entry + "'");
+    auto *dispatch = llvm::Function::Create(
+        first->getFunctionType(), llvm::GlobalValue::ExternalLinkage, entry,
+        *linked);
+    llvm::IRBuilder<> ib(llvm::BasicBlock::Create(ctx, "entry", dispatch));
+    SmallVector<llvm::Value *> args;
+    for (llvm::Argument &a : dispatch->args())
+      args.push_back(&a);
+    llvm::Value *have = ib.CreateCall(features);
+    for (auto &[need, tag] : order) {
+      llvm::Function *version = linked->getFunction(entry + "__" + tag);
+      llvm::BasicBlock *take =
+          llvm::BasicBlock::Create(ctx, "take_" + tag, dispatch);
+      llvm::BasicBlock *next =
+          llvm::BasicBlock::Create(ctx, "next", dispatch);
+      llvm::Value *ok = ib.CreateICmpEQ(
+          ib.CreateAnd(have, ib.getInt32(need)), ib.getInt32(need));
+      ib.CreateCondBr(ok, take, next);
+      ib.SetInsertPoint(take);
+      llvm::CallInst *call = ib.CreateCall(version, args);
+      call->setTailCall();
+      ib.CreateRet(call);
+      ib.SetInsertPoint(next);
+    }
+    llvm::Value *name = ib.CreateGlobalString(entry, "__attn_mv_name_" + entry);
+    llvm::CallInst *fail = ib.CreateCall(unsupported, {name});
+    fail->setTailCall();
+    ib.CreateRet(fail);
+  }
+  return linked;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
@@ -232,19 +355,54 @@ int main(int argc, char **argv) {
     return fail(toString(tm.takeError()));
 
   // Tile sizes from the target model unless given.
-  attn::TargetModel model = attn::getTargetModel(
-      **tm, mcpu.empty() || mcpu == "host");
+  auto fillOptions = [&](attn::LowerToLLVMOptions &o, TargetMachine &machine,
+                         bool host) {
+    attn::TargetModel model = attn::getTargetModel(machine, host);
+    o.tile = !noTile;
+    o.qBlock = qBlock;
+    o.kvBlock = kvBlock;
+    o.vectorWidth = vectorWidth >= 0 ? vectorWidth.getValue() : model.f32Lanes();
+    o.vectorRegisters = vectorRegisters
+                            ? vectorRegisters.getValue()
+                            : std::max<int64_t>(model.vectorRegisters, 4);
+    o.bf16Dot = model.bf16Dot && o.vectorWidth > 0;
+    o.l1Bytes = model.l1Bytes;
+  };
   attn::LowerToLLVMOptions pipelineOptions;
-  pipelineOptions.tile = !noTile;
-  pipelineOptions.qBlock = qBlock;
-  pipelineOptions.kvBlock = kvBlock;
-  pipelineOptions.vectorWidth =
-      vectorWidth >= 0 ? vectorWidth.getValue() : model.f32Lanes();
-  pipelineOptions.vectorRegisters =
-      vectorRegisters ? vectorRegisters.getValue()
-                      : std::max<int64_t>(model.vectorRegisters, 4);
-  pipelineOptions.bf16Dot = model.bf16Dot && pipelineOptions.vectorWidth > 0;
-  pipelineOptions.l1Bytes = model.l1Bytes;
+  fillOptions(pipelineOptions, **tm, mcpu.empty() || mcpu == "host");
+  // --multiversion: a target machine per listed CPU.
+  SmallVector<std::string> versionCpus;
+  SmallVector<std::unique_ptr<TargetMachine>> versionTms;
+  if (!multiversion.empty()) {
+    for (StringRef cpu : llvm::split(multiversion.getValue(), ','))
+      if (!cpu.trim().empty())
+        versionCpus.push_back(cpu.trim().str());
+    if (versionCpus.size() < 2)
+      return fail("--multiversion needs at least two CPUs, comma separated");
+    if (emitKind == Emit::MLIR)
+      return fail("--multiversion applies to --emit=llvm, asm, obj and "
+                  "header; for MLIR use --mcpu");
+    if (printPipeline)
+      return fail("--multiversion runs one pipeline per CPU; print one with "
+                  "--mcpu and --print-pipeline");
+    for (const std::string &cpu : versionCpus) {
+      attn::TargetOptions vo = targetOptions;
+      vo.cpu = cpu;
+      auto vtm = attn::createTargetMachine(vo);
+      if (!vtm)
+        return fail(toString(vtm.takeError()));
+      versionTms.push_back(std::move(*vtm));
+    }
+    // The dispatch code: --mcpu when given, else the baseline x86-64.
+    if (!mcpu.getNumOccurrences()) {
+      attn::TargetOptions base = targetOptions;
+      base.cpu = "x86-64";
+      auto btm = attn::createTargetMachine(base);
+      if (!btm)
+        return fail(toString(btm.takeError()));
+      tm = std::move(btm);
+    }
+  }
   if (printPipeline) {
     outs() << attn::getLowerToLLVMPipelineText(pipelineOptions) << "\n";
     return 0;
@@ -285,14 +443,36 @@ int main(int argc, char **argv) {
     return fail("'" + inputFilename +
                 "' has no public func.func with a body to export");
 
-  mlir::PassManager pm(&context);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return fail("bad pass manager options");
-  applyDefaultTimingPassManagerCLOptions(pm);
-  if (failed(attn::buildLowerToLLVMPipeline(pm, pipelineOptions)))
-    return fail("internal error: cannot build the pass pipeline");
-  if (failed(pm.run(*module)))
-    return 1;
+  // The exported entry points: the public functions with bodies.
+  SmallVector<std::string> entries;
+  for (auto f : module->getOps<func::FuncOp>())
+    if (f.isPublic() && !f.isExternal())
+      entries.push_back(f.getName().str());
+
+  auto lower = [&](ModuleOp m, const attn::LowerToLLVMOptions &o) {
+    mlir::PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return fail("bad pass manager options"), false;
+    applyDefaultTimingPassManagerCLOptions(pm);
+    if (failed(attn::buildLowerToLLVMPipeline(pm, o)))
+      return fail("internal error: cannot build the pass pipeline"), false;
+    return succeeded(pm.run(m));
+  };
+  // --multiversion: each version lowered from a copy of the input.
+  SmallVector<OwningOpRef<ModuleOp>> versions;
+  for (auto &vtm : versionTms) {
+    versions.push_back(module->clone());
+    attn::LowerToLLVMOptions o;
+    fillOptions(o, *vtm, /*host=*/false);
+    if (!lower(*versions.back(), o))
+      return 1;
+  }
+  if (versions.empty()) {
+    if (!lower(*module, pipelineOptions))
+      return 1;
+  } else {
+    module = versions.front()->clone(); // for the header: the same ABI
+  }
 
   StringRef source = inputFilename == "-" ? StringRef("<stdin>")
                                           : StringRef(inputFilename);
@@ -320,11 +500,20 @@ int main(int argc, char **argv) {
   }
 
   llvm::LLVMContext llvmContext;
-  auto llvmModule =
-      attn::translateAndOptimize(*module, llvmContext, **tm,
-                                 targetOptions.optLevel);
-  if (!llvmModule)
-    return fail(toString(llvmModule.takeError()));
+  Expected<std::unique_ptr<llvm::Module>> llvmModule =
+      std::unique_ptr<llvm::Module>();
+  if (versions.empty()) {
+    llvmModule = attn::translateAndOptimize(*module, llvmContext, **tm,
+                                            targetOptions.optLevel);
+    if (!llvmModule)
+      return fail(toString(llvmModule.takeError()));
+  } else {
+    auto linked = linkVersions(versions, versionCpus, versionTms, entries,
+                               llvmContext, targetOptions.optLevel);
+    if (!linked)
+      return fail(toString(linked.takeError()));
+    llvmModule = std::move(*linked);
+  }
 
   if (emitKind == Emit::LLVMIR) {
     std::string text;
