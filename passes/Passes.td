@@ -46,46 +46,60 @@ def AttnTile : Pass<"attn-tile"> {
     **Vector body** (`vector-width` > 0; `attnc` sets the width, register
     count and L1 size from LLVM's target model of the CPU): instead
     of `attn.online_sdpa` steps, each task gets register-blocked vector code
-    (BLIS-style micro-tiles; FlashAttention-2's loop order):
+    (BLIS-style micro-tiles; FlashAttention-2's loop order), built by
+    passes/tile/ (its README lists the parts):
 
     - a task has `q-block` = `rowVecs x vector-width` query rows (4 x 16 on
-      AVX-512 with 32 registers, 2 x 8 on AVX2 with 16), one vector per
-      `vector-width` rows: scores are held as Sᵀ `[kv-block, q-block]` and
-      the accumulator as Oᵀ `[v_head_dim, q-block]`, so Q Kᵀ and P V read K
-      and V only as broadcast scalars (any strides) and the row max and sum
-      are elementwise across key rows (no horizontal reductions);
+      AVX-512 with 32 registers, 2 x 8 on AVX2 with 16; causal ops 2 x 16
+      on AVX-512, halving the wasted triangle of each diagonal block), one
+      vector per `vector-width` rows: scores are held as Sᵀ `[kv-block,
+      q-block]` and the accumulator as Oᵀ `[v_head_dim, q-block]`, so Q Kᵀ
+      and P V read K and V only as broadcast scalars (any strides) and the
+      row max and sum are elementwise across key rows;
     - Q is packed once per task (transposed, rows past q_len zero; scaled,
       except with `bf16-dot`, which scales the f32 scores instead);
     - Sᵀ = K Qᵀ in register blocks of `r` keys x `rowVecs` vectors, with
-      `r = min(8, (registers - rowVecs - 1) / rowVecs)`, over head_dim, the
-      causal mask and the block max in the epilogue; then P = 2^(S - max)
-      in place (log2(e) is folded into the scale; the exp2 is a polynomial
-      emitted inline, about 15 vector ops), alpha and the row sums; then
-      Oᵀ = alpha Oᵀ + Vᵀ Pᵀ in register blocks of `r` value columns;
-    - tasks of at most `vector-width` rows (the last partial block, short
-      decode batches) take a body with one row vector; tasks of at most 4
-      rows whose Q, K and V rows are contiguous (read from memrefs of
-      innermost stride 1, as in attn-export-functions' unit-stride copy),
-      `kv-block` a multiple of the width, and f32 inputs or `bf16-dot`
-      take a body vectorized over head_dim instead (dot products of rows
-      with horizontal adds, P V as broadcast weights times rows of V), so
-      that decode wastes no lanes;
-    - when tasks are few (`batch x heads x query blocks` < 4 x the
-      runtime's `attn_get_num_threads()`), the key range is split into up
-      to that many parts (at most kv_len / 256, whole key blocks each), run
-      as a 4th parallel dimension, and merged by their logsumexp
-      (flash-decoding);
+      `r = min(8, (registers - rowVecs - 1) / rowVecs)`, over head_dim
+      (unrolled by 4), the score epilogue (masks and score modifiers, in
+      registers) and the block max on the accumulators; then P = 2^(S -
+      max) in place (log2(e) is folded into the scale; the exp2 is a
+      degree-5 polynomial emitted inline, 14 vector ops, exactly 0 for -inf
+      scores), alpha and the row sums; then Oᵀ = alpha Oᵀ + Vᵀ Pᵀ in
+      register blocks of `r` value columns (keys unrolled by 2);
+      remainders of keys and columns run in blocks of 4, 2 and 1;
+    - the keys per step (`kv-block`, default: a step's scores in half of
+      L1) are rounded down to a multiple of `r`;
+    - key steps that every row of a task sees in full (causal: below the
+      diagonal of its first row) run without the masks; steps no row sees
+      are not visited;
+    - tasks of at most `vector-width` rows (the last partial block) take a
+      body with one row vector;
+    - q_len <= 4 with rows of Q, K and V contiguous (read from memrefs of
+      innermost stride 1, as in attn-export-functions' unit-stride copy)
+      takes the decode body instead: one task per (batch, KV head) holding
+      the whole GQA group of query heads, vectorized over head_dim (dot
+      products of rows, P V as broadcast weights times rows of V, the
+      accumulators in registers when a V row fits 8 of them), K and V rows
+      read once per step for up to 4 query rows;
+    - when tasks are few (< 4 x the runtime's `attn_get_num_threads()`),
+      the key range is split into up to that many parts (at most kv_len /
+      256, whole key steps each), run as another parallel dimension, and
+      merged by their logsumexp (flash-decoding);
     - a mask operand's terms for a step are gathered into Mᵀ `[kv-block,
       q-block]` (keep-mask: 0 or -inf; bias: times log2(e)) and added in
       the score epilogue;
     - bf16 inputs widen to f32 as they are read, or with `bf16-dot`
       (avx512_bf16) use `x86vector.avx512.dot` on pairs along head_dim
-      (Q packed as pairs) and along the keys (P rounded to bf16 pairs). With `causal`, key blocks wholly
-    above the diagonal are skipped: the key loop of a query block starting
-    at row `q0` stops at `min(kv_len, q0 + rows + kv_len - q_len)`. GQA
-    maps query head `h` to KV head `h / (q_heads / kv_heads)` in the slice
-    offsets, so KV heads are read, never copied. (FlashAttention-2, Dao
-    2023, Algorithm 1.)
+      (Q packed as pairs) and along the keys (P rounded to bf16 pairs);
+    - when the result is materialized into a memref (attn-export-functions'
+      form), every branch writes into it directly, so no copy of the output
+      is made.
+
+    With `causal`, key blocks wholly above the diagonal are skipped: the key
+    loop of a query block starting at row `q0` stops at `min(kv_len, q0 +
+    rows + kv_len - q_len)`. GQA maps query head `h` to KV head `h /
+    (q_heads / kv_heads)` in the slice offsets, so KV heads are read, never
+    copied. (FlashAttention-2, Dao 2023, Algorithm 1.)
 
     Before:
     ```mlir

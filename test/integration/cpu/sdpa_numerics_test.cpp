@@ -85,6 +85,26 @@ Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
   [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,                   \
       attn_tensor_t &o) { return fn(&q, &k, &v, ##__VA_ARGS__, &o); }
 
+/// The reference's view of an i1 keep-mask [batch or 1, heads or 1, Lq, Lk].
+MaskSpec keepMask(const Buffer<uint8_t> &mask, int64_t batch, int64_t heads) {
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bool;
+  spec.keep = mask.data.data();
+  spec.batch = batch;
+  spec.heads = heads;
+  return spec;
+}
+
+/// The reference's view of an f32 bias [batch or 1, heads or 1, Lq, Lk].
+MaskSpec biasMask(const Buffer<float> &bias, int64_t batch, int64_t heads) {
+  MaskSpec spec;
+  spec.kind = MaskSpec::Bias;
+  spec.bias = bias.data.data();
+  spec.batch = batch;
+  spec.heads = heads;
+  return spec;
+}
+
 // ---------------------------------------------------------------------------
 // The grid: q_len x kv_len x head_dim x causal, with GQA on every other case.
 // ---------------------------------------------------------------------------
@@ -172,11 +192,7 @@ TEST(SdpaDecodeMask, BoolMaskAndBiasOverGqaGroups) {
   for (int64_t j = 0; j < c.Lk; ++j) // one fully masked row: zeros
     mask.at({1, 0, 2, j}) = 0;
   attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bool;
-  spec.keep = mask.data.data();
-  spec.batch = c.B;
-  spec.heads = 1;
+  MaskSpec spec = keepMask(mask, c.B, 1);
   Buffer<float> out = runChecked(c, in, KERNEL(sdpa_bool_mask, &m),
                                  1.0 / std::sqrt((double)c.D), false, spec);
   for (int64_t h = 0; h < c.Hq; ++h)
@@ -195,11 +211,7 @@ TEST(SdpaDecodeMask, PerHeadBiasWithCausalOverGqaGroups) {
   for (size_t i = 0; i < bias.data.size(); i += 5)
     bias.data[i] = -INFINITY;
   attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bias;
-  spec.bias = bias.data.data();
-  spec.batch = 1;
-  spec.heads = c.Hq;
+  MaskSpec spec = biasMask(bias, 1, c.Hq);
   runChecked(c, in, KERNEL(sdpa_bias_causal, &m), 1.0 / std::sqrt((double)c.D),
              true, spec, /*maxBias=*/4);
 }
@@ -236,11 +248,7 @@ TEST(SdpaMask, BoolMaskPerBatchBroadcastOverHeads) {
   for (int64_t j = 0; j < c.Lk; ++j)
     mask.at({1, 0, 5, j}) = 0;
   attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bool;
-  spec.keep = mask.data.data();
-  spec.batch = c.B;
-  spec.heads = 1;
+  MaskSpec spec = keepMask(mask, c.B, 1);
   Buffer<float> out = runChecked(c, in, KERNEL(sdpa_bool_mask, &m),
                                  1.0 / std::sqrt((double)c.D), false, spec);
   for (int64_t h = 0; h < c.Hq; ++h)
@@ -260,11 +268,7 @@ TEST(SdpaMask, AdditiveBiasPerHeadWithCausal) {
   for (int64_t j = 0; j < c.Lk; ++j)
     bias.at({0, 2, 17, j}) = -INFINITY;
   attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bias;
-  spec.bias = bias.data.data();
-  spec.batch = 1;
-  spec.heads = c.Hq;
+  MaskSpec spec = biasMask(bias, 1, c.Hq);
   Buffer<float> out =
       runChecked(c, in, KERNEL(sdpa_bias_causal, &m),
                  1.0 / std::sqrt((double)c.D), true, spec, /*maxBias=*/4);
