@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
@@ -111,6 +112,14 @@ Value KernelBuilder::readRow(Value tensor, ValueRange indices, bool inBounds) {
   if (!et.isF32())
     v = arith::ExtFOp::create(b, vecType, v);
   return v;
+}
+
+void KernelBuilder::prefetch(Value tensor, ValueRange indices) {
+  auto view = tensor.getDefiningOp<bufferization::ToTensorOp>();
+  if (!view)
+    return;
+  memref::PrefetchOp::create(b, view.getBuffer(), indices, /*isWrite=*/false,
+                             /*localityHint=*/3, /*isDataCache=*/true);
 }
 
 Value KernelBuilder::maxNoNaN(Value x, Value y) {

@@ -115,6 +115,11 @@ public:
   /// `indices`, widened to f32; with `inBounds` false, lanes past the dim's
   /// end read 0.
   Value readRow(Value tensor, ValueRange indices, bool inBounds);
+  /// A software prefetch (for reading, into all cache levels) of the
+  /// element of `tensor` at `indices`, which must be in bounds. A no-op
+  /// unless `tensor` is a view of a buffer (bufferization.to_tensor, as a
+  /// kernel's arguments are): prefetching needs an address.
+  void prefetch(Value tensor, ValueRange indices);
   /// max without NaN handling (vmaxps). NaN inputs still reach the output
   /// through exp and the sums.
   Value maxNoNaN(Value x, Value y);

@@ -257,6 +257,8 @@ func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x8x?x64xbf16>,
 // DECODE:         scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args({{.*}}) -> (f32, f32, f32, f32) {
 // DECODE:           scf.for %[[C:.+]] = %c0 to %c128 step %c16 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 // DECODE:             vector.transfer_read %{{.+}}[%c0, %{{.+}}, %{{.+}}, %[[C]]]{{.*}} : tensor<1x32x?x128xf32>, vector<16xf32>
+// The K row 8 keys ahead is prefetched, a vector at a time.
+// DECODE-NEXT:        memref.prefetch %{{.+}}[%c0, %{{.+}}, %{{.+}}, %[[C]]], read, locality<3>, data
 // DECODE-COUNT-4:     vector.fma
 // DECODE-COUNT-4:   vector.reduction <add>, %{{.+}} fastmath<reassoc>
 // DECODE:           memref.store %{{.+}}, %[[PB]]
@@ -270,6 +272,7 @@ func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x8x?x64xbf16>,
 // DECODE:         scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 // DECODE:           memref.load %[[PB]]
 // DECODE:           vector.transfer_read %{{.+}}[%c0, %{{.+}}, %{{.+}}, %c0]{{.*}} : tensor<1x32x?x128xf32>, vector<16xf32>
+// DECODE-NEXT:      memref.prefetch %{{.+}}[%c0, %{{.+}}, %{{.+}}, %c0], read, locality<3>, data
 // DECODE-NEXT:      vector.fma
 // DECODE-NEXT:      vector.fma
 // DECODE-COUNT-16: vector.transfer_write %{{.+}}, %[[ACC]]
