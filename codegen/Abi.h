@@ -43,6 +43,8 @@ inline constexpr llvm::StringLiteral kUnitStrideSuffix = "__unit_stride";
 inline constexpr int64_t kSignatureMagic = ATTN_SIGNATURE_MAGIC;
 inline constexpr int64_t kMaxRank = ATTN_MAX_RANK;
 inline constexpr int64_t kMaxArgs = ATTN_MAX_ARGS;
+/// The static size of a dim that may be 1 at run time and then broadcasts.
+inline constexpr int64_t kBroadcastDim = ATTN_DIM_BROADCAST;
 
 /// The attn_dtype_t code of an element type, or std::nullopt if the ABI has
 /// none for it. (attn_dtype_size and attn_dtype_name of the runtime give a
@@ -64,7 +66,10 @@ struct ArgSpec {
   std::string name;
   int64_t dtype = 0;
   bool isOutput = false;
-  llvm::SmallVector<int64_t> staticDims; // -1 = dynamic
+  /// Per dim: its static size, -1 if dynamic, or kBroadcastDim if dynamic
+  /// and allowed to be 1 at run time (it then broadcasts: the entry point
+  /// passes the size of its symbol with stride 0).
+  llvm::SmallVector<int64_t> staticDims;
   llvm::SmallVector<int64_t> symbols;
 };
 struct Signature {

@@ -237,18 +237,49 @@ LogicalResult AttnEmitEntryPointsPass::emit(ModuleOp module,
     SmallVector<Value> kArgs;
     Value allUnit; // every argument contiguous in its last dim
     Value one = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
+    SmallVector<Value> datas;
+    SmallVector<SmallVector<Value>> allSizes, allStrides;
     for (int64_t i = 0; i < numArgs; ++i) {
       const abi::ArgSpec &spec = sig->args[i];
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, argv,
                                        ArrayRef<LLVM::GEPArg>{(int32_t)i});
       Value desc = LLVM::LoadOp::create(b, loc, ptr, slot);
-      Value data = loadAt(desc, kDataOffset, ptr);
+      datas.push_back(loadAt(desc, kDataOffset, ptr));
       int64_t rank = spec.staticDims.size();
       SmallVector<Value> sizes, strides;
       for (int64_t k = 0; k < rank; ++k)
         sizes.push_back(loadAt(desc, kShapeOffset + 8 * k, i64));
       for (int64_t k = 0; k < rank; ++k)
         strides.push_back(loadAt(desc, kStridesOffset + 8 * k, i64));
+      allSizes.push_back(sizes);
+      allStrides.push_back(strides);
+    }
+    // Each symbol's size, from a dim of it that does not broadcast.
+    llvm::DenseMap<int64_t, Value> symbolSize;
+    for (int64_t i = 0; i < numArgs; ++i)
+      for (auto [k, sym] : llvm::enumerate(sig->args[i].symbols))
+        if (sig->args[i].staticDims[k] != abi::kBroadcastDim)
+          symbolSize.try_emplace(sym, allSizes[i][k]);
+    for (int64_t i = 0; i < numArgs; ++i) {
+      const abi::ArgSpec &spec = sig->args[i];
+      Value data = datas[i];
+      int64_t rank = spec.staticDims.size();
+      SmallVector<Value> &sizes = allSizes[i], &strides = allStrides[i];
+      // A broadcast dim of size 1 (the runtime allowed it) becomes its
+      // symbol's size with stride 0: the kernel sees the full shape.
+      for (int64_t k = 0; k < rank; ++k) {
+        if (spec.staticDims[k] != abi::kBroadcastDim)
+          continue;
+        Value full = symbolSize.lookup(spec.symbols[k]);
+        if (!full)
+          return kernel.emitError("broadcast dim ")
+                 << k << " of '" << spec.name
+                 << "' has no dim of its size to broadcast to";
+        Value isOne = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                           sizes[k], one);
+        sizes[k] = LLVM::SelectOp::create(b, loc, isOne, full, sizes[k]);
+        strides[k] = LLVM::SelectOp::create(b, loc, isOne, zero64, strides[k]);
+      }
       if (batchSymbol && rank > 0 && spec.symbols[0] == *batchSymbol) {
         // data += begin * strides[0] elements; sizes[0] = end - begin.
         int64_t elemBytes = (int64_t)attn_dtype_size((int32_t)spec.dtype);

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/CallInterfaces.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -95,14 +96,12 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
     SmallVector<int64_t> m(rel.dimsOf(mask));
     RankedTensorType mt = op.getMaskType();
     int64_t r = mt.getRank();
-    rel.unite(m[r - 2], q[2]);
-    rel.unite(m[r - 1], k[2]);
-    if (r == 4) {
-      if (mt.getDimSize(0) != 1)
-        rel.unite(m[0], q[0]);
-      if (mt.getDimSize(1) != 1)
-        rel.unite(m[1], q[1]);
-    }
+    // A static 1 broadcasts; a dynamic dim equals its partner or, at run
+    // time, is 1 (maskBroadcastDims).
+    int64_t partner[4] = {q[0], q[1], q[2], k[2]};
+    for (int64_t d = 0; d < r; ++d)
+      if (mt.getDimSize(d) != 1)
+        rel.unite(m[d], partner[4 - r + d]);
   }
   rel.addDivisibility(q[1], k[1]);
   // The reference lowering materializes [batch, q_heads, q_len, kv_len]
@@ -110,6 +109,24 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
   rel.addWorkspace({q[0], q[1], q[2], k[2]});
   rel.addWorkspace({q[0], q[1], q[2], v[3]});
   rel.setDims(op.getOutput(), {q[0], q[1], q[2], v[3]});
+}
+
+/// The dims of function argument `arg` that may be 1 at run time and then
+/// broadcast: its dynamic dims, when its only uses are as the dense mask of
+/// attn.sdpa ops (whose masks broadcast as PyTorch's do). Empty otherwise.
+SmallVector<bool> maskBroadcastDims(BlockArgument arg) {
+  auto type = cast<RankedTensorType>(arg.getType());
+  if (arg.use_empty())
+    return {};
+  for (OpOperand &use : arg.getUses()) {
+    auto sdpa = dyn_cast<SdpaOp>(use.getOwner());
+    if (!sdpa || use.get() != sdpa.getMask())
+      return {};
+  }
+  SmallVector<bool> dims;
+  for (int64_t k = 0; k < type.getRank(); ++k)
+    dims.push_back(type.isDynamicDim(k));
+  return dims;
 }
 
 struct AttnExportFunctionsPass final
@@ -361,6 +378,23 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
     addArg(arg.getType(), rel.dimsOf(arg), false, i);
   for (auto [r, ids] : llvm::enumerate(resultIds))
     addArg(type.getResult(r), ids, true, r);
+  // Mask dims that broadcast when 1 at run time. Each needs a dim of its
+  // symbol that does not (the entry point reads the broadcast size there),
+  // which attn.sdpa's query, key and result always provide.
+  {
+    SmallVector<SmallVector<bool>> bcast;
+    for (BlockArgument arg : body.getArguments())
+      bcast.push_back(maskBroadcastDims(arg));
+    llvm::DenseSet<int64_t> anchored;
+    for (auto [i, a] : llvm::enumerate(sig.args))
+      for (auto [k, sym] : llvm::enumerate(a.symbols))
+        if (i >= bcast.size() || bcast[i].empty() || !bcast[i][k])
+          anchored.insert(sym);
+    for (auto [i, flags] : llvm::enumerate(bcast))
+      for (auto [k, flag] : llvm::enumerate(flags))
+        if (flag && anchored.contains(sig.args[i].symbols[k]))
+          sig.args[i].staticDims[k] = abi::kBroadcastDim;
+  }
   for (auto [n, d] : rel.divisibility()) {
     std::pair<int64_t, int64_t> div = {symbol(n), symbol(d)};
     if (!llvm::is_contained(sig.divisibility, div) && div.first != div.second)

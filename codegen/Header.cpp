@@ -60,6 +60,7 @@ LogicalResult attn::writeCHeader(ModuleOp module, llvm::raw_ostream &os,
     }
     DimNamer dimName(*sig);
     size_t width = 0;
+    bool anyBroadcast = false;
     for (const abi::ArgSpec &a : sig->args)
       width = std::max(width, a.name.size());
     os << "\n/**\n * " << sig->kernelName << "\n *\n";
@@ -71,8 +72,13 @@ LogicalResult attn::writeCHeader(ModuleOp module, llvm::raw_ostream &os,
           continue;
         os << " *   " << a.name << std::string(width - a.name.size() + 2, ' ')
            << attn_dtype_name((int32_t)a.dtype) << " [";
-        for (size_t k = 0; k < a.staticDims.size(); ++k)
+        for (size_t k = 0; k < a.staticDims.size(); ++k) {
           os << (k ? ", " : "") << dimName(a.symbols[k]);
+          if (a.staticDims[k] == abi::kBroadcastDim) {
+            os << "|1";
+            anyBroadcast = true;
+          }
+        }
         os << "]\n";
       }
     };
@@ -80,6 +86,9 @@ LogicalResult attn::writeCHeader(ModuleOp module, llvm::raw_ostream &os,
     printArgs(true);
     os << " *\n * Dims named N<i> are read from the descriptors at run time;"
           " dims with the\n * same name must be equal.";
+    if (anyBroadcast)
+      os << " A dim written X|1 may also be 1: it then broadcasts\n"
+            " * (read with stride 0, as PyTorch broadcasts a mask).";
     for (auto [n, d] : sig->divisibility)
       if (dimName.isDynamic(n) || dimName.isDynamic(d))
         os << "\n * " << dimName(n) << " must be a multiple of " << dimName(d)

@@ -473,16 +473,20 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
                     kernel, spec[i].name, k, (long long)size, (long long)want);
       if (sym < 0 || sym >= num_syms)
         return fail(ATTN_ERR_INTERNAL, "%s: corrupt kernel signature", kernel);
+      if (want == ATTN_DIM_BROADCAST && size == 1)
+        continue; /* broadcasts: read with stride 0 by the entry point */
       if (sym_value[sym] < 0) {
         sym_value[sym] = size;
         sym_arg[sym] = (int)i;
         sym_dim[sym] = k;
       } else if (sym_value[sym] != size) {
         return fail(ATTN_ERR_SHAPE, "%s: '%s' dim %d is %lld but '%s' dim %d is "
-                    "%lld; they must be equal",
+                    "%lld; they must be equal%s",
                     kernel, spec[i].name, k, (long long)size,
                     spec[sym_arg[sym]].name, sym_dim[sym],
-                    (long long)sym_value[sym]);
+                    (long long)sym_value[sym],
+                    want == ATTN_DIM_BROADCAST ? ", or the first 1 (broadcast)"
+                                               : "");
       }
     }
   }

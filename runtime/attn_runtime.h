@@ -230,8 +230,16 @@ uint32_t attn_cpu_features(void);
  */
 attn_status_t attn_unsupported_cpu(const char *name);
 
-/** Magic first word of an encoded signature: "ATN" followed by version 1. */
-#define ATTN_SIGNATURE_MAGIC 0x41544E01
+/** Magic first word of an encoded signature: "ATN" followed by version 2. */
+#define ATTN_SIGNATURE_MAGIC 0x41544E02
+
+/**
+ * The static size of a signature dim that may be 1 at run time and then
+ * broadcasts against the other dims of its symbol (PyTorch's rule; a dense
+ * mask's dims). The entry point reads such a dim with stride 0: nothing is
+ * copied.
+ */
+#define ATTN_DIM_BROADCAST (-2)
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -150,20 +150,20 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
     int64_t rank = maskType.getRank();
     if (rank != 2 && rank != 4)
       return emit()
-             << "mask must have rank 2 ([q_len, kv_len]) or 4 ([batch | 1, "
-                "q_heads | 1, q_len, kv_len]), got rank "
+             << "mask must have rank 2 ([q_len | 1, kv_len | 1]) or 4 "
+                "([batch | 1, q_heads | 1, q_len | 1, kv_len | 1]), got rank "
              << rank;
     Operand m{"mask", maskType,
               rank == 4 ? ArrayRef<llvm::StringLiteral>(kMask4Dims)
                         : ArrayRef<llvm::StringLiteral>(kMask2Dims)};
-    if (failed(checkSameDim(op, m, rank - 2, q, 2)) ||
-        failed(checkSameDim(op, m, rank - 1, k, 2)))
-      return failure();
-    if (rank == 4) {
-      // A static 1 broadcasts; anything else must match.
-      if (maskType.getDimSize(0) != 1 && failed(checkSameDim(op, m, 0, q, 0)))
-        return failure();
-      if (maskType.getDimSize(1) != 1 && failed(checkSameDim(op, m, 1, q, 1)))
+    // Each dim broadcasts as in PyTorch: a static 1 here (a dynamic one at
+    // run time, checked by the runtime) or the partner's size.
+    std::pair<const Operand *, unsigned> partner[4] = {
+        {&q, 0}, {&q, 1}, {&q, 2}, {&k, 2}};
+    for (int64_t d = 0; d < rank; ++d) {
+      auto [other, od] = partner[4 - rank + d];
+      if (maskType.getDimSize(d) != 1 &&
+          failed(checkSameDim(op, m, d, *other, od)))
         return failure();
     }
   }
@@ -450,16 +450,23 @@ public:
     if (m) {
       auto mt = cast<RankedTensorType>(m.getType());
       boolMask = mt.getElementType().isInteger(1);
-      if (mt.getRank() == 2) {
-        maps.push_back(map(5, {d(3), d(4)}));
+      // A static 1 broadcasts (index 0); a dynamic dim that is 1 at run
+      // time arrives with its partner's size and stride 0 (the entry point).
+      int64_t r = mt.getRank();
+      AffineExpr zero = getAffineConstantExpr(0, ctx);
+      auto dimOr0 = [&](int64_t md, AffineExpr e) {
+        return mt.getDimSize(md) == 1 ? zero : e;
+      };
+      AffineExpr row = dimOr0(r - 2, d(3)), col = dimOr0(r - 1, d(4));
+      if (r == 2) {
+        maps.push_back(map(5, {row, col}));
       } else {
-        AffineExpr zero = getAffineConstantExpr(0, ctx);
-        AffineExpr batch = mt.getDimSize(0) == 1 ? zero : d(0);
+        AffineExpr batch = dimOr0(0, d(0));
         if (mt.getDimSize(1) == 1) {
-          maps.push_back(map(5, {batch, zero, d(3), d(4)}));
+          maps.push_back(map(5, {batch, zero, row, col}));
         } else {
           m = expand(m);
-          maps.push_back(map(5, {batch, d(1), d(2), d(3), d(4)}));
+          maps.push_back(map(5, {batch, d(1), d(2), row, col}));
         }
       }
       ins.push_back(m);

@@ -21,9 +21,14 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     - `query`: `[batch, q_heads, q_len, head_dim]`
     - `key`:   `[batch, kv_heads, kv_len, head_dim]`
     - `value`: `[batch, kv_heads, kv_len, v_head_dim]`
-    - `mask` (optional): `[q_len, kv_len]` or
-      `[batch | 1, q_heads | 1, q_len, kv_len]`; a dim of static size 1
-      broadcasts.
+    - `mask` (optional): `[q_len | 1, kv_len | 1]` or
+      `[batch | 1, q_heads | 1, q_len | 1, kv_len | 1]`, broadcast as
+      PyTorch broadcasts `attn_mask`: a dim of size 1 (static, or dynamic
+      and 1 at run time) applies to every index of its partner. For
+      example `[batch, 1, q_len, kv_len]` is one mask per batch for every
+      head, and `[batch, 1, 1, kv_len]` a key-padding mask for every head
+      and query row. Broadcasting reads the mask with stride 0; nothing is
+      copied.
     - result: `[batch, q_heads, q_len, v_head_dim]`
 
     Every dim may be static or dynamic (`?`); static dims are checked here,

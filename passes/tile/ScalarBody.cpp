@@ -47,22 +47,26 @@ Value tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
             unitStrides);
         Value maskTile;
         if (mask) {
+          // A static 1 dim broadcasts: the step reads its one entry (and
+          // attn.online_sdpa broadcasts it again).
           auto mt = cast<RankedTensorType>(mask.getType());
-          if (mt.getRank() == 2) {
-            maskTile = tensor::ExtractSliceOp::create(
-                lb, ll, mask, ArrayRef<OpFoldResult>{q0, j0},
-                ArrayRef<OpFoldResult>{rows, cols},
-                ArrayRef<OpFoldResult>{oneAttr, oneAttr});
-          } else {
-            OpFoldResult mb = mt.getDimSize(0) == 1 ? zeroAttr
-                                                    : OpFoldResult(bi);
-            OpFoldResult mh = mt.getDimSize(1) == 1 ? zeroAttr
-                                                    : OpFoldResult(hi);
-            maskTile = tensor::ExtractSliceOp::create(
-                lb, ll, mask, ArrayRef<OpFoldResult>{mb, mh, q0, j0},
-                ArrayRef<OpFoldResult>{oneAttr, oneAttr, rows, cols},
-                unitStrides);
+          int64_t r = mt.getRank();
+          auto at = [&](int64_t d, OpFoldResult i) {
+            return mt.getDimSize(d) == 1 ? zeroAttr : i;
+          };
+          auto size = [&](int64_t d, OpFoldResult n) {
+            return mt.getDimSize(d) == 1 ? oneAttr : n;
+          };
+          SmallVector<OpFoldResult> offsets, sizes;
+          if (r == 4) {
+            offsets = {at(0, bi), at(1, hi)};
+            sizes = {oneAttr, oneAttr};
           }
+          offsets.append({at(r - 2, q0), at(r - 1, j0)});
+          sizes.append({size(r - 2, rows), size(r - 1, cols)});
+          maskTile = tensor::ExtractSliceOp::create(
+              lb, ll, mask, offsets, sizes,
+              SmallVector<OpFoldResult>(r, oneAttr));
         }
         Value shift;
         if (op.getCausal())

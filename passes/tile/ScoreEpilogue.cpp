@@ -63,14 +63,19 @@ Value CausalMask::apply(KernelBuilder &kb, const Task &task, Value score,
 
 Value DenseMask::term(OpBuilder &b, Location loc, const Task &task, Value head,
                       Value row, Value key) {
+  // A static 1 dim broadcasts (index 0). A dynamic dim that is 1 at run
+  // time arrives from the entry point with its partner's size and stride 0,
+  // so it needs nothing here.
   auto mt = cast<RankedTensorType>(mask.getType());
+  int64_t r = mt.getRank();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto dimOr0 = [&](int64_t d, Value i) {
+    return mt.getDimSize(d) == 1 ? zero : i;
+  };
   SmallVector<Value> at;
-  if (mt.getRank() == 4) {
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    at.push_back(mt.getDimSize(0) == 1 ? zero : task.bi);
-    at.push_back(mt.getDimSize(1) == 1 ? zero : head);
-  }
-  at.append({row, key});
+  if (r == 4)
+    at.append({dimOr0(0, task.bi), dimOr0(1, head)});
+  at.append({dimOr0(r - 2, row), dimOr0(r - 1, key)});
   Value m = tensor::ExtractOp::create(b, loc, mask, at);
   if (mt.getElementType().isInteger(1))
     return arith::SelectOp::create(

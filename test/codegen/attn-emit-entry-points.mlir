@@ -4,7 +4,7 @@
 // internal; the C entry point checks the call first and returns its status
 // without calling the kernel when it fails.
 
-// CHECK-DAG: llvm.mlir.global internal constant @__attn_sig_sdpa(dense<[1096044033, 3, 1,
+// CHECK-DAG: llvm.mlir.global internal constant @__attn_sig_sdpa(dense<[1096044034, 3, 1,
 // CHECK-DAG: llvm.mlir.global internal constant @__attn_names_sdpa("sdpa\00q\00k\00v\00out\00")
 // CHECK-DAG: llvm.func @attn_check_call(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
 // CHECK-DAG: llvm.func @attn_run_tasks(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr) -> i32
@@ -69,4 +69,31 @@ func.func @static_batch(%q: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32> {
       : tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>, tensor<2x2x4x16xf32>
       -> tensor<2x2x4x16xf32>
   return %o : tensor<2x2x4x16xf32>
+}
+
+// A mask dim that may broadcast (dim 1, heads): when it is 1 at run time the
+// task passes the query's head count with stride 0, so the kernel reads the
+// one mask for every head in place.
+// CHECK-LABEL: llvm.func internal @__attn_task_masked(
+// CHECK: %[[QSLOT:.+]] = llvm.getelementptr %{{.+}}[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[QD:.+]] = llvm.load %[[QSLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[QH:.+]] = llvm.getelementptr %[[QD]][24] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[HEADS:.+]] = llvm.load %[[QH]] : !llvm.ptr -> i64
+// CHECK: %[[MSLOT:.+]] = llvm.getelementptr %{{.+}}[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[MD:.+]] = llvm.load %[[MSLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[MH:.+]] = llvm.getelementptr %[[MD]][24] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[MSIZE:.+]] = llvm.load %[[MH]] : !llvm.ptr -> i64
+// CHECK: %[[MS:.+]] = llvm.getelementptr %[[MD]][88] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[MSTRIDE:.+]] = llvm.load %[[MS]] : !llvm.ptr -> i64
+// CHECK: %[[IS1:.+]] = llvm.icmp "eq" %[[MSIZE]], %[[ONE:.+]] : i64
+// CHECK: llvm.select %[[IS1]], %[[HEADS]], %[[MSIZE]] : i1, i64
+// CHECK: llvm.select %[[IS1]], %[[ZERO:.+]], %[[MSTRIDE]] : i1, i64
+// CHECK: llvm.call @__attn_kernel_masked(
+func.func @masked(%q: tensor<1x?x4x16xf32> {attn.name = "q"},
+                  %m: tensor<1x?x4x4xi1> {attn.name = "mask"})
+    -> tensor<1x?x4x16xf32> {
+  %o = attn.sdpa %q, %q, %q mask %m
+      : tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>,
+        tensor<1x?x4x4xi1> -> tensor<1x?x4x16xf32>
+  return %o : tensor<1x?x4x16xf32>
 }

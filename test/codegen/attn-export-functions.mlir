@@ -17,7 +17,7 @@
 // CHECK-SAME: attn.export_name = "gqa"
 // q: f32 [2, N1, N2, 64]; k and v: [2, N4, N5, 64]; out: [2, N1, N2, 64];
 // q_heads (1) must be a multiple of kv_heads (4).
-// CHECK-SAME: attn.signature = array<i64: 1096044033, 3, 1, 7, 1, 0, 2,
+// CHECK-SAME: attn.signature = array<i64: 1096044034, 3, 1, 7, 1, 0, 2,
 // CHECK-SAME: 1, 4, 2, 0, -1, 1, -1, 2, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 3,
 // CHECK-SAME: 1, 4, 2, 0, -1, 4, -1, 5, 64, 6,
@@ -50,11 +50,13 @@ func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 // A mask ties its dims to the query and key lengths; a static-1 dim does not.
+// Its dynamic dims may also be 1 at run time, and broadcast: their static
+// size is ATTN_DIM_BROADCAST (-2).
 // CHECK-LABEL: func.func @__attn_kernel_masked
 // CHECK-SAME: attn.arg_names = ["q", "k", "v", "m", "o"]
 // CHECK-NOT: attn.batch_parallel
 // m: i1 (dtype 5) [1, 1, q_len (symbol 2), kv_len (symbol 5, as for k)]
-// CHECK-SAME: 5, 4, 1, {{[0-9]+}}, 1, {{[0-9]+}}, -1, 2, -1, 5,
+// CHECK-SAME: 5, 4, 1, {{[0-9]+}}, 1, {{[0-9]+}}, -2, 2, -2, 5,
 func.func @masked(%q: tensor<1x2x?x8xf32> {attn.name = "q"},
                   %k: tensor<1x2x?x8xf32> {attn.name = "k"},
                   %v: tensor<1x2x?x8xf32> {attn.name = "v"},
@@ -64,6 +66,28 @@ func.func @masked(%q: tensor<1x2x?x8xf32> {attn.name = "q"},
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>,
         tensor<1x1x?x?xi1> -> tensor<1x2x?x8xf32>
   return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A dynamic mask dim whose partner is static (4 query heads) broadcasts too;
+// a static 1 in the query-length dim broadcasts at compile time (symbol of
+// its own).
+// CHECK-LABEL: func.func @__attn_kernel_masked_static_heads
+// q: f32 (dtype 1) [1, 4 (symbol 1), q_len (2), 8 (3)]
+// CHECK-SAME: array<i64: 1096044034, 4, 1, {{[0-9]+}}, 1, 0, 2,
+// CHECK-SAME: 1, 4, 1, 0, 4, 1, -1, 2, 8, 3,
+// m: f32 [1, -2 with symbol 1, 1, -2 with kv_len's symbol]
+// CHECK-SAME: 1, 4, 1, {{[0-9]+}}, -2, 1, 1, {{[0-9]+}}, -2, {{[0-9]+}},
+func.func @masked_static_heads(%q: tensor<1x4x?x8xf32> {attn.name = "q"},
+                               %k: tensor<1x4x?x8xf32> {attn.name = "k"},
+                               %v: tensor<1x4x?x8xf32> {attn.name = "v"},
+                               %m: tensor<1x?x1x?xf32> {attn.name = "m"})
+    -> (tensor<1x4x?x8xf32> {attn.name = "o"}) {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>,
+        tensor<1x?x1x?xf32> -> tensor<1x4x?x8xf32>
+  return %o : tensor<1x4x?x8xf32>
 }
 
 // -----
@@ -99,7 +123,7 @@ func.func @two_batches(%q: tensor<?x2x?x8xf32>, %p: tensor<?x2x?x8xf32>)
 // attn.max_dims bounds a symbol; the tightest bound wins. The trailing words
 // are the bounds section: (symbol 2 <= 512).
 // CHECK-LABEL: func.func @__attn_kernel_bounded
-// CHECK-SAME: attn.signature = array<i64: 1096044033, 2, 1, {{[0-9]+}}, 1, 1, 2,
+// CHECK-SAME: attn.signature = array<i64: 1096044034, 2, 1, {{[0-9]+}}, 1, 1, 2,
 // CHECK-SAME: 2, 512, 4,
 func.func @bounded(
     %q: tensor<1x2x?x8xf32> {attn.max_dims = array<i64: -1, -1, 1024, -1>},

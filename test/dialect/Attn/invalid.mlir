@@ -143,7 +143,7 @@ func.func @mask_dtype(%q: tensor<1x2x8x16xf32>, %m: tensor<8x8xi8>)
 
 func.func @mask_rank(%q: tensor<1x2x8x16xf32>, %m: tensor<2x8x8xi1>)
     -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.sdpa' op mask must have rank 2 ([q_len, kv_len]) or 4 ([batch | 1, q_heads | 1, q_len, kv_len]), got rank 3}}
+  // expected-error @+1 {{'attn.sdpa' op mask must have rank 2 ([q_len | 1, kv_len | 1]) or 4 ([batch | 1, q_heads | 1, q_len | 1, kv_len | 1]), got rank 3}}
   %o = attn.sdpa %q, %q, %q mask %m : tensor<1x2x8x16xf32>,
       tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x8x8xi1>
       -> tensor<1x2x8x16xf32>
@@ -157,6 +157,19 @@ func.func @mask_q_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x5x16xf32>,
   // expected-error @+1 {{'attn.sdpa' op mask dim 2 (q_len) is 7 but query dim 2 (q_len) is 8}}
   %o = attn.sdpa %q, %k, %k mask %m : tensor<1x2x8x16xf32>,
       tensor<1x2x5x16xf32>, tensor<1x2x5x16xf32>, tensor<1x1x7x5xi1>
+      -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_q_len_broadcast(%q: tensor<1x2x8x16xf32>,
+                                %k: tensor<1x2x5x16xf32>,
+                                %m: tensor<1x1x2x5xi1>) -> tensor<1x2x8x16xf32> {
+  // Only a 1 broadcasts: 2 query rows against 8 is an error.
+  // expected-error @+1 {{'attn.sdpa' op mask dim 2 (q_len) is 2 but query dim 2 (q_len) is 8}}
+  %o = attn.sdpa %q, %k, %k mask %m : tensor<1x2x8x16xf32>,
+      tensor<1x2x5x16xf32>, tensor<1x2x5x16xf32>, tensor<1x1x2x5xi1>
       -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -64,6 +64,24 @@ func.func @masks(%q: tensor<2x4x?x32xf32>, %k: tensor<2x4x?x32xf32>,
       : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>
 }
 
+// Masks broadcast in any dim of size 1, as PyTorch's attn_mask does: key
+// padding [batch, 1, 1, kv_len], and a rank-2 bias with one term per row.
+// CHECK-LABEL: func.func @broadcast_masks
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} : {{.*}}, tensor<2x1x1x?xi1> -> tensor<2x4x?x32xf32>
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} causal : {{.*}}, tensor<?x1xf32> -> tensor<2x4x?x32xf32>
+func.func @broadcast_masks(%q: tensor<2x4x?x32xf32>, %k: tensor<2x4x?x32xf32>,
+                           %v: tensor<2x4x?x32xf32>, %pad: tensor<2x1x1x?xi1>,
+                           %rows: tensor<?x1xf32>)
+    -> (tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>) {
+  %a = attn.sdpa %q, %k, %v mask %pad
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>,
+        tensor<2x1x1x?xi1> -> tensor<2x4x?x32xf32>
+  %b = attn.sdpa %q, %k, %v mask %rows causal
+      : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>,
+        tensor<?x1xf32> -> tensor<2x4x?x32xf32>
+  return %a, %b : tensor<2x4x?x32xf32>, tensor<2x4x?x32xf32>
+}
+
 // Cross-attention: q_len differs from kv_len.
 // CHECK-LABEL: func.func @cross
 // CHECK: attn.sdpa {{.*}} : tensor<1x8x7x64xf32>, tensor<1x8x1000x64xf32>, tensor<1x8x1000x64xf32> -> tensor<1x8x7x64xf32>

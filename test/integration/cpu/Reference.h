@@ -55,14 +55,16 @@ inline void fillUniform(std::vector<float> &v, std::mt19937 &rng, float lo,
     x = d(rng);
 }
 
-/// How a mask is given to the reference. `batchBroadcast` / `headBroadcast`
-/// say that dim 0 / 1 of a rank-4 mask has size 1.
+/// How a mask is given to the reference: a contiguous [batch, heads, rows,
+/// cols] (rank 4) or [rows, cols] (rank 2) array. A dim of size 1
+/// broadcasts (PyTorch's rule), so the reference reads index 0 there.
 struct MaskSpec {
   enum Kind { None, Bool, Bias } kind = None;
   int rank = 4;
   const uint8_t *keep = nullptr; // Bool
   const float *bias = nullptr;   // Bias
   int64_t batch = 1, heads = 1;  // mask's own dims 0 and 1 (rank 4)
+  int64_t rows = 0, cols = 0;    // its query and key dims; 0: q_len, kv_len
 };
 
 /// O[b, h, i, :] for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv].
@@ -90,13 +92,16 @@ referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
           double x = scale * dot;
           bool visible = !causal || j <= i + (Lk - Lq);
           if (mask.kind != MaskSpec::None) {
+            int64_t rows = mask.rows ? mask.rows : Lq;
+            int64_t cols = mask.cols ? mask.cols : Lk;
+            int64_t mi = rows == 1 ? 0 : i, mj = cols == 1 ? 0 : j;
             size_t off;
             if (mask.rank == 2) {
-              off = (size_t)(i * Lk + j);
+              off = (size_t)(mi * cols + mj);
             } else {
               int64_t mb = mask.batch == 1 ? 0 : b;
               int64_t mh = mask.heads == 1 ? 0 : h;
-              off = (size_t)(((mb * mask.heads + mh) * Lq + i) * Lk + j);
+              off = (size_t)(((mb * mask.heads + mh) * rows + mi) * cols + mj);
             }
             if (mask.kind == MaskSpec::Bool)
               visible = visible && mask.keep[off] != 0;

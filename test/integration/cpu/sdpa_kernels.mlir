@@ -60,6 +60,55 @@ func.func @sdpa_mask2d(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
   return %o : tensor<?x?x?x?xf32>
 }
 
+// Dense masks with every dim dynamic: any dim may be 1 at run time and
+// broadcast, as PyTorch broadcasts attn_mask ([batch, 1, q_len, kv_len],
+// [batch, 1, 1, kv_len] key padding, ...).
+func.func @sdpa_mask_any(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                         %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                         %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                         %m: tensor<?x?x?x?xi1> {attn.name = "mask"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+        tensor<?x?x?x?xi1> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @sdpa_bias_any_causal(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                                %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                                %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                                %m: tensor<?x?x?x?xf32> {attn.name = "bias"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v mask %m causal
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+        tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Key padding with static broadcast dims: [batch, 1, 1, kv_len].
+func.func @sdpa_key_padding(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                            %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                            %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                            %m: tensor<?x1x1x?xi1> {attn.name = "mask"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+        tensor<?x1x1x?xi1> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A rank-2 bias with a static 1 key dim: one bias per query row.
+func.func @sdpa_row_bias(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                         %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                         %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                         %m: tensor<?x1xf32> {attn.name = "bias"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v mask %m
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+        tensor<?x1xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // Fully static GQA (8 query heads over 2 KV heads), v_head_dim != head_dim,
 // an explicit scale, causal with q_len < kv_len.
 func.func @sdpa_static_gqa(%q: tensor<2x8x65x80xf32> {attn.name = "q"},

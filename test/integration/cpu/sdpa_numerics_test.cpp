@@ -293,6 +293,148 @@ TEST(SdpaMask, Rank2BoolMaskSharedByAllHeads) {
              false, spec);
 }
 
+// ---------------------------------------------------------------------------
+// Dense masks broadcast as PyTorch's attn_mask does: any dim of size 1
+// (static, or dynamic and 1 at run time) applies to every index of its
+// partner. The mask is read in place (stride 0), so the numbers are those of
+// the same mask materialized densely, which is what the reference reads.
+// ---------------------------------------------------------------------------
+
+/// A random keep-mask (about 1/3 masked) of the given shape.
+Buffer<uint8_t> randomKeep(std::vector<int64_t> shape, uint32_t seed) {
+  Buffer<uint8_t> mask(std::move(shape));
+  std::mt19937 rng(seed);
+  for (auto &m : mask.data)
+    m = (rng() % 3) != 0;
+  return mask;
+}
+
+/// The reference's view of a rank-4 mask of any broadcast shape.
+MaskSpec viewOf(const MaskSpec &base, const std::vector<int64_t> &shape) {
+  MaskSpec spec = base;
+  spec.batch = shape[0];
+  spec.heads = shape[1];
+  spec.rows = shape[2];
+  spec.cols = shape[3];
+  return spec;
+}
+
+TEST(SdpaMaskBroadcast, AnyDimOfADynamicMaskBroadcasts) {
+  // Prefill with GQA, q_len != kv_len, and decode over a GQA group.
+  for (Case c : {Case{2, 4, 2, 33, 70, 64, 64}, Case{2, 8, 2, 1, 300, 128, 128},
+                 Case{1, 3, 3, 17, 5, 16, 16}}) {
+    int64_t B = c.B, H = c.Hq, Lq = c.Lq, Lk = c.Lk;
+    for (std::vector<int64_t> shape :
+         {std::vector<int64_t>{B, 1, Lq, Lk}, {B, 1, 1, Lk}, {1, H, Lq, Lk},
+          {1, H, 1, Lk}, {B, H, Lq, Lk}, {1, 1, Lq, 1}, {1, 1, 1, 1}}) {
+      Inputs in(c, (uint32_t)(Lq * 7 + shape[0] + 2 * shape[1] + 3 * shape[2]));
+      Buffer<uint8_t> mask = randomKeep(shape, (uint32_t)(Lk + shape[3]));
+      attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
+      SCOPED_TRACE("mask [" + std::to_string(shape[0]) + ", " +
+                   std::to_string(shape[1]) + ", " + std::to_string(shape[2]) +
+                   ", " + std::to_string(shape[3]) + "], Lq " +
+                   std::to_string(Lq));
+      runChecked(c, in, KERNEL(sdpa_mask_any, &m),
+                 1.0 / std::sqrt((double)c.D), false,
+                 viewOf(keepMask(mask, 1, 1), shape));
+    }
+  }
+}
+
+TEST(SdpaMaskBroadcast, KeyPaddingHidesKeysOfEveryHeadAndRow) {
+  // Per-batch valid lengths as a [batch, 1, 1, kv_len] mask, given to a
+  // kernel whose mask dims are all dynamic and to one whose broadcast dims
+  // are static 1; batch 2 has no valid key, so its rows are zeros.
+  Case c{3, 4, 2, 20, 45, 32, 32};
+  const int64_t valid[3] = {45, 17, 0};
+  Buffer<uint8_t> mask({c.B, 1, 1, c.Lk});
+  for (int64_t b = 0; b < c.B; ++b)
+    for (int64_t j = 0; j < c.Lk; ++j)
+      mask.at({b, 0, 0, j}) = j < valid[b];
+  attn_tensor_t m = mask.desc(ATTN_DTYPE_I1);
+  MaskSpec spec = viewOf(keepMask(mask, 1, 1), mask.shape);
+  for (int kernel = 0; kernel < 2; ++kernel) {
+    Inputs in(c, 80 + kernel);
+    Buffer<float> out =
+        kernel ? runChecked(c, in, KERNEL(sdpa_key_padding, &m),
+                            1.0 / std::sqrt((double)c.D), false, spec)
+               : runChecked(c, in, KERNEL(sdpa_mask_any, &m),
+                            1.0 / std::sqrt((double)c.D), false, spec);
+    for (int64_t h = 0; h < c.Hq; ++h)
+      for (int64_t i = 0; i < c.Lq; ++i)
+        for (int64_t e = 0; e < c.Dv; ++e)
+          EXPECT_EQ(out.at({2, h, i, e}), 0.0f);
+  }
+}
+
+TEST(SdpaMaskBroadcast, BiasBroadcastWithCausal) {
+  Case c{2, 6, 3, 40, 90, 32, 32};
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{c.B, 1, 1, c.Lk}, {1, c.Hq, c.Lq, 1},
+        {c.B, c.Hq, 1, c.Lk}}) {
+    Inputs in(c, (uint32_t)(90 + shape[1] + shape[2]));
+    Buffer<float> bias(shape);
+    std::mt19937 rng(91);
+    fillUniform(bias.data, rng, -4.f, 4.f);
+    for (size_t i = 0; i < bias.data.size(); i += 7)
+      bias.data[i] = -INFINITY;
+    attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
+    runChecked(c, in, KERNEL(sdpa_bias_any_causal, &m),
+               1.0 / std::sqrt((double)c.D), true,
+               viewOf(biasMask(bias, 1, 1), shape), /*maxBias=*/4);
+  }
+}
+
+TEST(SdpaMaskBroadcast, Rank2MasksBroadcastRowsOrKeys) {
+  // A dynamic [q_len, kv_len] mask given as [1, kv_len] (one row for all),
+  // and a static [q_len, 1] bias (one term per row; -inf rows give zeros).
+  Case c{2, 2, 1, 19, 37, 16, 16};
+  Inputs in(c, 95);
+  Buffer<uint8_t> keys = randomKeep({1, c.Lk}, 96);
+  attn_tensor_t mk = keys.desc(ATTN_DTYPE_I1);
+  MaskSpec spec = keepMask(keys, 1, 1);
+  spec.rank = 2;
+  spec.rows = 1;
+  runChecked(c, in, KERNEL(sdpa_mask2d, &mk), 1.0 / std::sqrt((double)c.D),
+             false, spec);
+
+  Buffer<float> rows({c.Lq, 1});
+  std::mt19937 rng(97);
+  fillUniform(rows.data, rng, -3.f, 3.f);
+  rows.at({4, 0}) = -INFINITY;
+  attn_tensor_t mr = rows.desc(ATTN_DTYPE_F32);
+  MaskSpec rspec = biasMask(rows, 1, 1);
+  rspec.rank = 2;
+  rspec.cols = 1;
+  Buffer<float> out =
+      runChecked(c, in, KERNEL(sdpa_row_bias, &mr),
+                 1.0 / std::sqrt((double)c.D), false, rspec, /*maxBias=*/3);
+  for (int64_t b = 0; b < c.B; ++b)
+    for (int64_t h = 0; h < c.Hq; ++h)
+      for (int64_t e = 0; e < c.Dv; ++e)
+        EXPECT_EQ(out.at({b, h, 4, e}), 0.0f);
+}
+
+TEST(SdpaMaskBroadcast, ADimNeitherOneNorItsPartnerIsAShapeError) {
+  // q_len 5, mask dim 2 of 3: ATTN_ERR_SHAPE naming both dims, output
+  // untouched.
+  Case c{1, 2, 2, 5, 8, 16, 16};
+  Inputs in(c, 98);
+  Buffer<uint8_t> mask = randomKeep({1, 1, 3, c.Lk}, 99);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, 7.0f);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), m = mask.desc(ATTN_DTYPE_I1),
+                o = out.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(sdpa_mask_any(&q, &k, &v, &m, &o), ATTN_ERR_SHAPE);
+  EXPECT_NE(std::string(attn_last_error())
+                .find("'mask' dim 2 is 3 but 'q' dim 2 is 5; they must be "
+                      "equal, or the first 1 (broadcast)"),
+            std::string::npos)
+      << attn_last_error();
+  for (float x : out.data)
+    EXPECT_EQ(x, 7.0f);
+}
+
 TEST(SdpaGqa, MqaAndGroupsWithBatch) {
   for (auto [Hq, Hkv] : {std::pair<int64_t, int64_t>{8, 1}, {8, 2}, {6, 3},
                         {4, 4}}) {

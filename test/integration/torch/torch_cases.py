@@ -84,7 +84,25 @@ def main(out_dir):
         q, k, v = heads(x @ wq.T + bq), heads(x @ wk.T + bk), heads(x @ wv.T + bv)
     save(os.path.join(out_dir, "mha_module"), q=q, k=k, v=v, out=y,
          out_proj_w=mha.out_proj.weight, out_proj_b=mha.out_proj.bias)
-    print(f"torch_cases: wrote 5 cases to {out_dir} (PyTorch {torch.__version__})")
+
+    # Cross-attention through the module with key_padding_mask ([batch,
+    # kv_len], True = padding): valid lengths 30, 11 and 1. attnc gets the
+    # keep-mask as [batch, 1, 1, kv_len], broadcast over heads and rows.
+    e, h, b, lq, lk = 128, 4, 3, 12, 30
+    mha = torch.nn.MultiheadAttention(e, h, batch_first=True)
+    x, mem = r(b, lq, e), r(b, lk, e)
+    pad = torch.arange(lk)[None, :] >= torch.tensor([30, 11, 1])[:, None]
+    with torch.no_grad():
+        y, _ = mha(x, mem, mem, key_padding_mask=pad, need_weights=False)
+        wq, wk, wv = mha.in_proj_weight.chunk(3)
+        bq, bk, bv = mha.in_proj_bias.chunk(3)
+        heads = lambda t, l: t.view(b, l, h, e // h).transpose(1, 2).contiguous()
+        q = heads(x @ wq.T + bq, lq)
+        k, v = heads(mem @ wk.T + bk, lk), heads(mem @ wv.T + bv, lk)
+    save(os.path.join(out_dir, "mha_key_padding"), q=q, k=k, v=v, out=y,
+         mask=(~pad).reshape(b, 1, 1, lk),
+         out_proj_w=mha.out_proj.weight, out_proj_b=mha.out_proj.bias)
+    print(f"torch_cases: wrote 6 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

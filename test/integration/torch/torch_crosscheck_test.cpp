@@ -112,20 +112,30 @@ TEST(TorchCrossCheck, AdditiveBiasWithCausal) {
   runCase("bias_causal", nullptr, sdpa_bias_causal);
 }
 
-TEST(TorchCrossCheck, MultiheadAttentionModule) {
-  Array q, k, v, y, w, bias;
-  load("mha_module", "q", q);
-  load("mha_module", "k", k);
-  load("mha_module", "v", v);
-  load("mha_module", "out", y);
-  load("mha_module", "out_proj_w", w);
-  load("mha_module", "out_proj_b", bias);
+/// A torch.nn.MultiheadAttention case: attnc computes the attention core on
+/// the module's own Q/K/V projections (with the case's mask, if `k4`), and
+/// the module's output projection is applied here, in double.
+void runModuleCase(const std::string &name, Kernel3 k3, Kernel4 k4) {
+  Array q, k, v, y, w, bias, mask;
+  load(name, "q", q);
+  load(name, "k", k);
+  load(name, "v", v);
+  load(name, "out", y);
+  load(name, "out_proj_w", w);
+  load(name, "out_proj_b", bias);
+  if (k4)
+    load(name, "mask", mask);
   int64_t B = q.a.shape[0], H = q.a.shape[1], L = q.a.shape[2],
           hd = q.a.shape[3], E = H * hd;
   std::vector<float> o(q.a.count, NAN);
   attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to;
   attn_tensor_contiguous(&to, o.data(), ATTN_DTYPE_F32, 4, q.a.shape);
-  ASSERT_EQ(sdpa_causal_dyn(&tq, &tk, &tv, &to), ATTN_OK) << attn_last_error();
+  if (k4) {
+    attn_tensor_t tm = mask.desc();
+    ASSERT_EQ(k4(&tq, &tk, &tv, &tm, &to), ATTN_OK) << attn_last_error();
+  } else {
+    ASSERT_EQ(k3(&tq, &tk, &tv, &to), ATTN_OK) << attn_last_error();
+  }
   // y[b, i, :] = concat_h(o[b, h, i, :]) W^T + bias, in double.
   double maxErr = 0, maxW = w.maxAbs();
   for (int64_t b = 0; b < B; ++b)
@@ -143,7 +153,25 @@ TEST(TorchCrossCheck, MultiheadAttentionModule) {
   // PyTorch's own f32 GEMM over E terms.
   double tol = tolerance(q, k, v) * E * maxW +
                2.0 * FLT_EPSILON * E * maxW * v.maxAbs();
-  EXPECT_LE(maxErr, tol);
+  EXPECT_LE(maxErr, tol) << name;
+}
+
+TEST(TorchCrossCheck, MultiheadAttentionModule) {
+  runModuleCase("mha_module", sdpa_causal_dyn, nullptr);
+}
+
+// The same [batch, 1, q_len, kv_len] mask as BoolMask, given to a kernel
+// whose mask dims are all dynamic: dim 1 broadcasts at run time.
+TEST(TorchCrossCheck, BoolMaskBroadcastAtRunTime) {
+  runCase("bool_mask", nullptr, sdpa_mask_any);
+}
+
+// nn.MultiheadAttention's key_padding_mask ([batch, kv_len], True = pad),
+// given to attnc as a [batch, 1, 1, kv_len] keep-mask that broadcasts over
+// heads and query rows: at run time (all dims dynamic) and statically.
+TEST(TorchCrossCheck, KeyPaddingMaskOfTheModule) {
+  runModuleCase("mha_key_padding", nullptr, sdpa_mask_any);
+  runModuleCase("mha_key_padding", nullptr, sdpa_key_padding);
 }
 
 } // namespace
