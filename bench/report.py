@@ -207,10 +207,10 @@ def section(gbench_path, torch_path, png_name, halide_path=None):
            "(Halide target avx2-fma, DNNL_MAX_CPU_ISA=AVX2, "
            "OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2)."
            if isa.startswith("avx2") else " (the host's CPU)."),
-        "- Measured fp32 FMA peak of that ISA: "
+        "- Measured fp32 FMA peak of that ISA (best trial of the row): "
         + ", ".join(f"{peak[t]:.1f} GFLOP/s on {t} thread{'s' if t > 1 else ''}"
                     for t in sorted(peak)) + ".",
-        "- Measured read bandwidth (1 GiB buffer): "
+        "- Measured read bandwidth (1 GiB buffer, best trial): "
         + ", ".join(f"{bw[t]:.1f} GB/s on {t} thread{'s' if t > 1 else ''}"
                     for t in sorted(bw)) + ".",
         f"- Peers: Halide 14 (bench/halide_attention_generator.cpp, AOT)"

@@ -82,6 +82,13 @@ private:
   int64_t next = 0;
 };
 
+/// True if `use` is the mask operand slot of `op` (not q, k or v, which the
+/// same value may also be).
+bool isMaskOperand(SdpaOp op, OpOperand &use) {
+  MutableOperandRange mask = op.getMaskMutable();
+  return !mask.empty() && &use == &mask[0];
+}
+
 /// Relates the dims of one attn.sdpa op (see AttnOps.td for the shapes).
 void relateSdpa(SdpaOp op, DimRelations &rel) {
   SmallVector<int64_t> q(rel.dimsOf(op.getQuery()));
@@ -120,7 +127,7 @@ SmallVector<bool> maskBroadcastDims(BlockArgument arg) {
     return {};
   for (OpOperand &use : arg.getUses()) {
     auto sdpa = dyn_cast<SdpaOp>(use.getOwner());
-    if (!sdpa || use.get() != sdpa.getMask())
+    if (!sdpa || !isMaskOperand(sdpa, use))
       return {};
   }
   SmallVector<bool> dims;
@@ -216,7 +223,7 @@ static bool isBatchParallel(func::FuncOp func, const abi::Signature &sig) {
     // Not split: must be used only as a batch-free mask.
     for (OpOperand &use : arg.getUses()) {
       auto sdpa = dyn_cast<SdpaOp>(use.getOwner());
-      if (!sdpa || use.get() != sdpa.getMask())
+      if (!sdpa || !isMaskOperand(sdpa, use))
         return false;
       RankedTensorType mt = sdpa.getMaskType();
       if (mt.getRank() != 2 && mt.getDimSize(0) != 1)

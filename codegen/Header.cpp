@@ -14,13 +14,15 @@ namespace {
 /// appearance; static dims print as their size.
 struct DimNamer {
   explicit DimNamer(const abi::Signature &sig) {
+    // Static sizes first: a symbol static anywhere prints as its size.
     for (const abi::ArgSpec &a : sig.args)
-      for (size_t k = 0; k < a.symbols.size(); ++k) {
+      for (size_t k = 0; k < a.symbols.size(); ++k)
         if (a.staticDims[k] >= 0)
           staticSize[a.symbols[k]] = a.staticDims[k];
-        else if (!names.count(a.symbols[k]))
-          names[a.symbols[k]] = "N" + std::to_string(names.size());
-      }
+    for (const abi::ArgSpec &a : sig.args)
+      for (int64_t sym : a.symbols)
+        if (!staticSize.count(sym) && !names.count(sym))
+          names[sym] = "N" + std::to_string(names.size());
   }
   std::string operator()(int64_t sym) const {
     auto it = staticSize.find(sym);

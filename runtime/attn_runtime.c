@@ -342,7 +342,8 @@ void attn_parallel_for(int64_t n, int64_t grain, attn_task_fn fn, void *ctx) {
 /* The decoded view of one argument in an encoded signature. */
 typedef struct arg_spec {
   int64_t dtype, rank;
-  const int64_t *dims; /* rank pairs: static size (-1 = dynamic), symbol */
+  const int64_t *dims; /* rank pairs: static size (-1 = dynamic,
+                          ATTN_DIM_BROADCAST = dynamic or 1), symbol */
   const char *name;
   int is_output;
 } arg_spec;
@@ -456,6 +457,7 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
   /* Dims: non-negative, equal to static sizes, equal across a symbol. */
   int64_t sym_value[MAX_SYMBOLS];
   int sym_arg[MAX_SYMBOLS], sym_dim[MAX_SYMBOLS];
+  int sym_bcast[MAX_SYMBOLS]; /* the dim that set it may broadcast */
   for (int64_t s = 0; s < num_syms; ++s)
     sym_value[s] = -1;
   for (int64_t i = 0; i < num_args; ++i) {
@@ -479,14 +481,21 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
         sym_value[sym] = size;
         sym_arg[sym] = (int)i;
         sym_dim[sym] = k;
+        sym_bcast[sym] = want == ATTN_DIM_BROADCAST;
       } else if (sym_value[sym] != size) {
+        /* Name the dim that may be 1 instead, if one of them may. */
+        char hint[160] = "";
+        if (want == ATTN_DIM_BROADCAST)
+          snprintf(hint, sizeof(hint), ", or '%s' dim %d must be 1 (broadcast)",
+                   spec[i].name, k);
+        else if (sym_bcast[sym])
+          snprintf(hint, sizeof(hint), ", or '%s' dim %d must be 1 (broadcast)",
+                   spec[sym_arg[sym]].name, sym_dim[sym]);
         return fail(ATTN_ERR_SHAPE, "%s: '%s' dim %d is %lld but '%s' dim %d is "
                     "%lld; they must be equal%s",
                     kernel, spec[i].name, k, (long long)size,
                     spec[sym_arg[sym]].name, sym_dim[sym],
-                    (long long)sym_value[sym],
-                    want == ATTN_DIM_BROADCAST ? ", or the first 1 (broadcast)"
-                                               : "");
+                    (long long)sym_value[sym], hint);
       }
     }
   }

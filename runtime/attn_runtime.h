@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /** Version of this ABI. Bumped on any incompatible change. */
-#define ATTN_ABI_VERSION 1
+#define ATTN_ABI_VERSION 2
 
 /** The largest rank a tensor descriptor can carry. */
 #define ATTN_MAX_RANK 8

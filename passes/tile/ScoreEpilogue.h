@@ -105,9 +105,9 @@ private:
   Value diagonal; // kv_len - q_len (index)
 };
 
-/// The op's mask operand: an i1 keep-mask (0 or -inf) or an f32 bias (times
-/// log2(e)), rank 2 `[q_len, kv_len]` or 4 `[batch, heads, q_len, kv_len]`,
-/// any dim of which may be 1 and broadcast. The vector body gathers a step's terms into Mᵀ `[kv-block,
+/// The op's mask operand: an i1 keep-mask (0 or -inf) or an f32 bias
+/// (times log2(e)), rank 2 `[q_len, kv_len]` or 4 `[batch, heads, q_len,
+/// kv_len]`, any dim of which may be 1 and broadcast. The vector body gathers a step's terms into Mᵀ `[kv-block,
 /// q-block]` once per step and adds its vectors.
 class DenseMask final : public ScoreEpilogue {
 public:

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <cmath>
@@ -299,6 +300,42 @@ TEST(Runtime, CorruptSignatureIsAnInternalError) {
   const attn_tensor_t *args[1] = {nullptr};
   EXPECT_EQ(attn_check_call(bad, "k\0", args), ATTN_ERR_INTERNAL);
   EXPECT_EQ(attn_check_call(nullptr, "k\0", args), ATTN_ERR_INTERNAL);
+}
+
+// A signature by hand: two rank-1 inputs sharing symbol 0, one of them
+// ATTN_DIM_BROADCAST (it may also be 1), in either order.
+attn_status_t checkBroadcast(bool broadcastFirst, int64_t full,
+                             int64_t bcast) {
+  int64_t a = broadcastFirst ? ATTN_DIM_BROADCAST : -1;
+  int64_t b = broadcastFirst ? -1 : ATTN_DIM_BROADCAST;
+  int64_t sig[] = {ATTN_SIGNATURE_MAGIC, 2, 0, 1, 0, 0, 0,
+                   ATTN_DTYPE_F32, 1, a, 0,
+                   ATTN_DTYPE_F32, 1, b, 0};
+  std::vector<float> x((size_t)std::max(full, bcast) + 1);
+  int64_t fullShape[1] = {full}, bcastShape[1] = {bcast};
+  attn_tensor_t tf, tb;
+  attn_tensor_contiguous(&tf, x.data(), ATTN_DTYPE_F32, 1, fullShape);
+  attn_tensor_contiguous(&tb, x.data(), ATTN_DTYPE_F32, 1, bcastShape);
+  const attn_tensor_t *args[2] = {broadcastFirst ? &tb : &tf,
+                                  broadcastFirst ? &tf : &tb};
+  const char *names = broadcastFirst ? "k\0mask\0q\0" : "k\0q\0mask\0";
+  return attn_check_call(sig, names, args);
+}
+
+TEST(Runtime, BroadcastDimsMayBeOneOrTheirPartner) {
+  for (bool first : {false, true}) {
+    EXPECT_EQ(checkBroadcast(first, 5, 1), ATTN_OK) << attn_last_error();
+    EXPECT_EQ(checkBroadcast(first, 5, 5), ATTN_OK) << attn_last_error();
+    EXPECT_EQ(checkBroadcast(first, 1, 1), ATTN_OK) << attn_last_error();
+    EXPECT_EQ(checkBroadcast(first, 0, 1), ATTN_OK) << attn_last_error();
+    EXPECT_EQ(checkBroadcast(first, 5, 0), ATTN_ERR_SHAPE);
+    EXPECT_EQ(checkBroadcast(first, 5, 3), ATTN_ERR_SHAPE);
+    // Whichever comes first, the message names the dim that may be 1.
+    EXPECT_NE(std::string(attn_last_error())
+                  .find("or 'mask' dim 0 must be 1 (broadcast)"),
+              std::string::npos)
+        << attn_last_error();
+  }
 }
 
 void addRange(void *ctx, int64_t b, int64_t e) {

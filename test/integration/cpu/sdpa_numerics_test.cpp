@@ -428,7 +428,7 @@ TEST(SdpaMaskBroadcast, ADimNeitherOneNorItsPartnerIsAShapeError) {
   EXPECT_EQ(sdpa_mask_any(&q, &k, &v, &m, &o), ATTN_ERR_SHAPE);
   EXPECT_NE(std::string(attn_last_error())
                 .find("'mask' dim 2 is 3 but 'q' dim 2 is 5; they must be "
-                      "equal, or the first 1 (broadcast)"),
+                      "equal, or 'mask' dim 2 must be 1 (broadcast)"),
             std::string::npos)
       << attn_last_error();
   for (float x : out.data)
