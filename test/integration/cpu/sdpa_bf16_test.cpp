@@ -111,11 +111,14 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Bool()),
     gridName);
 
-TEST(Bf16Mask, KeepMaskOnTheScalarSteps) {
-  std::mt19937 rng(5);
-  int64_t Lq = 37, Lk = 90, D = 64;
+/// bf16_mask_f32out (a [q_len, kv_len] keep-mask, all dims dynamic) on a
+/// random mask of `maskRows` rows (q_len, or 1 to broadcast at run time),
+/// against the float64 reference.
+void checkKeepMask(uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
+                   int64_t maskRows) {
+  std::mt19937 rng(seed);
   Bf16Tensor q({1, 2, Lq, D}, rng), k({1, 2, Lk, D}, rng), v({1, 2, Lk, D}, rng);
-  Buffer<uint8_t> mask({Lq, Lk});
+  Buffer<uint8_t> mask({maskRows, Lk});
   for (auto &m : mask.data)
     m = (rng() % 3) != 0;
   Buffer<float> out({1, 2, Lq, D}, NAN);
@@ -128,6 +131,7 @@ TEST(Bf16Mask, KeepMaskOnTheScalarSteps) {
   MaskSpec spec;
   spec.kind = MaskSpec::Bool;
   spec.rank = 2;
+  spec.rows = maskRows;
   spec.keep = mask.data.data();
   double scale = 1.0 / std::sqrt((double)D);
   std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, 2,
@@ -139,35 +143,11 @@ TEST(Bf16Mask, KeepMaskOnTheScalarSteps) {
                                maxAbs(k.values), maxAbs(v.values), false));
 }
 
+TEST(Bf16Mask, KeepMaskOnTheScalarSteps) { checkKeepMask(5, 37, 90, 64, 37); }
+
 TEST(Bf16Mask, OneKeyMaskRowBroadcastOverQueries) {
-  // The [q_len, kv_len] mask kernel given a [1, kv_len] mask: its dynamic
-  // q_len dim broadcasts at run time (stride 0).
-  std::mt19937 rng(6);
-  int64_t Lq = 21, Lk = 70, D = 32;
-  Bf16Tensor q({1, 2, Lq, D}, rng), k({1, 2, Lk, D}, rng), v({1, 2, Lk, D}, rng);
-  Buffer<uint8_t> mask({1, Lk});
-  for (auto &m : mask.data)
-    m = (rng() % 3) != 0;
-  Buffer<float> out({1, 2, Lq, D}, NAN);
-  attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
-                kd = k.bits.desc(ATTN_DTYPE_BF16),
-                vd = v.bits.desc(ATTN_DTYPE_BF16),
-                md = mask.desc(ATTN_DTYPE_I1), od = out.desc(ATTN_DTYPE_F32);
-  ASSERT_EQ(bf16_mask_f32out(&qd, &kd, &vd, &md, &od), ATTN_OK)
-      << attn_last_error();
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bool;
-  spec.rank = 2;
-  spec.rows = 1;
-  spec.keep = mask.data.data();
-  double scale = 1.0 / std::sqrt((double)D);
-  std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, 2,
-                                          2, Lq, Lk, D, D, scale, false, spec);
-  double err = 0;
-  for (size_t i = 0; i < out.data.size(); ++i)
-    err = std::max(err, std::fabs((double)out.data[i] - ref[i]));
-  EXPECT_LE(err, bf16Tolerance(D, Lk, scale, maxAbs(q.values),
-                               maxAbs(k.values), maxAbs(v.values), false));
+  // A [1, kv_len] mask: the dynamic q_len dim broadcasts (stride 0).
+  checkKeepMask(6, 21, 70, 32, 1);
 }
 
 TEST(Bf16Strides, ValuesStoredTransposedTakeTheGeneralKernel) {
