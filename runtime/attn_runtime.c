@@ -485,12 +485,12 @@ attn_status_t attn_check_call(const int64_t *sig, const char *names,
       } else if (sym_value[sym] != size) {
         /* Name the dim that may be 1 instead, if one of them may. */
         char hint[160] = "";
-        if (want == ATTN_DIM_BROADCAST)
+        if (want == ATTN_DIM_BROADCAST || sym_bcast[sym]) {
+          int here = want == ATTN_DIM_BROADCAST;
           snprintf(hint, sizeof(hint), ", or '%s' dim %d must be 1 (broadcast)",
-                   spec[i].name, k);
-        else if (sym_bcast[sym])
-          snprintf(hint, sizeof(hint), ", or '%s' dim %d must be 1 (broadcast)",
-                   spec[sym_arg[sym]].name, sym_dim[sym]);
+                   here ? spec[i].name : spec[sym_arg[sym]].name,
+                   here ? k : sym_dim[sym]);
+        }
         return fail(ATTN_ERR_SHAPE, "%s: '%s' dim %d is %lld but '%s' dim %d is "
                     "%lld; they must be equal%s",
                     kernel, spec[i].name, k, (long long)size,

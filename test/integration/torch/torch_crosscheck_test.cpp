@@ -70,6 +70,19 @@ using Kernel4 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
                                   const attn_tensor_t *, const attn_tensor_t *,
                                   attn_tensor_t *);
 
+/// Runs `k3` on q, k, v or, if given, `k4` on q, k, v and the mask, into
+/// `out` (contiguous, of shape `shape`).
+attn_status_t callKernel(Kernel3 k3, Kernel4 k4, Array &q, Array &k,
+                         Array &v, Array &mask, float *out,
+                         const int64_t *shape) {
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to;
+  attn_tensor_contiguous(&to, out, ATTN_DTYPE_F32, 4, shape);
+  if (!k4)
+    return k3(&tq, &tk, &tv, &to);
+  attn_tensor_t tm = mask.desc();
+  return k4(&tq, &tk, &tv, &tm, &to);
+}
+
 void runCase(const std::string &name, Kernel3 k3, Kernel4 k4) {
   Array q, k, v, mask, ref;
   load(name, "q", q);
@@ -79,22 +92,14 @@ void runCase(const std::string &name, Kernel3 k3, Kernel4 k4) {
   if (k4)
     load(name, "mask", mask);
   std::vector<float> out(ref.a.count, NAN);
-  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc();
-  attn_tensor_t to;
-  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, ref.a.shape);
-  attn_status_t st;
+  ASSERT_EQ(callKernel(k3, k4, q, k, v, mask, out.data(), ref.a.shape),
+            ATTN_OK)
+      << attn_last_error();
   float maxBias = 0;
-  if (k4) {
-    attn_tensor_t tm = mask.desc();
-    st = k4(&tq, &tk, &tv, &tm, &to);
-    if (mask.a.elem_size == 4)
-      for (size_t i = 0; i < mask.a.count; ++i)
-        if (std::isfinite(mask.f()[i]))
-          maxBias = std::max(maxBias, std::fabs(mask.f()[i]));
-  } else {
-    st = k3(&tq, &tk, &tv, &to);
-  }
-  ASSERT_EQ(st, ATTN_OK) << attn_last_error();
+  if (k4 && mask.a.elem_size == 4)
+    for (size_t i = 0; i < mask.a.count; ++i)
+      if (std::isfinite(mask.f()[i]))
+        maxBias = std::max(maxBias, std::fabs(mask.f()[i]));
   double err = maxDiff(out.data(), ref.f(), ref.a.count);
   EXPECT_LE(err, tolerance(q, k, v, maxBias)) << name;
 }
@@ -128,14 +133,8 @@ void runModuleCase(const std::string &name, Kernel3 k3, Kernel4 k4) {
   int64_t B = q.a.shape[0], H = q.a.shape[1], L = q.a.shape[2],
           hd = q.a.shape[3], E = H * hd;
   std::vector<float> o(q.a.count, NAN);
-  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to;
-  attn_tensor_contiguous(&to, o.data(), ATTN_DTYPE_F32, 4, q.a.shape);
-  if (k4) {
-    attn_tensor_t tm = mask.desc();
-    ASSERT_EQ(k4(&tq, &tk, &tv, &tm, &to), ATTN_OK) << attn_last_error();
-  } else {
-    ASSERT_EQ(k3(&tq, &tk, &tv, &to), ATTN_OK) << attn_last_error();
-  }
+  ASSERT_EQ(callKernel(k3, k4, q, k, v, mask, o.data(), q.a.shape), ATTN_OK)
+      << attn_last_error();
   // y[b, i, :] = concat_h(o[b, h, i, :]) W^T + bias, in double.
   double maxErr = 0, maxW = w.maxAbs();
   for (int64_t b = 0; b < B; ++b)
