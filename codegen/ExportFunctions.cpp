@@ -197,9 +197,13 @@ static bool isBatchParallel(func::FuncOp func, const abi::Signature &sig) {
   if (sig.numOutputs == 0)
     return false;
   bool onlyBatchwiseOps = true;
+  // A mod's b is the batch index of the whole call, and its captures have
+  // no batch dim the split would know of: not split.
   func.walk([&](Operation *op) {
-    if (op != func.getOperation() &&
-        !isa<SdpaOp, func::ReturnOp>(op))
+    auto sdpa = dyn_cast<SdpaOp>(op);
+    if ((op != func.getOperation() && !sdpa && !isa<func::ReturnOp>(op) &&
+         !op->getParentOfType<SdpaOp>()) ||
+        (sdpa && sdpa.hasMods()))
       onlyBatchwiseOps = false;
   });
   if (!onlyBatchwiseOps)
@@ -272,9 +276,14 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   // Every op must be one whose shape relations this pass derives (so the
   // runtime checks are complete), or have only static shapes (which the
   // runtime checks against the signature).
-  WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
+  // (The ops of an attn.sdpa's mask_mod and score_mod run per score on
+  // scalars and are the op's own: skipped.)
+  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op)
+                                                       -> WalkResult {
+    if (isa<SdpaOp>(op))
+      return WalkResult::skip();
     if (op == func.getOperation() ||
-        isa<SdpaOp, tensor::CastOp, func::ReturnOp>(op))
+        isa<tensor::CastOp, func::ReturnOp>(op))
       return WalkResult::advance();
     if (auto call = dyn_cast<CallOpInterface>(op)) {
       InFlightDiagnostic diag = op->emitError()

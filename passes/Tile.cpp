@@ -7,6 +7,7 @@
 //
 //   KernelBuilder   register blocking, tasks, vector helpers
 //   ScoreEpilogue   masks and score modifiers, applied in registers
+//   UserMods        the op's mask_mod and score_mod regions, cloned there
 //   BlockIteration  the key steps a task visits (skipped, full, partial)
 //   PrefillBody     the register-blocked online-softmax body
 //   DecodeBody      the body for few query rows, vectorized over head_dim
@@ -60,6 +61,10 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
     SmallVector<SdpaOp> ops;
     getOperation()->walk([&](SdpaOp op) { ops.push_back(op); });
     for (SdpaOp op : ops) {
+      // Without vectors, an op with mods is left to attn-decompose, which
+      // applies them in its (untiled) scores.
+      if (!vectorTiling(op) && op.hasMods())
+        continue;
       tile(op);
       ++numTiled;
     }

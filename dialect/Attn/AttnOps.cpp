@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
@@ -177,6 +178,94 @@ LogicalResult SdpaOp::verify() {
   return verifyAttention(getOperation(), getQueryType(), getKeyType(),
                          getValueType(), getMaskType(), "result",
                          getOutputType(), getScale());
+}
+
+/// True for the scalar types a mod's values may have.
+static bool isModScalar(Type t) { return t.isIntOrIndexOrFloat(); }
+
+/// Checks one mask_mod (`isScore` false) or score_mod region: its block
+/// arguments (`[score: f32,] b, h, q_idx, kv_idx: index`, then one per
+/// capture of the capture's type), the ops it may hold, and its yield.
+static LogicalResult verifyMod(SdpaOp op, Region &region, bool isScore) {
+  if (region.empty())
+    return success();
+  StringRef name = isScore ? "score_mod" : "mask_mod";
+  auto emit = [&]() {
+    InFlightDiagnostic d = op.emitOpError();
+    d << name << ": ";
+    return d;
+  };
+  Block &block = region.front();
+  SmallVector<std::pair<StringRef, Type>> want;
+  Type index = IndexType::get(op.getContext());
+  if (isScore)
+    want.push_back({"score", Float32Type::get(op.getContext())});
+  for (StringRef n : {"b", "h", "q_idx", "kv_idx"})
+    want.push_back({n, index});
+  for (Value c : op.getCaptures())
+    want.push_back({"capture", c.getType()});
+  if (block.getNumArguments() != want.size())
+    return emit() << "expected " << want.size() << " block arguments ("
+                  << (isScore ? "score: f32, " : "")
+                  << "b, h, q_idx, kv_idx: index, then one per capture), got "
+                  << block.getNumArguments();
+  for (auto [i, arg] : llvm::enumerate(block.getArguments()))
+    if (arg.getType() != want[i].second)
+      return emit() << "block argument #" << i << " (" << want[i].first
+                    << ") has type " << arg.getType() << "; expected "
+                    << want[i].second;
+  for (Operation &inner : block) {
+    StringRef ns = inner.getDialect() ? inner.getDialect()->getNamespace()
+                                      : StringRef();
+    bool allowed = ns == "arith" || ns == "math" ||
+                   isa<tensor::ExtractOp, tensor::DimOp, YieldOp>(inner);
+    if (!allowed || inner.getNumRegions() != 0) {
+      InFlightDiagnostic d = emit();
+      d << "'" << inner.getName()
+        << "' is not allowed; a mod holds arith and math ops, tensor.extract "
+           "and tensor.dim of captures, and ends in attn.yield";
+      d.attachNote(inner.getLoc()) << "see the op here";
+      return d;
+    }
+    for (Type t : inner.getResultTypes())
+      if (!isModScalar(t)) {
+        InFlightDiagnostic d = emit();
+        d << "'" << inner.getName() << "' yields a value of type " << t
+          << "; a mod computes on scalars (integers, index, floats)";
+        d.attachNote(inner.getLoc()) << "see the op here";
+        return d;
+      }
+  }
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  Type result = isScore ? Type(Float32Type::get(op.getContext()))
+                        : Type(IntegerType::get(op.getContext(), 1));
+  if (!yield || yield.getValues().size() != 1 ||
+      yield.getValues()[0].getType() != result)
+    return emit() << "must end in attn.yield of one " << result;
+  return success();
+}
+
+LogicalResult SdpaOp::verifyRegions() {
+  for (auto [i, c] : llvm::enumerate(getCaptures())) {
+    Type t = c.getType();
+    if (!isModScalar(t) && !isa<RankedTensorType>(t))
+      return emitOpError() << "capture #" << i << " has type " << t
+                           << "; expected a ranked tensor or a scalar";
+  }
+  if (!getCaptures().empty() && !hasMods())
+    return emitOpError() << "has captures but no mask_mod or score_mod";
+  if (failed(verifyMod(*this, getMaskMod(), /*isScore=*/false)) ||
+      failed(verifyMod(*this, getScoreMod(), /*isScore=*/true)))
+    return failure();
+  return success();
+}
+
+Value attn::buildInlinedMod(OpBuilder &b, Block *block, ValueRange args) {
+  IRMapping map;
+  map.map(block->getArguments(), args);
+  for (Operation &op : block->without_terminator())
+    b.clone(op, map);
+  return map.lookup(block->getTerminator()->getOperand(0));
 }
 
 LogicalResult OnlineSdpaOp::inferReturnTypes(
@@ -479,10 +568,33 @@ public:
                SmallVector<IteratorType>(5, par),
                [&](OpBuilder &nb, Location nl, ValueRange a) {
                  Value r = arith::MulFOp::create(nb, nl, a[0], scale);
+                 // The mods' coordinates: b, the query head, q_idx, kv_idx.
+                 SmallVector<Value> coords;
+                 if (maskMod || scoreMod) {
+                   Value g = getValueOrCreateConstantIndexOp(nb, nl, group);
+                   Value head = arith::AddIOp::create(
+                       nb, nl,
+                       arith::MulIOp::create(
+                           nb, nl, linalg::IndexOp::create(nb, nl, 1), g),
+                       linalg::IndexOp::create(nb, nl, 2));
+                   coords = {linalg::IndexOp::create(nb, nl, 0), head,
+                             linalg::IndexOp::create(nb, nl, 3),
+                             linalg::IndexOp::create(nb, nl, 4)};
+                   coords.append(captures.begin(), captures.end());
+                 }
+                 if (scoreMod) {
+                   SmallVector<Value> args = {r};
+                   args.append(coords);
+                   r = buildInlinedMod(nb, scoreMod, args);
+                 }
                  if (m && boolMask)
                    r = arith::SelectOp::create(nb, nl, a[1], r, negInf);
                  else if (m)
                    r = arith::AddFOp::create(nb, nl, r, a[1]);
+                 if (maskMod) {
+                   Value keep = buildInlinedMod(nb, maskMod, coords);
+                   r = arith::SelectOp::create(nb, nl, keep, r, negInf);
+                 }
                  if (causalShift) {
                    // Key j is visible to query i when j <= i + shift; for
                    // attn.sdpa, shift = kv_len - q_len (bottom-right).
@@ -565,6 +677,10 @@ public:
   MLIRContext *ctx;
   Type f32;
   Value k, v, mask, causalShift, qe, scale;
+  /// attn.sdpa's mask_mod and score_mod blocks (null when absent) and the
+  /// values of their captures.
+  Block *maskMod = nullptr, *scoreMod = nullptr;
+  SmallVector<Value> captures;
   SmallVector<OpFoldResult> qs, ks, vs, sSizes, rowSizes, oSizes;
   OpFoldResult group, kvHeads;
   AffineMap s5, r5;
@@ -608,6 +724,9 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   }
   AttentionBuilder ab(b, loc, getQuery(), getKey(), getValue(), getMask(),
                       getScale(), getStaticGroupSize(), causalShift);
+  ab.maskMod = getMaskModBlock();
+  ab.scoreMod = getScoreModBlock();
+  ab.captures.assign(getCaptures().begin(), getCaptures().end());
   // The running max starts at the lowest finite float (never -inf, so a
   // fully masked row gives -inf - M = -inf and not NaN).
   Value x = ab.maskedScores();

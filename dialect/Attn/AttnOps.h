@@ -40,6 +40,12 @@ Value buildGuardedExp(OpBuilder &b, Location loc, Value x);
 /// through __truncsfbf2, which GCC 12's libgcc does not have.
 Value buildTruncToBF16(OpBuilder &b, Location loc, Value x);
 
+/// The value a mask_mod or score_mod block computes for `args` (its block
+/// arguments: [score,] b, h, q_idx, kv_idx, captures...), with the block's
+/// ops cloned at `b`'s insertion point; the block must have passed
+/// SdpaOp's region verifier.
+Value buildInlinedMod(OpBuilder &b, Block *block, ValueRange args);
+
 } // namespace mlir::attn
 
 #endif // ATTN_DIALECT_ATTN_ATTNOPS_H

@@ -8,7 +8,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Attn_SdpaOp : Attn_Op<"sdpa", [
-    Pure,
+    Pure, AttrSizedOperandSegments, IsolatedFromAbove,
     DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
                               ["reifyResultShapes"]>]> {
@@ -62,6 +62,35 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     inputs widen exactly; the avx512_bf16 kernels round the softmax weights
     to bf16 for the P V dot products). Other types are rejected.
 
+    **mask_mod** and **score_mod** (optional regions, as PyTorch
+    FlexAttention's `mask_mod` and `score_mod`, He et al. 2024): small
+    programs over one score's coordinates, which the tiled kernels run in
+    registers on every score they form.
+    - `mask_mod(%b, %h, %q_idx, %kv_idx: index, captures...) -> i1`: key
+      `kv_idx` is visible to query `q_idx` of query head `h` in batch `b`
+      only where it yields true.
+    - `score_mod(%score: f32, %b, %h, %q_idx, %kv_idx: index, captures...)
+      -> f32`: the new score, from the scaled score `scale * q·k` in
+      natural (base-e) units. Examples: ALiBi (`score + slope[h] * (kv_idx
+      - q_idx)`), tanh soft-capping (`c * tanh(score / c)`, Gemma 2), a
+      learned bias table.
+    `h` is the query head (not the KV head); `q_idx` and `kv_idx` count
+    from 0 to `q_len` and `kv_len`. The regions are isolated from above:
+    run-time values they read (per-batch lengths, document ids, CSR row
+    offsets and columns, a bias table, `q_len` from `tensor.dim`) are the
+    op's `captures` operands, passed to both regions as their trailing block
+    arguments, so that a kernel's signature and shape checks see them.
+    They may hold ops of the `arith` and `math` dialects, `tensor.extract`
+    and `tensor.dim` (no ops with regions: `arith.select` is the
+    conditional), ending in `attn.yield` of one `i1` (mask_mod) or `f32`
+    (score_mod). An out-of-bounds `tensor.extract` is undefined behaviour,
+    as in the tensor dialect.
+
+    **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x += bias` (an
+    f32 mask); then `x = -inf` where the i1 mask, `mask_mod` or `causal`
+    hides the key. Gemma 2's soft-capping comes before its additive mask in
+    the same way.
+
     Example:
     ```mlir
     %o = attn.sdpa %q, %k, %v causal {scale = 0.125 : f32}
@@ -70,23 +99,49 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     %o2 = attn.sdpa %q, %k, %v mask %m
         : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>,
           tensor<1x1x?x?xi1> -> tensor<2x8x?x64xf32>
+    // Key padding from per-batch lengths, with tanh soft-capping at 50.
+    %o3 = attn.sdpa %q, %k, %v captures(%lens : tensor<?xi32>)
+        : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
+          -> tensor<?x8x?x64xf32>
+        mask_mod {
+        ^bb0(%b: index, %h: index, %qi: index, %ki: index,
+             %len: tensor<?xi32>):
+          %l = tensor.extract %len[%b] : tensor<?xi32>
+          %li = arith.index_cast %l : i32 to index
+          %keep = arith.cmpi ult, %ki, %li : index
+          attn.yield %keep : i1
+        } score_mod {
+        ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index,
+             %len: tensor<?xi32>):
+          %c = arith.constant 50.0 : f32
+          %x = arith.divf %s, %c : f32
+          %t = math.tanh %x : f32
+          %r = arith.mulf %t, %c : f32
+          attn.yield %r : f32
+        }
     ```
   }];
 
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value,
                        Optional<AnyRankedTensor>:$mask,
+                       Variadic<AnyType>:$captures,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal);
   let results = (outs AnyRankedTensor:$output);
+  let regions = (region MaxSizedRegion<1>:$mask_mod,
+                        MaxSizedRegion<1>:$score_mod);
 
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)? attr-dict
+    $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)?
+    (`captures` `(` $captures^ `:` type($captures) `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
     `->` type($output)
+    (`mask_mod` $mask_mod^)? (`score_mod` $score_mod^)?
   }];
 
   let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 
   let extraClassDeclaration = [{
     /// Names of the dims of each operand, for diagnostics and docs.
@@ -112,6 +167,16 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     ::mlir::RankedTensorType getOutputType() {
       return ::llvm::cast<::mlir::RankedTensorType>(getOutput().getType());
     }
+    /// The i1 keep-predicate's block, or null.
+    ::mlir::Block *getMaskModBlock() {
+      return getMaskMod().empty() ? nullptr : &getMaskMod().front();
+    }
+    /// The score modifier's block, or null.
+    ::mlir::Block *getScoreModBlock() {
+      return getScoreMod().empty() ? nullptr : &getScoreMod().front();
+    }
+    /// True if the op has a mask_mod or a score_mod region.
+    bool hasMods() { return getMaskModBlock() || getScoreModBlock(); }
     /// q_heads / kv_heads when both are static (0 when kv_heads is 0, which
     /// requires q_heads = 0), else std::nullopt.
     std::optional<int64_t> getStaticGroupSize();
@@ -180,6 +245,13 @@ def Attn_OnlineSdpaOp : Attn_Op<"online_sdpa", [
   }];
 
   let hasVerifier = 1;
+}
+
+def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator,
+                                     HasParent<"SdpaOp">]> {
+  let summary = "Ends attn.sdpa's mask_mod (an i1) or score_mod (an f32)";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
 }
 
 #endif // ATTN_OPS_TD

@@ -1,5 +1,6 @@
 //===- ScoreEpilogue.cpp - Masks and score modifiers in registers -----------===//
 #include "passes/tile/ScoreEpilogue.h"
+#include "passes/tile/UserMods.h"
 
 #include "dialect/Attn/AttnOps.h"
 
@@ -121,9 +122,14 @@ Value DenseMask::apply(KernelBuilder &kb, const Task &task, Value score,
 
 SmallVector<std::unique_ptr<ScoreEpilogue>>
 tile::buildEpilogue(SdpaOp op, Value diagonal) {
+  // The op's order: score_mod, the bias (or keep-mask), mask_mod, causal.
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages;
+  if (Block *mod = op.getScoreModBlock())
+    stages.push_back(std::make_unique<ScoreModStage>(mod, op.getCaptures()));
   if (Value mask = op.getMask())
     stages.push_back(std::make_unique<DenseMask>(mask));
+  if (Block *mod = op.getMaskModBlock())
+    stages.push_back(std::make_unique<MaskModStage>(mod, op.getCaptures()));
   if (op.getCausal())
     stages.push_back(std::make_unique<CausalMask>(diagonal));
   return stages;

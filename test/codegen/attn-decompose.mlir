@@ -124,3 +124,44 @@ func.func @online_step(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x?x16xf32>,
         tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
   return %a, %b, %c : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
 }
+
+// -----
+
+// mask_mod and score_mod are inlined into the scores' body, in the op's
+// order: scale, score_mod, mask_mod, causal. h is the query head, kv_head *
+// group + g; captures are read from the body.
+// CHECK-LABEL: func.func @mods_gqa
+// CHECK-SAME: %[[SL:[a-z0-9]+]]: tensor<8xf32>
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK: %[[X:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+// CHECK: %[[G:.+]] = linalg.index 2 : index
+// CHECK: %[[KVH:.+]] = linalg.index 1 : index
+// CHECK: %[[HB:.+]] = arith.muli %[[KVH]], %c4 : index
+// CHECK: %[[H:.+]] = arith.addi %[[HB]], %[[G]] : index
+// CHECK: %[[M:.+]] = tensor.extract %[[SL]][%[[H]]] : tensor<8xf32>
+// CHECK: %[[Y:.+]] = arith.addf %[[X]], %[[M]] : f32
+// CHECK: %[[KEEP:.+]] = arith.cmpi ne, %[[H]], %c1 : index
+// CHECK: %[[Z:.+]] = arith.select %[[KEEP]], %[[Y]], %{{.+}} : f32
+// CHECK: %[[VIS:.+]] = arith.cmpi sle
+// CHECK: arith.select %[[VIS]], %[[Z]], %{{.+}} : f32
+func.func @mods_gqa(%q: tensor<2x8x?x64xf32>, %k: tensor<2x2x?x64xf32>,
+                    %v: tensor<2x2x?x64xf32>, %slopes: tensor<8xf32>)
+    -> tensor<2x8x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v causal captures(%slopes : tensor<8xf32>)
+      : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>
+      -> tensor<2x8x?x64xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %sl: tensor<8xf32>):
+        %c1 = arith.constant 1 : index
+        %keep = arith.cmpi ne, %h, %c1 : index
+        attn.yield %keep : i1
+      } score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index,
+           %sl: tensor<8xf32>):
+        %m = tensor.extract %sl[%h] : tensor<8xf32>
+        %r = arith.addf %s, %m : f32
+        attn.yield %r : f32
+      }
+  return %o : tensor<2x8x?x64xf32>
+}

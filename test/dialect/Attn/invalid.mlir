@@ -221,7 +221,7 @@ func.func @scale(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 func.func @not_a_tensor(%q: memref<1x2x8x16xf32>) {
   // expected-error @+1 {{'attn.sdpa' op operand #0 must be ranked tensor of any type values, but got 'memref<1x2x8x16xf32>'}}
-  %o = "attn.sdpa"(%q, %q, %q) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>,
+  %o = "attn.sdpa"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> ({}, {}) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>,
       memref<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return
 }
@@ -268,4 +268,147 @@ func.func @online_bf16_acc(%q: tensor<1x2x8x16xbf16>, %acc: tensor<1x2x8x16xbf16
       : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>,
         tensor<1x2x8x16xbf16>, tensor<1x2x8xf32>, tensor<1x2x8xf32>
   return
+}
+
+// -----
+
+// mask_mod and score_mod: signatures, allowed ops, yields, captures.
+func.func @mod_arg_count(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask_mod: expected 4 block arguments (b, h, q_idx, kv_idx: index, then one per capture), got 3}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index):
+        %t = arith.constant true
+        attn.yield %t : i1
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_arg_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op score_mod: block argument #0 (score) has type 'f16'; expected 'f32'}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      score_mod {
+      ^bb0(%s: f16, %b: index, %h: index, %qi: index, %ki: index):
+        %c = arith.constant 1.0 : f32
+        attn.yield %c : f32
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_capture_type(%q: tensor<1x2x8x16xf32>,
+                            %len: tensor<1xi32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask_mod: block argument #4 (capture) has type 'tensor<1xi64>'; expected 'tensor<1xi32>'}}
+  %o = attn.sdpa %q, %q, %q captures(%len : tensor<1xi32>)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %l: tensor<1xi64>):
+        %t = arith.constant true
+        attn.yield %t : i1
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_yield_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask_mod: must end in attn.yield of one 'i1'}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %c = arith.constant 1.0 : f32
+        attn.yield %c : f32
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_region_op(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op score_mod: 'scf.if' is not allowed; a mod holds arith and math ops, tensor.extract and tensor.dim of captures, and ends in attn.yield}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index):
+        %c = arith.cmpi eq, %qi, %ki : index
+        // expected-note @+1 {{see the op here}}
+        %r = scf.if %c -> f32 {
+          scf.yield %s : f32
+        } else {
+          scf.yield %s : f32
+        }
+        attn.yield %r : f32
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_vector_value(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op score_mod: 'arith.constant' yields a value of type 'vector<4xf32>'; a mod computes on scalars (integers, index, floats)}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index):
+        // expected-note @+1 {{see the op here}}
+        %c = arith.constant dense<1.0> : vector<4xf32>
+        attn.yield %s : f32
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @captures_without_mods(%q: tensor<1x2x8x16xf32>,
+                                 %len: tensor<1xi32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op has captures but no mask_mod or score_mod}}
+  %o = attn.sdpa %q, %q, %q captures(%len : tensor<1xi32>)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @capture_memref(%q: tensor<1x2x8x16xf32>,
+                          %m: memref<4xi32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op capture #0 has type 'memref<4xi32>'; expected a ranked tensor or a scalar}}
+  %o = attn.sdpa %q, %q, %q captures(%m : memref<4xi32>)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %l: memref<4xi32>):
+        %t = arith.constant true
+        attn.yield %t : i1
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_reads_outside(%q: tensor<1x2x8x16xf32>, %x: index) -> tensor<1x2x8x16xf32> {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        // expected-error @+1 {{using value defined outside the region}}
+        %keep = arith.cmpi ult, %ki, %x : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @yield_outside(%x: i1) {
+  // expected-error @+1 {{'attn.yield' op expects parent op 'attn.sdpa'}}
+  attn.yield %x : i1
 }

@@ -127,3 +127,43 @@ func.func @bf16(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x2x?x64xbf16>,
       -> tensor<1x8x?x64xf32>
   return %o, %p : tensor<1x8x?x64xbf16>, tensor<1x8x?x64xf32>
 }
+
+// mask_mod and score_mod with captures (key padding and tanh soft-capping).
+// CHECK-LABEL: func.func @mods
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} causal captures(%[[L:.*]], %{{.*}} : tensor<?xi32>, f32) {scale = 1.250000e-01 : f32} : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x1x?x?xf32> -> tensor<?x8x?x64xf32> mask_mod {
+// CHECK-NEXT: ^bb0(%[[B:.*]]: index, %{{.*}}: index, %{{.*}}: index, %[[KI:.*]]: index, %[[LEN:.*]]: tensor<?xi32>, %{{.*}}: f32):
+// CHECK-NEXT:   %[[X:.*]] = tensor.extract %[[LEN]][%[[B]]] : tensor<?xi32>
+// CHECK-NEXT:   %[[XI:.*]] = arith.index_cast %[[X]] : i32 to index
+// CHECK-NEXT:   %[[KEEP:.*]] = arith.cmpi ult, %[[KI]], %[[XI]] : index
+// CHECK-NEXT:   attn.yield %[[KEEP]] : i1
+// CHECK-NEXT: } score_mod {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: tensor<?xi32>, %[[C:.*]]: f32):
+// CHECK-NEXT:   %[[D:.*]] = arith.divf %[[S]], %[[C]] : f32
+// CHECK-NEXT:   %[[T:.*]] = math.tanh %[[D]] : f32
+// CHECK-NEXT:   %[[R:.*]] = arith.mulf %[[T]], %[[C]] : f32
+// CHECK-NEXT:   attn.yield %[[R]] : f32
+// CHECK-NEXT: }
+func.func @mods(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>,
+                %v: tensor<?x2x?x64xf32>, %m: tensor<?x1x?x?xf32>,
+                %lens: tensor<?xi32>, %cap: f32) -> tensor<?x8x?x64xf32> {
+  %o = attn.sdpa %q, %k, %v mask %m causal
+      captures(%lens, %cap : tensor<?xi32>, f32) {scale = 0.125 : f32}
+      : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>,
+        tensor<?x1x?x?xf32> -> tensor<?x8x?x64xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %len: tensor<?xi32>,
+           %c: f32):
+        %l = tensor.extract %len[%b] : tensor<?xi32>
+        %li = arith.index_cast %l : i32 to index
+        %keep = arith.cmpi ult, %ki, %li : index
+        attn.yield %keep : i1
+      } score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index,
+           %len: tensor<?xi32>, %c: f32):
+        %x = arith.divf %s, %c : f32
+        %t = math.tanh %x : f32
+        %r = arith.mulf %t, %c : f32
+        attn.yield %r : f32
+      }
+  return %o : tensor<?x8x?x64xf32>
+}

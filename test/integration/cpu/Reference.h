@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <random>
 #include <vector>
@@ -65,6 +66,12 @@ struct MaskSpec {
   const float *bias = nullptr;   // Bias
   int64_t batch = 1, heads = 1;  // mask's own dims 0 and 1 (rank 4)
   int64_t rows = 0, cols = 0;    // its query and key dims; 0: q_len, kv_len
+  /// The op's mask_mod (key j visible to query i of query head h in batch
+  /// b where it returns true) and score_mod (the new score from the scaled
+  /// one, natural units); null when absent.
+  std::function<bool(int64_t b, int64_t h, int64_t i, int64_t j)> keepFn;
+  std::function<double(double x, int64_t b, int64_t h, int64_t i, int64_t j)>
+      scoreFn;
 };
 
 /// O[b, h, i, :] for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv].
@@ -89,8 +96,13 @@ referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
           double dot = 0;
           for (int64_t d = 0; d < D; ++d)
             dot += (double)qi[d] * (double)kj[d];
+          // The op's order: score_mod, the dense mask, mask_mod, causal.
           double x = scale * dot;
+          if (mask.scoreFn)
+            x = mask.scoreFn(x, b, h, i, j);
           bool visible = !causal || j <= i + (Lk - Lq);
+          if (mask.keepFn)
+            visible = visible && mask.keepFn(b, h, i, j);
           if (mask.kind != MaskSpec::None) {
             int64_t rows = mask.rows ? mask.rows : Lq;
             int64_t cols = mask.cols ? mask.cols : Lk;

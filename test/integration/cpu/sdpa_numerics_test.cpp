@@ -5,7 +5,7 @@
 // entry point, and compares every output element with Reference.h.
 //
 //===----------------------------------------------------------------------===//
-#include "Reference.h"
+#include "Checked.h"
 
 // The same kernels built with different attnc options (CMakeLists.txt).
 #ifndef ATTN_KERNELS_HEADER
@@ -23,67 +23,6 @@
 using namespace attn_test;
 
 namespace {
-
-struct Case {
-  int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
-};
-
-/// Max |got - ref| over all elements; infinity if any element is not
-/// finite (a NaN would otherwise vanish in std::max).
-double maxError(const std::vector<float> &got, const std::vector<double> &ref,
-                bool &nonFinite) {
-  double err = 0;
-  nonFinite = false;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (!std::isfinite(got[i])) {
-      nonFinite = true;
-      return INFINITY;
-    }
-    err = std::max(err, std::fabs((double)got[i] - ref[i]));
-  }
-  return err;
-}
-
-struct Inputs {
-  Buffer<float> q, k, v;
-  Inputs(const Case &c, uint32_t seed)
-      : q({c.B, c.Hq, c.Lq, c.D}), k({c.B, c.Hkv, c.Lk, c.D}),
-        v({c.B, c.Hkv, c.Lk, c.Dv}) {
-    std::mt19937 rng(seed);
-    fillUniform(q.data, rng, -1.f, 1.f);
-    fillUniform(k.data, rng, -1.f, 1.f);
-    fillUniform(v.data, rng, -1.f, 1.f);
-  }
-};
-
-/// Runs `call(q, k, v, out)` on `in` into a fresh NaN-filled output, and
-/// checks every element against the float64 reference with the f32 bound.
-template <typename Call>
-Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
-                         bool causal, const MaskSpec &mask = {},
-                         float maxBias = 0) {
-  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
-  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
-                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
-  attn_status_t st = call(q, k, v, o);
-  EXPECT_EQ(st, ATTN_OK) << attn_last_error();
-  std::vector<double> ref =
-      referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv, c.Lq,
-                    c.Lk, c.D, c.Dv, scale, causal, mask);
-  bool nonFinite;
-  double err = maxError(out.data, ref, nonFinite);
-  EXPECT_FALSE(nonFinite);
-  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, maxAbs(in.q.data),
-                              maxAbs(in.k.data), maxAbs(in.v.data), maxBias))
-      << "B=" << c.B << " Hq=" << c.Hq << " Hkv=" << c.Hkv << " Lq=" << c.Lq
-      << " Lk=" << c.Lk << " D=" << c.D << " Dv=" << c.Dv
-      << " causal=" << causal;
-  return out;
-}
-
-#define KERNEL(fn, ...)                                                        \
-  [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,                   \
-      attn_tensor_t &o) { return fn(&q, &k, &v, ##__VA_ARGS__, &o); }
 
 /// The reference's view of an i1 keep-mask [batch or 1, heads or 1, Lq, Lk].
 MaskSpec keepMask(const Buffer<uint8_t> &mask, int64_t batch, int64_t heads) {

@@ -1,0 +1,177 @@
+//===- UserMods.cpp - mask_mod and score_mod in the kernels -----------------===//
+#include "passes/tile/UserMods.h"
+
+#include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile;
+
+/// Block argument positions after the optional score.
+enum { kBatch = 0, kHead = 1, kQuery = 2, kKey = 3, kCaptures = 4 };
+
+ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)
+    : block(block), hasScore(hasScore),
+      captures(captures.begin(), captures.end()) {
+  unsigned first = hasScore ? 1 : 0;
+  llvm::DenseSet<Value> dependent = {block->getArgument(first + kKey)};
+  if (hasScore)
+    dependent.insert(block->getArgument(0));
+  for (Operation &op : block->without_terminator()) {
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return dependent.contains(v); })) {
+      keyDependent.insert(&op);
+      dependent.insert(op.getResults().begin(), op.getResults().end());
+    }
+  }
+}
+
+void ModCloner::cloneWidened(KernelBuilder &kb, Operation &op,
+                             IRMapping &map) {
+  ImplicitLocOpBuilder &b = kb.b;
+  int64_t width = kb.cfg.width;
+  bool varying = llvm::any_of(op.getOperands(), [&](Value v) {
+    return isa<VectorType>(map.lookupOrDefault(v).getType());
+  });
+  if (!varying) {
+    b.clone(op, map);
+    return;
+  }
+  if (op.hasTrait<OpTrait::Elementwise>()) {
+    // On vectors: scalar operands broadcast, results widen.
+    IRMapping local;
+    for (Value v : op.getOperands()) {
+      Value m = map.lookupOrDefault(v);
+      if (!isa<VectorType>(m.getType()))
+        m = vector::BroadcastOp::create(
+            b, VectorType::get({width}, m.getType()), m);
+      local.map(v, m);
+    }
+    Operation *c = b.clone(op, local);
+    for (OpResult r : c->getResults())
+      r.setType(VectorType::get({width}, r.getType()));
+    map.map(op.getResults(), c->getResults());
+    return;
+  }
+  // Anything else (tensor.extract, tensor.dim) once per lane.
+  SmallVector<SmallVector<Value>> lanes(op.getNumResults());
+  for (int64_t l = 0; l < width; ++l) {
+    IRMapping local;
+    for (Value v : op.getOperands()) {
+      Value m = map.lookupOrDefault(v);
+      if (isa<VectorType>(m.getType()))
+        m = vector::ExtractOp::create(b, m, ArrayRef<int64_t>{l});
+      local.map(v, m);
+    }
+    Operation *c = b.clone(op, local);
+    for (auto [i, r] : llvm::enumerate(c->getResults()))
+      lanes[i].push_back(r);
+  }
+  for (auto [i, r] : llvm::enumerate(op.getResults()))
+    map.map(r, vector::FromElementsOp::create(
+                   b, VectorType::get({width}, r.getType()), lanes[i])
+                   .getResult());
+}
+
+void ModCloner::beginStep(KernelBuilder &kb, const Task &task,
+                          int64_t numRowVecs) {
+  ImplicitLocOpBuilder &b = kb.b;
+  unsigned first = hasScore ? 1 : 0;
+  rowMaps.assign(numRowVecs, IRMapping());
+  // Lane l of row vector v is local row min(v * width + l, rows - 1).
+  Value lastRow = arith::IndexCastOp::create(
+      b, b.getI32Type(), arith::SubIOp::create(b, task.rows, kb.idx(1)));
+  Value last = vector::BroadcastOp::create(b, kb.maskType, lastRow);
+  VectorType indexVec = VectorType::get({kb.cfg.width}, b.getIndexType());
+  Value q0 = vector::BroadcastOp::create(b, indexVec, task.q0);
+  for (int64_t v = 0; v < numRowVecs; ++v) {
+    IRMapping &map = rowMaps[v];
+    Value local = arith::MinSIOp::create(
+        b, kb.laneIds(v * kb.cfg.width), last);
+    Value query = arith::AddIOp::create(
+        b, q0, arith::IndexCastOp::create(b, indexVec, local));
+    map.map(block->getArgument(first + kBatch), task.bi);
+    map.map(block->getArgument(first + kHead), task.hi);
+    map.map(block->getArgument(first + kQuery), query);
+    for (auto [i, c] : llvm::enumerate(captures))
+      map.map(block->getArgument(first + kCaptures + i), c);
+    for (Operation &op : block->without_terminator())
+      if (!keyDependent.contains(&op))
+        cloneWidened(kb, op, map);
+  }
+}
+
+Value ModCloner::applyVector(KernelBuilder &kb, int64_t rowVec, Value key,
+                             Value score) {
+  unsigned first = hasScore ? 1 : 0;
+  IRMapping map = rowMaps[rowVec];
+  map.map(block->getArgument(first + kKey), key);
+  if (hasScore)
+    map.map(block->getArgument(0), score);
+  for (Operation &op : block->without_terminator())
+    if (keyDependent.contains(&op))
+      cloneWidened(kb, op, map);
+  return map.lookupOrDefault(block->getTerminator()->getOperand(0));
+}
+
+Value ModCloner::applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
+                             Value query, Value key) {
+  SmallVector<Value> args;
+  if (hasScore)
+    args.push_back(score);
+  args.append({b, h, query, key});
+  args.append(captures);
+  return buildInlinedMod(kb.b, block, args);
+}
+
+//===----------------------------------------------------------------------===//
+// MaskModStage
+//===----------------------------------------------------------------------===//
+
+void MaskModStage::beginStep(KernelBuilder &kb, const Task &task,
+                             const StepInfo &) {
+  cloner.beginStep(kb, task, kb.cfg.rowVecs);
+}
+
+Value MaskModStage::apply(KernelBuilder &kb, const Task &task, Value score,
+                          const ScoreCoords &at) {
+  float negInf = -std::numeric_limits<float>::infinity();
+  if (at.rowVec < 0) {
+    Value keep =
+        cloner.applyScalar(kb, Value(), task.bi, at.head, at.query, at.key);
+    return arith::SelectOp::create(kb.b, keep, score, kb.f32Const(negInf));
+  }
+  // A uniform (scalar) keep selects whole vectors.
+  Value keep = cloner.applyVector(kb, at.rowVec, at.key, Value());
+  return arith::SelectOp::create(kb.b, keep, score, kb.splat(negInf));
+}
+
+//===----------------------------------------------------------------------===//
+// ScoreModStage
+//===----------------------------------------------------------------------===//
+
+void ScoreModStage::beginStep(KernelBuilder &kb, const Task &task,
+                              const StepInfo &) {
+  cloner.beginStep(kb, task, kb.cfg.rowVecs);
+}
+
+Value ScoreModStage::apply(KernelBuilder &kb, const Task &task, Value score,
+                           const ScoreCoords &at) {
+  ImplicitLocOpBuilder &b = kb.b;
+  if (at.rowVec < 0) {
+    Value natural = arith::MulFOp::create(b, score, kb.f32Const(M_LN2));
+    Value r = cloner.applyScalar(kb, natural, task.bi, at.head, at.query,
+                                 at.key);
+    return arith::MulFOp::create(b, r, kb.f32Const(M_LOG2E));
+  }
+  Value natural = arith::MulFOp::create(b, score, kb.splat(M_LN2));
+  Value r = cloner.applyVector(kb, at.rowVec, at.key, natural);
+  if (!isa<VectorType>(r.getType())) // ignores the score and q_idx
+    r = vector::BroadcastOp::create(b, kb.vecType, r);
+  return arith::MulFOp::create(b, r, kb.splat(M_LOG2E));
+}

@@ -1,0 +1,101 @@
+//===- UserMods.h - mask_mod and score_mod in the kernels -------*- C++ -*-===//
+//
+// The score epilogue stages of attn.sdpa's user-written regions (see the op's
+// documentation): `mask_mod(b, h, q_idx, kv_idx, captures...) -> i1` and
+// `score_mod(score, b, h, q_idx, kv_idx, captures...) -> f32`, as PyTorch
+// FlexAttention's (He et al. 2024, "FlexAttention: The Flexibility of PyTorch
+// with the Performance of FlashAttention").
+//
+// The region's ops are cloned into the kernel at each score it forms:
+//
+// - the decode body (one row, one key): as they are, on scalars;
+// - the vector body (lanes are query rows, one key): values that depend on
+//   q_idx or on the score vary along the lanes, and their ops are cloned on
+//   vectors of `width` lanes (every arith and math op is elementwise); a
+//   tensor.extract (or dim) at a varying index runs once per lane. Values
+//   that depend on neither stay scalars. Values that do not depend on kv_idx
+//   or the score (a row's document id, its length) are built once per key
+//   step, not once per key.
+//
+// Padding rows of a last query block (lanes past the task's rows) see the
+// last row's q_idx, so that a mod's reads stay in bounds; their scores are
+// never used.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_PASSES_TILE_USERMODS_H
+#define ATTN_PASSES_TILE_USERMODS_H
+
+#include "passes/tile/ScoreEpilogue.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::attn::tile {
+
+/// Clones one mod region's block into the kernel bodies.
+class ModCloner {
+public:
+  /// `block` has the verified mod signature ([score,] b, h, q_idx, kv_idx,
+  /// captures...); `captures` are the op's capture values.
+  ModCloner(Block *block, bool hasScore, ValueRange captures);
+
+  /// The vector body, per step: the values of the block that depend on
+  /// neither kv_idx nor the score, for each of the task's `numRowVecs` row
+  /// vectors.
+  void beginStep(KernelBuilder &kb, const Task &task, int64_t numRowVecs);
+  /// The vector body: the yielded value for row vector `rowVec` and key
+  /// `key` (with `score`, a vector<width x f32>, for a score_mod); a scalar
+  /// when it depends on neither q_idx nor the score.
+  Value applyVector(KernelBuilder &kb, int64_t rowVec, Value key, Value score);
+  /// The decode body: the yielded value for one score, on scalars.
+  Value applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
+                    Value query, Value key);
+
+private:
+  /// Clones `op` under `map`, on vectors when an operand is one.
+  void cloneWidened(KernelBuilder &kb, Operation &op, IRMapping &map);
+
+  Block *block;
+  bool hasScore;
+  SmallVector<Value> captures;
+  /// Ops (by position in the block) that depend on kv_idx or the score.
+  llvm::DenseSet<Operation *> keyDependent;
+  /// Per row vector of the current step: the key-independent values.
+  SmallVector<IRMapping> rowMaps;
+};
+
+/// `mask_mod`: the score becomes -inf where the region yields false. It
+/// bounds no keys (every step is partial) until the block classification
+/// of issue 8's sparsity pass.
+class MaskModStage final : public ScoreEpilogue {
+public:
+  MaskModStage(Block *block, ValueRange captures)
+      : cloner(block, /*hasScore=*/false, captures) {}
+  bool isMask() const override { return true; }
+  void beginStep(KernelBuilder &kb, const Task &task,
+                 const StepInfo &step) override;
+  Value apply(KernelBuilder &kb, const Task &task, Value score,
+              const ScoreCoords &at) override;
+
+private:
+  ModCloner cloner;
+};
+
+/// `score_mod`: the score, in natural units (the kernels' base-2 score
+/// times ln 2), replaced by the region's result (times log2(e)).
+class ScoreModStage final : public ScoreEpilogue {
+public:
+  ScoreModStage(Block *block, ValueRange captures)
+      : cloner(block, /*hasScore=*/true, captures) {}
+  bool isMask() const override { return false; }
+  void beginStep(KernelBuilder &kb, const Task &task,
+                 const StepInfo &step) override;
+  Value apply(KernelBuilder &kb, const Task &task, Value score,
+              const ScoreCoords &at) override;
+
+private:
+  ModCloner cloner;
+};
+
+} // namespace mlir::attn::tile
+
+#endif // ATTN_PASSES_TILE_USERMODS_H

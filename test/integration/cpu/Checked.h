@@ -1,0 +1,82 @@
+//===- Checked.h - Run a compiled kernel and check it -----------*- C++ -*-===//
+//
+// The f32 tests' harness: seeded inputs, a kernel call through its C entry
+// point into a NaN-filled output, and every element checked against
+// Reference.h with f32Tolerance. Include it after the kernels' header.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_TEST_CHECKED_H
+#define ATTN_TEST_CHECKED_H
+
+#include "Reference.h"
+
+#include <gtest/gtest.h>
+
+namespace attn_test {
+
+struct Case {
+  int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
+};
+
+/// Max |got - ref| over all elements; infinity if any element is not
+/// finite (a NaN would otherwise vanish in std::max).
+inline double maxError(const std::vector<float> &got,
+                       const std::vector<double> &ref, bool &nonFinite) {
+  double err = 0;
+  nonFinite = false;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!std::isfinite(got[i])) {
+      nonFinite = true;
+      return INFINITY;
+    }
+    err = std::max(err, std::fabs((double)got[i] - ref[i]));
+  }
+  return err;
+}
+
+struct Inputs {
+  Buffer<float> q, k, v;
+  Inputs(const Case &c, uint32_t seed)
+      : q({c.B, c.Hq, c.Lq, c.D}), k({c.B, c.Hkv, c.Lk, c.D}),
+        v({c.B, c.Hkv, c.Lk, c.Dv}) {
+    std::mt19937 rng(seed);
+    fillUniform(q.data, rng, -1.f, 1.f);
+    fillUniform(k.data, rng, -1.f, 1.f);
+    fillUniform(v.data, rng, -1.f, 1.f);
+  }
+};
+
+/// Runs `call(q, k, v, out)` on `in` into a fresh NaN-filled output, and
+/// checks every element against the float64 reference with the f32 bound.
+template <typename Call>
+Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
+                         bool causal, const MaskSpec &mask = {},
+                         float maxBias = 0) {
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32);
+  attn_status_t st = call(q, k, v, o);
+  EXPECT_EQ(st, ATTN_OK) << attn_last_error();
+  std::vector<double> ref =
+      referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv, c.Lq,
+                    c.Lk, c.D, c.Dv, scale, causal, mask);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  EXPECT_FALSE(nonFinite);
+  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, maxAbs(in.q.data),
+                              maxAbs(in.k.data), maxAbs(in.v.data), maxBias))
+      << "B=" << c.B << " Hq=" << c.Hq << " Hkv=" << c.Hkv << " Lq=" << c.Lq
+      << " Lk=" << c.Lk << " D=" << c.D << " Dv=" << c.Dv
+      << " causal=" << causal;
+  return out;
+}
+
+/// A call of kernel `fn` for runChecked, with the arguments between v and
+/// the output (masks, captures).
+#define KERNEL(fn, ...)                                                        \
+  [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,                   \
+      attn_tensor_t &o) { return fn(&q, &k, &v, ##__VA_ARGS__, &o); }
+
+} // namespace attn_test
+
+#endif // ATTN_TEST_CHECKED_H

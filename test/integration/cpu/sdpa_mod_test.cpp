@@ -1,0 +1,180 @@
+//===- sdpa_mod_test.cpp - mask_mod and score_mod vs a float64 reference ----===//
+//
+// Kernels come from sdpa_mod_kernels.mlir (one build per attnc variant,
+// CMakeLists.txt). Each test runs one kernel over prefill, cross-attention
+// and decode shapes (GQA, split key ranges, partial blocks) and checks it
+// against Reference.h, which applies the same mod as a C++ function.
+//
+//===----------------------------------------------------------------------===//
+#include "Checked.h"
+
+#ifndef ATTN_KERNELS_HEADER
+#define ATTN_KERNELS_HEADER "sdpa_mod_kernels.h"
+#endif
+#include ATTN_KERNELS_HEADER
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+using namespace attn_test;
+
+namespace {
+
+/// Shapes every mod runs on: {B, Hq, Hkv, Lq, Lk, D, Dv}.
+const Case kCases[] = {
+    {2, 4, 2, 67, 67, 32, 32},    // prefill, GQA, a partial query block
+    {1, 2, 2, 130, 130, 16, 24},  // several query blocks, Dv != D
+    {1, 2, 1, 20, 300, 16, 16},   // cross-attention, q_len < kv_len
+    {2, 8, 2, 3, 300, 64, 64},    // decode: 3 queries of 4-head groups
+    {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
+};
+
+std::string name(const Case &c) {
+  return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +
+         " Hkv=" + std::to_string(c.Hkv) + " Lq=" + std::to_string(c.Lq) +
+         " Lk=" + std::to_string(c.Lk) + " D=" + std::to_string(c.D);
+}
+
+double defaultScale(const Case &c) { return 1.0 / std::sqrt((double)c.D); }
+
+/// Per-batch key lengths: 0 for batch 1 (every row sees nothing: zeros),
+/// otherwise drawn from [1, kv_len].
+Buffer<int32_t> drawLengths(const Case &c, std::mt19937 &rng) {
+  Buffer<int32_t> lens({c.B});
+  for (int64_t b = 0; b < c.B; ++b)
+    lens.data[b] = b == 1 ? 0 : (int32_t)(1 + rng() % c.Lk);
+  return lens;
+}
+
+TEST(SdpaMaskMod, KeyPaddingFromPerBatchLengths) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 31 + c.Lk));
+    std::mt19937 rng(7);
+    Buffer<int32_t> lens = drawLengths(c, rng);
+    attn_tensor_t l = lens.desc(ATTN_DTYPE_I32);
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t b, int64_t, int64_t, int64_t j) {
+      return j < lens.data[b];
+    };
+    Buffer<float> out = runChecked(c, in, KERNEL(mod_key_padding, &l),
+                                   defaultScale(c), false, spec);
+    if (c.B > 1)
+      for (float x : std::vector<float>(
+               out.data.begin() + c.Hq * c.Lq * c.Dv,
+               out.data.begin() + 2 * c.Hq * c.Lq * c.Dv))
+        ASSERT_EQ(x, 0.0f) << "batch 1 has no keys";
+  }
+}
+
+TEST(SdpaMaskMod, DocumentIdsWithCausal) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 37 + c.Lk));
+    // Documents of 1 to 40 tokens; ids need not be sorted.
+    Buffer<int64_t> doc({c.B, c.Lk});
+    std::mt19937 rng(11);
+    for (int64_t b = 0; b < c.B; ++b) {
+      int64_t id = 0, left = 0;
+      for (int64_t j = 0; j < c.Lk; ++j) {
+        if (left-- == 0) {
+          id = (int64_t)(rng() % 1000) - 500;
+          left = (int64_t)(rng() % 40);
+        }
+        doc.at({b, j}) = id;
+      }
+    }
+    attn_tensor_t d = doc.desc(ATTN_DTYPE_I64);
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t b, int64_t, int64_t i, int64_t j) {
+      return doc.at({b, i}) == doc.at({b, j});
+    };
+    runChecked(c, in, KERNEL(mod_document_causal, &d), defaultScale(c), true,
+               spec);
+  }
+}
+
+TEST(SdpaMaskMod, SlidingWindowFromCapturedShapes) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 41 + c.Lk));
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return i + (c.Lk - c.Lq) - j < 37;
+    };
+    runChecked(c, in, KERNEL(mod_sliding_window), defaultScale(c), true,
+               spec);
+  }
+}
+
+TEST(SdpaScoreMod, AlibiSlopesPerQueryHead) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 43 + c.Lk));
+    // Press et al.'s geometric slopes 2^(-8 (h + 1) / Hq), per query head.
+    Buffer<float> slopes({c.Hq});
+    for (int64_t h = 0; h < c.Hq; ++h)
+      slopes.data[h] = std::exp2(-8.0f * (float)(h + 1) / (float)c.Hq);
+    attn_tensor_t s = slopes.desc(ATTN_DTYPE_F32);
+    MaskSpec spec;
+    spec.scoreFn = [&](double x, int64_t, int64_t h, int64_t i, int64_t j) {
+      return x + (double)slopes.data[h] * (double)(j - i);
+    };
+    // The bias term reaches slope * kv_len in magnitude.
+    float maxBias = slopes.data[0] * (float)c.Lk;
+    runChecked(c, in, KERNEL(mod_alibi, &s), defaultScale(c), true, spec,
+               maxBias);
+  }
+}
+
+TEST(SdpaScoreMod, SoftCapBeforeTheBias) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 47 + c.Lk));
+    for (float &x : in.q.data) // scores of a few units: the cap bends them
+      x *= 6.0f;
+    Buffer<float> bias({c.B, 1, c.Lq, c.Lk});
+    std::mt19937 rng(13);
+    fillUniform(bias.data, rng, -2.f, 2.f);
+    for (size_t i = 0; i < bias.data.size(); i += 7)
+      bias.data[i] = -INFINITY;
+    attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
+    MaskSpec spec;
+    spec.kind = MaskSpec::Bias;
+    spec.bias = bias.data.data();
+    spec.batch = c.B;
+    spec.heads = 1;
+    spec.scoreFn = [](double x, int64_t, int64_t, int64_t, int64_t) {
+      return 2.0 * std::tanh(x / 2.0);
+    };
+    // The polynomial tanh is within a few ulp of |score| <= 2.
+    runChecked(c, in, KERNEL(mod_softcap_bias, &m), defaultScale(c), false,
+               spec, /*maxBias=*/4);
+  }
+}
+
+TEST(SdpaMods, RelativeBiasTableAndKeyPaddingInOneOp) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 53 + c.Lk));
+    std::mt19937 rng(17);
+    Buffer<float> table({c.Hq, 17});
+    fillUniform(table.data, rng, -3.f, 3.f);
+    Buffer<int32_t> lens = drawLengths(c, rng);
+    attn_tensor_t t = table.desc(ATTN_DTYPE_F32), l = lens.desc(ATTN_DTYPE_I32);
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t b, int64_t, int64_t, int64_t j) {
+      return j < lens.data[b];
+    };
+    spec.scoreFn = [&](double x, int64_t, int64_t h, int64_t i, int64_t j) {
+      int64_t d = std::min<int64_t>(8, std::max<int64_t>(-8, j - i));
+      return x + (double)table.at({h, d + 8});
+    };
+    runChecked(c, in, KERNEL(mod_rel_bias_padding, &t, &l), defaultScale(c),
+               false, spec, /*maxBias=*/3);
+  }
+}
+
+} // namespace
