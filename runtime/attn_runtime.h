@@ -32,8 +32,8 @@ typedef enum attn_dtype {
   ATTN_DTYPE_BF16 = 3, /**< bfloat16: the upper 16 bits of an f32 */
   ATTN_DTYPE_F64 = 4,  /**< IEEE binary64 (reserved) */
   ATTN_DTYPE_I1 = 5,   /**< boolean stored as one byte, 0 or 1 (masks) */
-  ATTN_DTYPE_I32 = 6,  /**< int32 (reserved) */
-  ATTN_DTYPE_I64 = 7   /**< int64 (reserved) */
+  ATTN_DTYPE_I32 = 6,  /**< int32 (captures of mask_mod / score_mod) */
+  ATTN_DTYPE_I64 = 7   /**< int64 (captures of mask_mod / score_mod) */
 } attn_dtype_t;
 
 /** Status codes returned by every kernel entry point and runtime call. */

@@ -18,7 +18,7 @@ KeyRange tile::buildKeyRange(ImplicitLocOpBuilder &b,
   };
   // Keys no row can see are not visited.
   Value start = zero, end = kvLen;
-  bool masked = false;
+  bool masked = false, noFull = false;
   Value full; // min over the masks of their full bounds
   for (ScoreEpilogue *stage : stages) {
     if (!stage->isMask())
@@ -28,7 +28,7 @@ KeyRange tile::buildKeyRange(ImplicitLocOpBuilder &b,
       end = clamp(e, zero, end);
     Value f = stage->fullEnd(b, rows);
     if (!f) {
-      full = zero;
+      noFull = true;
       continue;
     }
     full = full ? arith::MinSIOp::create(b, full, f).getResult() : f;
@@ -47,6 +47,8 @@ KeyRange tile::buildKeyRange(ImplicitLocOpBuilder &b,
   }
   if (!masked)
     return {start, end, end};
+  if (noFull) // every step may need a mask
+    return {start, end, start};
   // The whole steps from start that lie below the full bound; all of the
   // range when the bound reaches its end (the last step may be short).
   Value below = arith::MaxSIOp::create(

@@ -23,6 +23,8 @@ namespace mlir::attn::tile {
 struct KeyRange {
   Value start, end; // keys visited
   Value fullEnd;    // steps [start, fullEnd) need no mask; start <= fullEnd <= end
+                    // (fullEnd is `start` itself when no step is known full:
+                    // the bodies then build no unmasked loop)
 };
 
 /// The key range of a task whose queries are `rows`, over `kvLen` keys, for

@@ -468,7 +468,8 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
           });
     });
   };
-  steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
+  if (!masked || t.fullEnd != t.kvStart) // else no unmasked step is known
+    steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
   if (masked)
     steps(t.fullEnd, t.kvEnd, /*partial=*/true);
 

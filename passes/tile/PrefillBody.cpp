@@ -50,6 +50,29 @@ private:
   static bool runs(const ScoreEpilogue *s, bool partial) {
     return partial || !s->isMask();
   }
+  /// The stages that run on a step, split where the first one that is not
+  /// `inRegisters` is: those before it run in the register blocks, it and
+  /// the rest in a loop over the step's scores (keeping their order).
+  SmallVector<ScoreEpilogue *> inRegisterStages(bool partial) const {
+    SmallVector<ScoreEpilogue *> out;
+    for (ScoreEpilogue *s : t.epilogue) {
+      if (!s->inRegisters())
+        break;
+      if (runs(s, partial))
+        out.push_back(s);
+    }
+    return out;
+  }
+  SmallVector<ScoreEpilogue *> tileStages(bool partial) const {
+    SmallVector<ScoreEpilogue *> out;
+    bool late = false;
+    for (ScoreEpilogue *s : t.epilogue) {
+      late = late || !s->inRegisters();
+      if (late && runs(s, partial))
+        out.push_back(s);
+    }
+    return out;
+  }
   /// One key step at `j0`: the online-softmax state (Oᵀ, Sᵀ, max x nv, sum
   /// x nv[, P pairs]) after it.
   SmallVector<Value> step(Value j0, ValueRange state, Value qt, bool partial);
@@ -167,6 +190,7 @@ SmallVector<Value> PrefillBuilder::scoreKeys(Value j0, Value jLocal,
   }
   // The epilogue on the accumulators, then the block max.
   SmallVector<Value> maxes(bmax);
+  SmallVector<ScoreEpilogue *> late = tileStages(partial);
   for (int64_t r = 0; r < numKeys; ++r) {
     Value j = arith::AddIOp::create(b, jLocal, idx(r));
     for (int64_t v = 0; v < nv; ++v) {
@@ -175,10 +199,10 @@ SmallVector<Value> PrefillBuilder::scoreKeys(Value j0, Value jLocal,
       at.rowVec = v;
       at.jLocal = j;
       at.key = keys[r];
-      for (ScoreEpilogue *stage : t.epilogue)
-        if (runs(stage, partial))
-          s = stage->apply(*this, t, s, at);
-      maxes[v] = maxNoNaN(maxes[v], s);
+      for (ScoreEpilogue *stage : inRegisterStages(partial))
+        s = stage->apply(*this, t, s, at);
+      if (late.empty()) // else the loop over the step's scores takes it
+        maxes[v] = maxNoNaN(maxes[v], s);
       st = writeVec(s, st, j, v);
     }
   }
@@ -255,10 +279,38 @@ SmallVector<Value> PrefillBuilder::step(Value j0, ValueRange state, Value qt,
         return scoreKeys(j0, jl, size, qt, a[0], a.drop_front(), partial);
       });
   st = scored[0];
+  SmallVector<Value> blockMax(scored.begin() + 1, scored.end());
+  // 1b. The stages after the register blocks, once per score vector.
+  if (SmallVector<ScoreEpilogue *> late = tileStages(partial); !late.empty()) {
+    SmallVector<Value> init = {st};
+    init.append(nv, splat(std::numeric_limits<float>::lowest()));
+    scf::ForOp loop =
+        buildFor(b, idx(0), n, idx(1), init, [&](Value j, ValueRange a) {
+          Value tile = a[0];
+          SmallVector<Value> maxes(a.drop_front());
+          Value key = arith::AddIOp::create(b, j0, j);
+          for (int64_t v = 0; v < nv; ++v) {
+            Value s = readVec(tile, j, v);
+            ScoreCoords at;
+            at.rowVec = v;
+            at.jLocal = j;
+            at.key = key;
+            for (ScoreEpilogue *stage : late)
+              s = stage->apply(*this, t, s, at);
+            maxes[v] = maxNoNaN(maxes[v], s);
+            tile = writeVec(s, tile, j, v);
+          }
+          SmallVector<Value> next = {tile};
+          next.append(maxes);
+          return next;
+        });
+    st = loop.getResult(0);
+    blockMax.assign(loop.getResults().begin() + 1, loop.getResults().end());
+  }
   // 2. The online softmax.
   SmallVector<Value> newMax, alpha;
   for (int64_t v = 0; v < nv; ++v) {
-    newMax.push_back(maxNoNaN(max[v], scored[1 + v]));
+    newMax.push_back(maxNoNaN(max[v], blockMax[v]));
     alpha.push_back(softmaxExp2(arith::SubFOp::create(b, max[v], newMax[v])));
   }
   // P = 2^(S - new_max) in place of S (f32), or into bf16 pairs of keys;
@@ -360,11 +412,16 @@ SmallVector<Value> PrefillBuilder::build(bool normalize) {
                       return step(j0, s, qt, partial);
                     });
   };
-  scf::ForOp loop = steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, init,
-                          /*partial=*/false);
+  SmallVector<Value> state(init);
+  auto run = [&](Value from, Value to, bool partial) {
+    scf::ForOp loop = steps(from, to, state, partial);
+    state.assign(loop.getResults().begin(), loop.getResults().end());
+  };
+  if (!masked || t.fullEnd != t.kvStart) // else no unmasked step is known
+    run(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
   if (masked)
-    loop = steps(t.fullEnd, t.kvEnd, loop.getResults(), /*partial=*/true);
-  ValueRange results = loop.getResults();
+    run(t.fullEnd, t.kvEnd, /*partial=*/true);
+  ValueRange results(state);
 
   // Back to [rows, v_head_dim]: out[i, c] = acc[c, i] / sum[i], 0 where
   // the sum is 0; or, for a split, acc[c, i] with max[i] and sum[i].

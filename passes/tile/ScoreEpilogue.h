@@ -14,7 +14,10 @@
 //   none (`fullEnd`); the block iteration then skips the hidden steps and
 //   runs the mask only on the steps between the two (FlexAttention's
 //   partial blocks);
-// - `beginStep` prepares per-step state (the dense mask's transposed block).
+// - `beginStep` prepares per-step state (the dense mask's transposed block);
+// - `inRegisters` false moves a large stage (and the ones after it) out of
+//   the register blocks into one loop over the step's scores, so that code
+//   size does not grow with the register blocking.
 //
 // Scores are in the kernels' base-2 units: log2(e) is folded into the scale
 // so that the softmax needs exp2; an additive term must be scaled by log2(e)
@@ -81,6 +84,11 @@ public:
   virtual Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) {
     return Value();
   }
+  /// False for a stage too large to clone into every score of a register
+  /// block (a user's mod with per-lane reads, a long search): the vector
+  /// body then applies it, and every stage after it, in one loop over the
+  /// step's scores (in L1) instead, emitted once.
+  virtual bool inRegisters() const { return true; }
   /// Per-step setup of the vector body, before the step's scores are formed.
   virtual void beginStep(KernelBuilder &kb, const Task &task,
                          const StepInfo &step) {}

@@ -19,15 +19,32 @@ ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)
     : block(block), hasScore(hasScore),
       captures(captures.begin(), captures.end()) {
   unsigned first = hasScore ? 1 : 0;
+  // Values that depend on kv_idx or the score, and those that vary along
+  // the vector body's lanes (on q_idx or the score).
   llvm::DenseSet<Value> dependent = {block->getArgument(first + kKey)};
-  if (hasScore)
+  llvm::DenseSet<Value> varying = {block->getArgument(first + kQuery)};
+  if (hasScore) {
     dependent.insert(block->getArgument(0));
+    varying.insert(block->getArgument(0));
+  }
+  auto any = [](Operation &op, const llvm::DenseSet<Value> &set) {
+    return llvm::any_of(op.getOperands(),
+                        [&](Value v) { return set.contains(v); });
+  };
   for (Operation &op : block->without_terminator()) {
-    if (llvm::any_of(op.getOperands(),
-                     [&](Value v) { return dependent.contains(v); })) {
-      keyDependent.insert(&op);
-      dependent.insert(op.getResults().begin(), op.getResults().end());
-    }
+    bool lanes = any(op, varying);
+    if (lanes)
+      varying.insert(op.getResults().begin(), op.getResults().end());
+    if (!any(op, dependent))
+      continue;
+    keyDependent.insert(&op);
+    dependent.insert(op.getResults().begin(), op.getResults().end());
+    if (lanes && !op.hasTrait<OpTrait::Elementwise>())
+      cost += 16;
+    else if (op.getDialect() && op.getDialect()->getNamespace() == "math")
+      cost += 8;
+    else
+      cost += 1;
   }
 }
 

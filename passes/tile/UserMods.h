@@ -16,6 +16,9 @@
 //   that depend on neither stay scalars. Values that do not depend on kv_idx
 //   or the score (a row's document id, its length) are built once per key
 //   step, not once per key.
+// - A mod whose per-score part is large (per-lane reads, a long search) runs
+//   in the body's loop over a step's scores rather than in every register
+//   block (ScoreEpilogue::inRegisters): the same work, emitted once.
 //
 // Padding rows of a last query block (lanes past the task's rows) see the
 // last row's q_idx, so that a mod's reads stay in bounds; their scores are
@@ -46,6 +49,9 @@ public:
   /// `key` (with `score`, a vector<width x f32>, for a score_mod); a scalar
   /// when it depends on neither q_idx nor the score.
   Value applyVector(KernelBuilder &kb, int64_t rowVec, Value key, Value score);
+  /// A rough size of the code cloned per score vector: 1 per op, 8 per math
+  /// op (a polynomial once expanded), 16 per op that runs once per lane.
+  int64_t perScoreCost() const { return cost; }
   /// The decode body: the yielded value for one score, on scalars.
   Value applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
                     Value query, Value key);
@@ -59,6 +65,7 @@ private:
   SmallVector<Value> captures;
   /// Ops (by position in the block) that depend on kv_idx or the score.
   llvm::DenseSet<Operation *> keyDependent;
+  int64_t cost = 0;
   /// Per row vector of the current step: the key-independent values.
   SmallVector<IRMapping> rowMaps;
 };
@@ -71,6 +78,7 @@ public:
   MaskModStage(Block *block, ValueRange captures)
       : cloner(block, /*hasScore=*/false, captures) {}
   bool isMask() const override { return true; }
+  bool inRegisters() const override { return cloner.perScoreCost() <= 16; }
   void beginStep(KernelBuilder &kb, const Task &task,
                  const StepInfo &step) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
@@ -87,6 +95,7 @@ public:
   ScoreModStage(Block *block, ValueRange captures)
       : cloner(block, /*hasScore=*/true, captures) {}
   bool isMask() const override { return false; }
+  bool inRegisters() const override { return cloner.perScoreCost() <= 16; }
   void beginStep(KernelBuilder &kb, const Task &task,
                  const StepInfo &step) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,

@@ -149,3 +149,184 @@ func.func @mod_rel_bias_padding(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Graph adjacency in CSR (row offsets [q_len + 1], sorted column indices
+// [nnz], i32): kv_idx is visible to q_idx iff it is among the row's columns,
+// found by a lower-bound binary search of 12 halvings (rows of up to
+// 2^12 - 1 entries) on arith ops alone.
+func.func @mod_csr_graph(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                         %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                         %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                         %offsets: tensor<?xi32> {attn.name = "offsets"},
+                         %columns: tensor<?xi32> {attn.name = "columns"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index,
+           %offs: tensor<?xi32>, %cols: tensor<?xi32>):
+        %c0 = arith.constant 0 : index
+        %c1 = arith.constant 1 : index
+        %nnz = tensor.dim %cols, %c0 : tensor<?xi32>
+        %last = arith.subi %nnz, %c1 : index
+        %kv = arith.index_cast %ki : index to i32
+        %q1 = arith.addi %qi, %c1 : index
+        %b0 = tensor.extract %offs[%qi] : tensor<?xi32>
+        %e0 = tensor.extract %offs[%q1] : tensor<?xi32>
+        %lo0 = arith.index_cast %b0 : i32 to index
+        %end = arith.index_cast %e0 : i32 to index
+        // halving 1: cols[mid] < kv moves lo past mid, else hi to mid
+        %len0 = arith.subi %end, %lo0 : index
+        %half0 = arith.shrui %len0, %c1 : index
+        %mid0 = arith.addi %lo0, %half0 : index
+        %at0 = arith.minsi %mid0, %last : index
+        %col0 = tensor.extract %cols[%at0] : tensor<?xi32>
+        %less0 = arith.cmpi slt, %col0, %kv : i32
+        %some0 = arith.cmpi sgt, %len0, %c0 : index
+        %right0 = arith.andi %less0, %some0 : i1
+        %next0 = arith.addi %mid0, %c1 : index
+        %lo1 = arith.select %right0, %next0, %lo0 : index
+        %hi1 = arith.select %right0, %end, %mid0 : index
+        // halving 2
+        %len1 = arith.subi %hi1, %lo1 : index
+        %half1 = arith.shrui %len1, %c1 : index
+        %mid1 = arith.addi %lo1, %half1 : index
+        %at1 = arith.minsi %mid1, %last : index
+        %col1 = tensor.extract %cols[%at1] : tensor<?xi32>
+        %less1 = arith.cmpi slt, %col1, %kv : i32
+        %some1 = arith.cmpi sgt, %len1, %c0 : index
+        %right1 = arith.andi %less1, %some1 : i1
+        %next1 = arith.addi %mid1, %c1 : index
+        %lo2 = arith.select %right1, %next1, %lo1 : index
+        %hi2 = arith.select %right1, %hi1, %mid1 : index
+        // halving 3
+        %len2 = arith.subi %hi2, %lo2 : index
+        %half2 = arith.shrui %len2, %c1 : index
+        %mid2 = arith.addi %lo2, %half2 : index
+        %at2 = arith.minsi %mid2, %last : index
+        %col2 = tensor.extract %cols[%at2] : tensor<?xi32>
+        %less2 = arith.cmpi slt, %col2, %kv : i32
+        %some2 = arith.cmpi sgt, %len2, %c0 : index
+        %right2 = arith.andi %less2, %some2 : i1
+        %next2 = arith.addi %mid2, %c1 : index
+        %lo3 = arith.select %right2, %next2, %lo2 : index
+        %hi3 = arith.select %right2, %hi2, %mid2 : index
+        // halving 4
+        %len3 = arith.subi %hi3, %lo3 : index
+        %half3 = arith.shrui %len3, %c1 : index
+        %mid3 = arith.addi %lo3, %half3 : index
+        %at3 = arith.minsi %mid3, %last : index
+        %col3 = tensor.extract %cols[%at3] : tensor<?xi32>
+        %less3 = arith.cmpi slt, %col3, %kv : i32
+        %some3 = arith.cmpi sgt, %len3, %c0 : index
+        %right3 = arith.andi %less3, %some3 : i1
+        %next3 = arith.addi %mid3, %c1 : index
+        %lo4 = arith.select %right3, %next3, %lo3 : index
+        %hi4 = arith.select %right3, %hi3, %mid3 : index
+        // halving 5
+        %len4 = arith.subi %hi4, %lo4 : index
+        %half4 = arith.shrui %len4, %c1 : index
+        %mid4 = arith.addi %lo4, %half4 : index
+        %at4 = arith.minsi %mid4, %last : index
+        %col4 = tensor.extract %cols[%at4] : tensor<?xi32>
+        %less4 = arith.cmpi slt, %col4, %kv : i32
+        %some4 = arith.cmpi sgt, %len4, %c0 : index
+        %right4 = arith.andi %less4, %some4 : i1
+        %next4 = arith.addi %mid4, %c1 : index
+        %lo5 = arith.select %right4, %next4, %lo4 : index
+        %hi5 = arith.select %right4, %hi4, %mid4 : index
+        // halving 6
+        %len5 = arith.subi %hi5, %lo5 : index
+        %half5 = arith.shrui %len5, %c1 : index
+        %mid5 = arith.addi %lo5, %half5 : index
+        %at5 = arith.minsi %mid5, %last : index
+        %col5 = tensor.extract %cols[%at5] : tensor<?xi32>
+        %less5 = arith.cmpi slt, %col5, %kv : i32
+        %some5 = arith.cmpi sgt, %len5, %c0 : index
+        %right5 = arith.andi %less5, %some5 : i1
+        %next5 = arith.addi %mid5, %c1 : index
+        %lo6 = arith.select %right5, %next5, %lo5 : index
+        %hi6 = arith.select %right5, %hi5, %mid5 : index
+        // halving 7
+        %len6 = arith.subi %hi6, %lo6 : index
+        %half6 = arith.shrui %len6, %c1 : index
+        %mid6 = arith.addi %lo6, %half6 : index
+        %at6 = arith.minsi %mid6, %last : index
+        %col6 = tensor.extract %cols[%at6] : tensor<?xi32>
+        %less6 = arith.cmpi slt, %col6, %kv : i32
+        %some6 = arith.cmpi sgt, %len6, %c0 : index
+        %right6 = arith.andi %less6, %some6 : i1
+        %next6 = arith.addi %mid6, %c1 : index
+        %lo7 = arith.select %right6, %next6, %lo6 : index
+        %hi7 = arith.select %right6, %hi6, %mid6 : index
+        // halving 8
+        %len7 = arith.subi %hi7, %lo7 : index
+        %half7 = arith.shrui %len7, %c1 : index
+        %mid7 = arith.addi %lo7, %half7 : index
+        %at7 = arith.minsi %mid7, %last : index
+        %col7 = tensor.extract %cols[%at7] : tensor<?xi32>
+        %less7 = arith.cmpi slt, %col7, %kv : i32
+        %some7 = arith.cmpi sgt, %len7, %c0 : index
+        %right7 = arith.andi %less7, %some7 : i1
+        %next7 = arith.addi %mid7, %c1 : index
+        %lo8 = arith.select %right7, %next7, %lo7 : index
+        %hi8 = arith.select %right7, %hi7, %mid7 : index
+        // halving 9
+        %len8 = arith.subi %hi8, %lo8 : index
+        %half8 = arith.shrui %len8, %c1 : index
+        %mid8 = arith.addi %lo8, %half8 : index
+        %at8 = arith.minsi %mid8, %last : index
+        %col8 = tensor.extract %cols[%at8] : tensor<?xi32>
+        %less8 = arith.cmpi slt, %col8, %kv : i32
+        %some8 = arith.cmpi sgt, %len8, %c0 : index
+        %right8 = arith.andi %less8, %some8 : i1
+        %next8 = arith.addi %mid8, %c1 : index
+        %lo9 = arith.select %right8, %next8, %lo8 : index
+        %hi9 = arith.select %right8, %hi8, %mid8 : index
+        // halving 10
+        %len9 = arith.subi %hi9, %lo9 : index
+        %half9 = arith.shrui %len9, %c1 : index
+        %mid9 = arith.addi %lo9, %half9 : index
+        %at9 = arith.minsi %mid9, %last : index
+        %col9 = tensor.extract %cols[%at9] : tensor<?xi32>
+        %less9 = arith.cmpi slt, %col9, %kv : i32
+        %some9 = arith.cmpi sgt, %len9, %c0 : index
+        %right9 = arith.andi %less9, %some9 : i1
+        %next9 = arith.addi %mid9, %c1 : index
+        %lo10 = arith.select %right9, %next9, %lo9 : index
+        %hi10 = arith.select %right9, %hi9, %mid9 : index
+        // halving 11
+        %len10 = arith.subi %hi10, %lo10 : index
+        %half10 = arith.shrui %len10, %c1 : index
+        %mid10 = arith.addi %lo10, %half10 : index
+        %at10 = arith.minsi %mid10, %last : index
+        %col10 = tensor.extract %cols[%at10] : tensor<?xi32>
+        %less10 = arith.cmpi slt, %col10, %kv : i32
+        %some10 = arith.cmpi sgt, %len10, %c0 : index
+        %right10 = arith.andi %less10, %some10 : i1
+        %next10 = arith.addi %mid10, %c1 : index
+        %lo11 = arith.select %right10, %next10, %lo10 : index
+        %hi11 = arith.select %right10, %hi10, %mid10 : index
+        // halving 12
+        %len11 = arith.subi %hi11, %lo11 : index
+        %half11 = arith.shrui %len11, %c1 : index
+        %mid11 = arith.addi %lo11, %half11 : index
+        %at11 = arith.minsi %mid11, %last : index
+        %col11 = tensor.extract %cols[%at11] : tensor<?xi32>
+        %less11 = arith.cmpi slt, %col11, %kv : i32
+        %some11 = arith.cmpi sgt, %len11, %c0 : index
+        %right11 = arith.andi %less11, %some11 : i1
+        %next11 = arith.addi %mid11, %c1 : index
+        %lo12 = arith.select %right11, %next11, %lo11 : index
+        %hi12 = arith.select %right11, %hi11, %mid11 : index
+        %inrow = arith.cmpi slt, %lo12, %end : index
+        %atf = arith.minsi %lo12, %last : index
+        %colf = tensor.extract %cols[%atf] : tensor<?xi32>
+        %hit = arith.cmpi eq, %colf, %kv : i32
+        %keep = arith.andi %inrow, %hit : i1
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
