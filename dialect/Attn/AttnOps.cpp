@@ -180,8 +180,13 @@ LogicalResult SdpaOp::verify() {
                          getOutputType(), getScale());
 }
 
-/// True for the scalar types a mod's values may have.
-static bool isModScalar(Type t) { return t.isIntOrIndexOrFloat(); }
+/// True for the scalar types a mod's values may have: those every lowering
+/// of the kernels handles (the math polynomials are f32's).
+static bool isModScalar(Type t) {
+  if (auto it = dyn_cast<IntegerType>(t))
+    return it.getWidth() <= 64;
+  return t.isIndex() || t.isF32();
+}
 
 /// Checks one mask_mod (`isScore` false) or score_mod region: its block
 /// arguments (`[score: f32,] b, h, q_idx, kv_idx: index`, then one per
@@ -217,9 +222,11 @@ static LogicalResult verifyMod(SdpaOp op, Region &region, bool isScore) {
   for (Operation &inner : block) {
     StringRef ns = inner.getDialect() ? inner.getDialect()->getNamespace()
                                       : StringRef();
-    bool allowed = ns == "arith" || ns == "math" ||
-                   isa<tensor::ExtractOp, tensor::DimOp, YieldOp>(inner);
-    if (!allowed || inner.getNumRegions() != 0) {
+    bool allowed = inner.isRegistered() &&
+                   (ns == "arith" || ns == "math" ||
+                    isa<tensor::ExtractOp, tensor::DimOp, YieldOp>(inner));
+    if (!allowed || inner.getNumRegions() != 0 ||
+        inner.getNumSuccessors() != 0) {
       InFlightDiagnostic d = emit();
       d << "'" << inner.getName()
         << "' is not allowed; a mod holds arith and math ops, tensor.extract "
@@ -227,11 +234,19 @@ static LogicalResult verifyMod(SdpaOp op, Region &region, bool isScore) {
       d.attachNote(inner.getLoc()) << "see the op here";
       return d;
     }
+    if (auto dim = dyn_cast<tensor::DimOp>(inner);
+        dim && !dim.getConstantIndex()) {
+      InFlightDiagnostic d = emit();
+      d << "tensor.dim needs a constant dim index";
+      d.attachNote(inner.getLoc()) << "see the op here";
+      return d;
+    }
     for (Type t : inner.getResultTypes())
       if (!isModScalar(t)) {
         InFlightDiagnostic d = emit();
         d << "'" << inner.getName() << "' yields a value of type " << t
-          << "; a mod computes on scalars (integers, index, floats)";
+          << "; a mod computes on scalars (integers of up to 64 bits, "
+             "index, f32)";
         d.attachNote(inner.getLoc()) << "see the op here";
         return d;
       }
@@ -571,15 +586,16 @@ public:
                  // The mods' coordinates: b, the query head, q_idx, kv_idx.
                  SmallVector<Value> coords;
                  if (maskMod || scoreMod) {
+                   // (One op per statement: the IR's order is fixed.)
                    Value g = getValueOrCreateConstantIndexOp(nb, nl, group);
-                   Value head = arith::AddIOp::create(
-                       nb, nl,
-                       arith::MulIOp::create(
-                           nb, nl, linalg::IndexOp::create(nb, nl, 1), g),
-                       linalg::IndexOp::create(nb, nl, 2));
-                   coords = {linalg::IndexOp::create(nb, nl, 0), head,
-                             linalg::IndexOp::create(nb, nl, 3),
-                             linalg::IndexOp::create(nb, nl, 4)};
+                   Value kvh = linalg::IndexOp::create(nb, nl, 1);
+                   Value gi = linalg::IndexOp::create(nb, nl, 2);
+                   Value hq = arith::MulIOp::create(nb, nl, kvh, g);
+                   Value head = arith::AddIOp::create(nb, nl, hq, gi);
+                   Value bi = linalg::IndexOp::create(nb, nl, 0);
+                   Value qi = linalg::IndexOp::create(nb, nl, 3);
+                   Value ki = linalg::IndexOp::create(nb, nl, 4);
+                   coords = {bi, head, qi, ki};
                    coords.append(captures.begin(), captures.end());
                  }
                  if (scoreMod) {

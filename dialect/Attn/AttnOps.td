@@ -82,9 +82,11 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     arguments, so that a kernel's signature and shape checks see them.
     They may hold ops of the `arith` and `math` dialects, `tensor.extract`
     and `tensor.dim` (no ops with regions: `arith.select` is the
-    conditional), ending in `attn.yield` of one `i1` (mask_mod) or `f32`
-    (score_mod). An out-of-bounds `tensor.extract` is undefined behaviour,
-    as in the tensor dialect.
+    conditional), on integers of up to 64 bits, `index` and `f32`, ending
+    in `attn.yield` of one `i1` (mask_mod) or `f32` (score_mod). An
+    out-of-bounds `tensor.extract` is undefined behaviour, as in the tensor
+    dialect; a score_mod result of +inf or NaN gives unspecified values in
+    its row (as NaN inputs do), -inf hides the key.
 
     **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x += bias` (an
     f32 mask); then `x = -inf` where the i1 mask, `mask_mod` or `causal`

@@ -150,11 +150,6 @@ Value ModCloner::applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
 // MaskModStage
 //===----------------------------------------------------------------------===//
 
-void MaskModStage::beginStep(KernelBuilder &kb, const Task &task,
-                             const StepInfo &) {
-  cloner.beginStep(kb, task, kb.cfg.rowVecs);
-}
-
 Value MaskModStage::apply(KernelBuilder &kb, const Task &task, Value score,
                           const ScoreCoords &at) {
   float negInf = -std::numeric_limits<float>::infinity();
@@ -171,11 +166,6 @@ Value MaskModStage::apply(KernelBuilder &kb, const Task &task, Value score,
 //===----------------------------------------------------------------------===//
 // ScoreModStage
 //===----------------------------------------------------------------------===//
-
-void ScoreModStage::beginStep(KernelBuilder &kb, const Task &task,
-                              const StepInfo &) {
-  cloner.beginStep(kb, task, kb.cfg.rowVecs);
-}
 
 Value ScoreModStage::apply(KernelBuilder &kb, const Task &task, Value score,
                            const ScoreCoords &at) {

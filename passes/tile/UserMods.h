@@ -70,39 +70,43 @@ private:
   SmallVector<IRMapping> rowMaps;
 };
 
+/// What both mod stages share: the cloner, its per-step values, and where
+/// the stage runs (registers unless its per-score code is large).
+class ModStage : public ScoreEpilogue {
+public:
+  ModStage(Block *block, bool hasScore, ValueRange captures)
+      : cloner(block, hasScore, captures) {}
+  bool inRegisters() const override { return cloner.perScoreCost() <= 16; }
+  void beginStep(KernelBuilder &kb, const Task &task,
+                 const StepInfo &step) override {
+    cloner.beginStep(kb, task, kb.cfg.rowVecs);
+  }
+
+protected:
+  ModCloner cloner;
+};
+
 /// `mask_mod`: the score becomes -inf where the region yields false. It
 /// bounds no keys (every step is partial) until the block classification
 /// of issue 8's sparsity pass.
-class MaskModStage final : public ScoreEpilogue {
+class MaskModStage final : public ModStage {
 public:
   MaskModStage(Block *block, ValueRange captures)
-      : cloner(block, /*hasScore=*/false, captures) {}
+      : ModStage(block, /*hasScore=*/false, captures) {}
   bool isMask() const override { return true; }
-  bool inRegisters() const override { return cloner.perScoreCost() <= 16; }
-  void beginStep(KernelBuilder &kb, const Task &task,
-                 const StepInfo &step) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
               const ScoreCoords &at) override;
-
-private:
-  ModCloner cloner;
 };
 
 /// `score_mod`: the score, in natural units (the kernels' base-2 score
 /// times ln 2), replaced by the region's result (times log2(e)).
-class ScoreModStage final : public ScoreEpilogue {
+class ScoreModStage final : public ModStage {
 public:
   ScoreModStage(Block *block, ValueRange captures)
-      : cloner(block, /*hasScore=*/true, captures) {}
+      : ModStage(block, /*hasScore=*/true, captures) {}
   bool isMask() const override { return false; }
-  bool inRegisters() const override { return cloner.perScoreCost() <= 16; }
-  void beginStep(KernelBuilder &kb, const Task &task,
-                 const StepInfo &step) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
               const ScoreCoords &at) override;
-
-private:
-  ModCloner cloner;
 };
 
 } // namespace mlir::attn::tile

@@ -135,8 +135,8 @@ func.func @online_step(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x?x16xf32>,
 // CHECK: linalg.generic
 // CHECK: linalg.generic
 // CHECK: %[[X:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
-// CHECK: %[[G:.+]] = linalg.index 2 : index
 // CHECK: %[[KVH:.+]] = linalg.index 1 : index
+// CHECK: %[[G:.+]] = linalg.index 2 : index
 // CHECK: %[[HB:.+]] = arith.muli %[[KVH]], %c4 : index
 // CHECK: %[[H:.+]] = arith.addi %[[HB]], %[[G]] : index
 // CHECK: %[[M:.+]] = tensor.extract %[[SL]][%[[H]]] : tensor<8xf32>

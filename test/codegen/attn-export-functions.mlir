@@ -261,3 +261,28 @@ func.func @caller(%a: tensor<4xf32>) -> tensor<4xf32> {
   %r = func.call @callee(%a) : (tensor<4xf32>) -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// A capture of a mask_mod is one more kernel argument (i32: dtype 6 in the
+// signature), read by the op through its to_tensor; the region's ops are
+// the op's own (not checked as ops on dynamic shapes). A kernel with mods
+// is never split along the batch: b indexes the whole call's batch.
+// CHECK-LABEL: func.func @__attn_kernel_padded
+// CHECK-SAME: %[[LENS:arg3]]: memref<?xi32, strided<[?], offset: ?>>
+// CHECK-NOT: attn.batch_parallel
+// CHECK-SAME: attn.signature = array<i64: {{.*}}, 6, 1, -1, 7,
+// CHECK: %[[T:.+]] = bufferization.to_tensor %[[LENS]]
+// CHECK: attn.sdpa {{.*}} captures(%[[T]] : tensor<?xi32>)
+func.func @padded(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %lens: tensor<?xi32>) -> tensor<?x2x?x16xf32> {
+  %o = attn.sdpa %q, %k, %v captures(%lens : tensor<?xi32>)
+      : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x2x?x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %len: tensor<?xi32>):
+        %l = tensor.extract %len[%b] : tensor<?xi32>
+        %li = arith.index_cast %l : i32 to index
+        %keep = arith.cmpi ult, %ki, %li : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x2x?x16xf32>
+}

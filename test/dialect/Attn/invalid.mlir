@@ -352,7 +352,7 @@ func.func @mod_region_op(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @mod_vector_value(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.sdpa' op score_mod: 'arith.constant' yields a value of type 'vector<4xf32>'; a mod computes on scalars (integers, index, floats)}}
+  // expected-error @+1 {{'attn.sdpa' op score_mod: 'arith.constant' yields a value of type 'vector<4xf32>'; a mod computes on scalars (integers of up to 64 bits, index, f32)}}
   %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
       tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
       score_mod {
@@ -411,4 +411,37 @@ func.func @mod_reads_outside(%q: tensor<1x2x8x16xf32>, %x: index) -> tensor<1x2x
 func.func @yield_outside(%x: i1) {
   // expected-error @+1 {{'attn.yield' op expects parent op 'attn.sdpa'}}
   attn.yield %x : i1
+}
+
+// -----
+
+func.func @mod_f64(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op score_mod: 'arith.extf' yields a value of type 'f64'; a mod computes on scalars (integers of up to 64 bits, index, f32)}}
+  %o = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index):
+        // expected-note @+1 {{see the op here}}
+        %d = arith.extf %s : f32 to f64
+        attn.yield %s : f32
+      }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mod_dim_index(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.sdpa' op mask_mod: tensor.dim needs a constant dim index}}
+  %o = attn.sdpa %q, %q, %q captures(%q : tensor<1x2x8x16xf32>)
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index,
+           %t: tensor<1x2x8x16xf32>):
+        // expected-note @+1 {{see the op here}}
+        %n = tensor.dim %t, %b : tensor<1x2x8x16xf32>
+        %keep = arith.cmpi ult, %ki, %n : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<1x2x8x16xf32>
 }

@@ -153,7 +153,8 @@ func.func @mod_rel_bias_padding(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
 // Graph adjacency in CSR (row offsets [q_len + 1], sorted column indices
 // [nnz], i32): kv_idx is visible to q_idx iff it is among the row's columns,
 // found by a lower-bound binary search of 12 halvings (rows of up to
-// 2^12 - 1 entries) on arith ops alone.
+// 2^12 - 1 entries) on arith ops alone. Needs nnz >= 1 (reads clamp to
+// cols[nnz - 1]).
 func.func @mod_csr_graph(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
                          %k: tensor<?x?x?x?xf32> {attn.name = "k"},
                          %v: tensor<?x?x?x?xf32> {attn.name = "v"},

@@ -123,8 +123,11 @@ TEST(SdpaScoreMod, AlibiSlopesPerQueryHead) {
     spec.scoreFn = [&](double x, int64_t, int64_t h, int64_t i, int64_t j) {
       return x + (double)slopes.data[h] * (double)(j - i);
     };
-    // The bias term reaches slope * kv_len in magnitude.
-    float maxBias = slopes.data[0] * (float)c.Lk;
+    // The bias term reaches slope * kv_len in magnitude. The mod path
+    // rounds a score of that size about 4 times (to natural units, the
+    // product, the sum, back to base 2), each by eps * |score|: twice the
+    // 2 eps * maxBias that f32Tolerance budgets for one bias.
+    float maxBias = 2 * slopes.data[0] * (float)c.Lk;
     runChecked(c, in, KERNEL(mod_alibi, &s), defaultScale(c), true, spec,
                maxBias);
   }
@@ -174,7 +177,7 @@ TEST(SdpaMods, RelativeBiasTableAndKeyPaddingInOneOp) {
       return x + (double)table.at({h, d + 8});
     };
     runChecked(c, in, KERNEL(mod_rel_bias_padding, &t, &l), defaultScale(c),
-               false, spec, /*maxBias=*/3);
+               false, spec, /*maxBias=*/2 * 3); // 4 roundings, as ALiBi
   }
 }
 
