@@ -197,13 +197,15 @@ static bool isBatchParallel(func::FuncOp func, const abi::Signature &sig) {
   if (sig.numOutputs == 0)
     return false;
   bool onlyBatchwiseOps = true;
-  // A mod's b is the batch index of the whole call, and its captures have
-  // no batch dim the split would know of: not split.
+  // A mod's b is the batch index of the whole call, and captures (a mod's,
+  // or a named mask's such as per-batch lengths) have no batch dim the
+  // split would know of: not split. Named masks without captures do not
+  // read b.
   func.walk([&](Operation *op) {
     auto sdpa = dyn_cast<SdpaOp>(op);
     if ((op != func.getOperation() && !sdpa && !isa<func::ReturnOp>(op) &&
          !op->getParentOfType<SdpaOp>()) ||
-        (sdpa && sdpa.hasMods()))
+        (sdpa && (sdpa.hasMods() || !sdpa.getCaptures().empty())))
       onlyBatchwiseOps = false;
   });
   if (!onlyBatchwiseOps)

@@ -63,7 +63,7 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
     for (SdpaOp op : ops) {
       // Without vectors, an op with mods is left to attn-decompose, which
       // applies them in its (untiled) scores.
-      if (!vectorTiling(op) && op.hasMods())
+      if (!vectorTiling(op) && op.hasCoordinateMasks())
         continue;
       tile(op);
       ++numTiled;
@@ -267,7 +267,7 @@ void AttnTilePass::tile(SdpaOp op) {
     outInit = tensor::EmptyOp::create(b, loc, outSizes, outElem);
 
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages =
-      buildEpilogue(op, diagonal);
+      buildEpilogue(op, diagonal, qLen, kvLen);
   SmallVector<ScoreEpilogue *> epilogue;
   for (auto &s : stages)
     epilogue.push_back(s.get());
@@ -310,15 +310,15 @@ void AttnTilePass::tile(SdpaOp op) {
         tb, loc, qBlockV, arith::SubIOp::create(tb, loc, qLen, q0));
     Value kvHead = arith::DivUIOp::create(tb, loc, hi, safeGroup);
     ImplicitLocOpBuilder ib(loc, tb);
-    KeyRange range = buildKeyRange(ib, epilogue, RowInfo{bi, hi, q0, rows},
-                                   kvLen, kvBlock, part, splits);
+    KeyRange range(ib, epilogue, RowInfo{bi, hi, q0, rows}, kvLen, kvBlock,
+                   part, splits);
     if (!vec)
       return place({buildScalarBody(tb, loc, op, bi, hi, kvHead, q0, rows,
                                     range.end, diagonal, kvBlock)},
                    bi, hi, part, q0, oneAttr, rows);
     Task task{q,        k,       v,          bi,        hi,
               kvHead,   q0,      rows,       Value(),   range.start,
-              range.end, range.fullEnd, headDimV, vHeadDimV, scale,
+              range.end, &range,    headDimV, vHeadDimV, scale,
               kvBlock,  outElem, epilogue};
     bool normalize = !splits;
     SmallVector<Value> results;
@@ -353,11 +353,11 @@ void AttnTilePass::tile(SdpaOp op) {
     Value hi = arith::MulIOp::create(tb, loc, kvHead, group);
     Value rows = arith::MulIOp::create(tb, loc, group, qLen);
     ImplicitLocOpBuilder ib(loc, tb);
-    KeyRange range = buildKeyRange(ib, epilogue, RowInfo{bi, hi, zero, qLen},
-                                   kvLen, decodeKvBlock, part, splits);
+    KeyRange range(ib, epilogue, RowInfo{bi, hi, zero, qLen}, kvLen,
+                   decodeKvBlock, part, splits);
     Task task{q,         k,         v,          bi,       hi,
               kvHead,    zero,      rows,       qLen,     range.start,
-              range.end, range.fullEnd, headDimV, vHeadDimV, scale,
+              range.end, &range,    headDimV, vHeadDimV, scale,
               decodeKvBlock, outElem, epilogue};
     SmallVector<Value> results =
         buildDecodeBody(ib, task, *vec, groupOfr, /*normalize=*/!splits);

@@ -1,6 +1,11 @@
 //===- AttnDialect.cpp - The attn dialect ---------------------------------===//
 #include "dialect/Attn/AttnDialect.h"
+#include "dialect/Attn/AttnAttrs.h"
 #include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "mlir/Transforms/InliningUtils.h"
 
@@ -22,6 +27,7 @@ struct AttnInlinerInterface : public DialectInlinerInterface {
 
 void AttnDialect::initialize() {
   addInterfaces<AttnInlinerInterface>();
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "dialect/Attn/AttnOps.cpp.inc"

@@ -267,8 +267,13 @@ LogicalResult SdpaOp::verifyRegions() {
       return emitOpError() << "capture #" << i << " has type " << t
                            << "; expected a ranked tensor or a scalar";
   }
-  if (!getCaptures().empty() && !hasMods())
-    return emitOpError() << "has captures but no mask_mod or score_mod";
+  if (!getCaptures().empty() && !hasCoordinateMasks())
+    return emitOpError()
+           << "has captures but no mask_mod, score_mod or named masks";
+  for (Attribute m : getNamedMasks())
+    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(
+            [&]() { return emitOpError(); }, getCaptures().getTypes())))
+      return failure();
   if (failed(verifyMod(*this, getMaskMod(), /*isScore=*/false)) ||
       failed(verifyMod(*this, getScoreMod(), /*isScore=*/true)))
     return failure();
@@ -585,7 +590,7 @@ public:
                  Value r = arith::MulFOp::create(nb, nl, a[0], scale);
                  // The mods' coordinates: b, the query head, q_idx, kv_idx.
                  SmallVector<Value> coords;
-                 if (maskMod || scoreMod) {
+                 if (maskMod || scoreMod || !namedMasks.empty()) {
                    // (One op per statement: the IR's order is fixed.)
                    Value g = getValueOrCreateConstantIndexOp(nb, nl, group);
                    Value kvh = linalg::IndexOp::create(nb, nl, 1);
@@ -609,6 +614,12 @@ public:
                    r = arith::AddFOp::create(nb, nl, r, a[1]);
                  if (maskMod) {
                    Value keep = buildInlinedMod(nb, maskMod, coords);
+                   r = arith::SelectOp::create(nb, nl, keep, r, negInf);
+                 }
+                 if (!namedMasks.empty()) {
+                   MaskCoords at{coords[0], coords[1], coords[2], coords[3],
+                                 qLen,      kvLen,     captures};
+                   Value keep = buildMasksKeep(nb, nl, namedMasks, at);
                    r = arith::SelectOp::create(nb, nl, keep, r, negInf);
                  }
                  if (causalShift) {
@@ -697,6 +708,9 @@ public:
   /// values of their captures.
   Block *maskMod = nullptr, *scoreMod = nullptr;
   SmallVector<Value> captures;
+  /// attn.sdpa's named masks, and q_len and kv_len (index) when it has any.
+  ArrayRef<Attribute> namedMasks;
+  Value qLen, kvLen;
   SmallVector<OpFoldResult> qs, ks, vs, sSizes, rowSizes, oSizes;
   OpFoldResult group, kvHeads;
   AffineMap s5, r5;
@@ -743,6 +757,13 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   ab.maskMod = getMaskModBlock();
   ab.scoreMod = getScoreModBlock();
   ab.captures.assign(getCaptures().begin(), getCaptures().end());
+  ab.namedMasks = getNamedMasks();
+  if (!ab.namedMasks.empty()) {
+    ab.qLen = getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, getQuery(), 2));
+    ab.kvLen = getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, getKey(), 2));
+  }
   // The running max starts at the lowest finite float (never -inf, so a
   // fully masked row gives -inf - M = -inf and not NaN).
   Value x = ab.maskedScores();

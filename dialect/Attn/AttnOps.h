@@ -9,6 +9,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialect/Attn/AttnAttrs.h"
 #include "dialect/Attn/AttnDialect.h"
 
 #define GET_OP_CLASSES

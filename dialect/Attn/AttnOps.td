@@ -3,6 +3,7 @@
 #define ATTN_OPS_TD
 
 include "dialect/Attn/AttnDialect.td"
+include "dialect/Attn/AttnAttrs.td"
 include "mlir/Dialect/Linalg/IR/LinalgInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -88,9 +89,20 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     dialect; a score_mod result of +inf or NaN gives unspecified values in
     its row (as NaN inputs do), -inf hides the key.
 
+    **masks** (optional): a list of named masks (`#attn.causal`,
+    `#attn.window`, `#attn.strided`, `#attn.global_tokens`,
+    `#attn.block_layout`, `#attn.key_padding`, `#attn.document`,
+    `#attn.csr`, and their combinations `#attn.all_of` and `#attn.any_of`;
+    see docs/dialect.md), all of which must keep a key for it to be
+    visible. They mean what a mask_mod could say, but the compiler knows
+    their structure: the tiled kernels skip the key blocks they hide and
+    apply no mask on the blocks they keep whole. Masks that read run-time
+    data name captures by position (`#attn.key_padding<lengths = 0>` reads
+    `captures[0]`).
+
     **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x += bias` (an
-    f32 mask); then `x = -inf` where the i1 mask, `mask_mod` or `causal`
-    hides the key. Gemma 2's soft-capping comes before its additive mask in
+    f32 mask); then `x = -inf` where the i1 mask, `mask_mod`, `masks` or
+    `causal` hides the key. Gemma 2's soft-capping comes before its additive mask in
     the same way.
 
     Example:
@@ -98,6 +110,10 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     %o = attn.sdpa %q, %k, %v causal {scale = 0.125 : f32}
         : tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>
         -> tensor<1x12x?x64xf32>
+    // Mistral-style sliding window of 4096 keys, bottom-right aligned.
+    %o1 = attn.sdpa %q, %k, %v masks [#attn.window<left = 4095>]
+        : tensor<1x32x?x128xbf16>, tensor<1x8x?x128xbf16>,
+          tensor<1x8x?x128xbf16> -> tensor<1x32x?x128xbf16>
     %o2 = attn.sdpa %q, %k, %v mask %m
         : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>,
           tensor<1x1x?x?xi1> -> tensor<2x8x?x64xf32>
@@ -129,13 +145,15 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
                        Optional<AnyRankedTensor>:$mask,
                        Variadic<AnyType>:$captures,
                        OptionalAttr<F32Attr>:$scale,
-                       UnitAttr:$causal);
+                       UnitAttr:$causal,
+                       OptionalAttr<Attn_MaskArrayAttr>:$masks);
   let results = (outs AnyRankedTensor:$output);
   let regions = (region MaxSizedRegion<1>:$mask_mod,
                         MaxSizedRegion<1>:$score_mod);
 
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)?
+    (`masks` $masks^)?
     (`captures` `(` $captures^ `:` type($captures) `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
     `->` type($output)
@@ -179,6 +197,15 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     }
     /// True if the op has a mask_mod or a score_mod region.
     bool hasMods() { return getMaskModBlock() || getScoreModBlock(); }
+    /// The named masks (empty when there are none).
+    ::llvm::ArrayRef<::mlir::Attribute> getNamedMasks() {
+      if (auto m = getMasksAttr())
+        return m.getValue();
+      return {};
+    }
+    /// True if the kernel reads its coordinates in ways attn-tile's
+    /// per-batch split does not preserve: mods or named masks.
+    bool hasCoordinateMasks() { return hasMods() || !getNamedMasks().empty(); }
     /// q_heads / kv_heads when both are static (0 when kv_heads is 0, which
     /// requires q_heads = 0), else std::nullopt.
     std::optional<int64_t> getStaticGroupSize();

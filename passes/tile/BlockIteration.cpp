@@ -1,14 +1,15 @@
 //===- BlockIteration.cpp - Which key steps a task visits -------------------===//
 #include "passes/tile/BlockIteration.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::tile;
 
-KeyRange tile::buildKeyRange(ImplicitLocOpBuilder &b,
-                             ArrayRef<ScoreEpilogue *> stages,
-                             const RowInfo &rows, Value kvLen, int64_t kvBlock,
-                             Value part, Value splits) {
+KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
+                   const RowInfo &rows, Value kvLen, int64_t kvBlock,
+                   Value part, Value splits) {
   auto idx = [&](int64_t c) -> Value {
     return arith::ConstantIndexOp::create(b, c);
   };
@@ -17,49 +18,92 @@ KeyRange tile::buildKeyRange(ImplicitLocOpBuilder &b,
     return arith::MaxSIOp::create(b, lo, arith::MinSIOp::create(b, hi, x));
   };
   // Keys no row can see are not visited.
-  Value start = zero, end = kvLen;
-  bool masked = false, noFull = false;
-  Value full; // min over the masks of their full bounds
+  start = zero;
+  end = kvLen;
   for (ScoreEpilogue *stage : stages) {
     if (!stage->isMask())
       continue;
-    masked = true;
-    if (Value e = stage->keyEnd(b, rows))
-      end = clamp(e, zero, end);
-    Value f = stage->fullEnd(b, rows);
-    if (!f) {
-      noFull = true;
-      continue;
-    }
-    full = full ? arith::MinSIOp::create(b, full, f).getResult() : f;
+    masks.push_back(stage);
+    KeySpan span = stage->prepareTask(b, rows);
+    if (span.end)
+      end = clamp(span.end, zero, end);
+    if (span.start)
+      start = arith::MaxSIOp::create(b, start, span.start);
   }
+  // Steps start at multiples of kv-block (aligned with a block layout's
+  // blocks and with cache lines), and never past the end.
+  if (start != zero)
+    start = arith::MinSIOp::create(
+        b, end,
+        arith::MulIOp::create(b, arith::DivSIOp::create(b, start, kvBlockV),
+                              kvBlockV));
   if (splits) {
     // Part `part` of `splits` equal runs of whole steps.
+    Value visited = arith::SubIOp::create(b, end, start);
     Value chunk = arith::MulIOp::create(
         b,
         arith::CeilDivUIOp::create(
-            b, arith::CeilDivUIOp::create(b, end, splits), kvBlockV),
+            b, arith::CeilDivUIOp::create(b, visited, splits), kvBlockV),
         kvBlockV);
-    start = arith::MinSIOp::create(b, end,
-                                   arith::MulIOp::create(b, part, chunk));
-    end = arith::MinSIOp::create(b, end,
-                                 arith::AddIOp::create(b, start, chunk));
+    Value from = arith::MinSIOp::create(
+        b, end, arith::AddIOp::create(b, start,
+                                      arith::MulIOp::create(b, part, chunk)));
+    end = arith::MinSIOp::create(b, end, arith::AddIOp::create(b, from, chunk));
+    start = from;
   }
-  if (!masked)
-    return {start, end, end};
-  if (noFull) // every step may need a mask
-    return {start, end, start};
-  // The whole steps from start that lie below the full bound; all of the
-  // range when the bound reaches its end (the last step may be short).
-  Value below = arith::MaxSIOp::create(
-      b, zero, arith::SubIOp::create(b, full, start));
-  Value aligned = arith::AddIOp::create(
-      b, start,
-      arith::MulIOp::create(b, arith::DivUIOp::create(b, below, kvBlockV),
-                            kvBlockV));
-  Value reaches =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::sge, full, end);
-  Value fullEnd = arith::SelectOp::create(
-      b, reaches, end, arith::MinSIOp::create(b, aligned, end));
-  return {start, end, fullEnd};
+}
+
+StepClass KeyRange::classify(ImplicitLocOpBuilder &b, Value j0,
+                             Value j1) const {
+  StepClass all;
+  bool fullKnown = true;
+  for (ScoreEpilogue *stage : masks) {
+    StepClass c = stage->classifyStep(b, j0, j1);
+    if (c.empty)
+      all.empty = all.empty ? arith::OrIOp::create(b, all.empty, c.empty)
+                                  .getResult()
+                            : c.empty;
+    if (!c.full)
+      fullKnown = false;
+    else if (fullKnown)
+      all.full = all.full ? arith::AndIOp::create(b, all.full, c.full)
+                                .getResult()
+                          : c.full;
+  }
+  if (!fullKnown)
+    all.full = Value();
+  return all;
+}
+
+SmallVector<Value>
+tile::buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range,
+                          Value j0, Value j1, ValueRange state,
+                          function_ref<SmallVector<Value>(bool)> body) {
+  if (!range.masked())
+    return body(/*partial=*/false);
+  StepClass c = range.classify(b, j0, j1);
+  TypeRange types = state.getTypes();
+  auto branch = [&](function_ref<SmallVector<Value>()> fn) {
+    return [&, fn](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      b.restoreInsertionPoint(nb.saveInsertionPoint());
+      scf::YieldOp::create(b, fn());
+    };
+  };
+  auto nonEmpty = [&]() -> SmallVector<Value> {
+    if (!c.full)
+      return body(/*partial=*/true);
+    auto ifOp = scf::IfOp::create(
+        b, c.full, branch([&] { return body(/*partial=*/false); }),
+        branch([&] { return body(/*partial=*/true); }));
+    return SmallVector<Value>(ifOp.getResults());
+  };
+  if (!c.empty)
+    return nonEmpty();
+  (void)types;
+  auto ifOp = scf::IfOp::create(
+      b, c.empty,
+      branch([&] { return SmallVector<Value>(state.begin(), state.end()); }),
+      branch(nonEmpty));
+  return SmallVector<Value>(ifOp.getResults());
 }

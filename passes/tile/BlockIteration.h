@@ -1,16 +1,20 @@
 //===- BlockIteration.h - Which key steps a task visits ---------*- C++ -*-===//
 //
-// A task visits the keys [start, end) in steps of kv-block keys from start.
-// The masks of the score epilogue bound it: steps that no row of the task
-// can see are not visited (causal: those above the diagonal), and steps
-// below `fullEnd` are visible to every row, so the bodies run them without
-// the masks. With a split key range (flash-decoding), the task's part is a
-// run of whole steps of the visited range, so the parts split the work, not
-// the key range.
+// A task visits the keys [start, end) in steps of kv-block keys from start,
+// and classes each step for the masks of its score epilogue, as
+// FlexAttention's block mask does (He et al. 2024), but from the masks'
+// structure, per task and per step, with no q_len x kv_len metadata:
 //
-// Today the visited keys are one interval with a full prefix; a block-sparse
-// schedule (lists of full and partial steps) replaces this file's result,
-// not the bodies.
+// - [start, end) is the intersection of the masks' spans (causal: the keys
+//   up to the task's last diagonal; a window: its band), so hidden steps
+//   outside it cost nothing, not even a test;
+// - inside it, a step that some mask hides whole (`empty`) is skipped, one
+//   that every mask keeps whole (`full`) runs without the masks, and the
+//   others (partial) run with them.
+//
+// With a split key range (flash-decoding), the task's part is a run of
+// whole steps of the visited range, so the parts split the visited keys,
+// not the key range.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_PASSES_TILE_BLOCKITERATION_H
@@ -20,19 +24,39 @@
 
 namespace mlir::attn::tile {
 
-struct KeyRange {
-  Value start, end; // keys visited
-  Value fullEnd;    // steps [start, fullEnd) need no mask; start <= fullEnd <= end
-                    // (fullEnd is `start` itself when no step is known full:
-                    // the bodies then build no unmasked loop)
+class KeyRange {
+public:
+  /// The key range of a task whose queries are `rows`, over `kvLen` keys,
+  /// for the masks among `stages` (each prepared for `rows`, here); with
+  /// `splits` (non-null), part `part` of the visited range, split into
+  /// `splits` runs of whole kv-block steps.
+  KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
+           const RowInfo &rows, Value kvLen, int64_t kvBlock, Value part,
+           Value splits);
+
+  Value start, end; // the keys visited
+
+  /// True if any stage is a mask (else every step is full).
+  bool masked() const { return !masks.empty(); }
+  /// The class of the step [j0, j1) for all the masks: empty if one of
+  /// them hides it whole, full if all of them keep it whole (null: not
+  /// known to be). Built at `b`, inside the task's key loop.
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) const;
+
+private:
+  SmallVector<ScoreEpilogue *> masks;
 };
 
-/// The key range of a task whose queries are `rows`, over `kvLen` keys, for
-/// the masks among `stages`; with `splits` (non-null), part `part` of the
-/// visited range, split into `splits` runs of whole kv-block steps.
-KeyRange buildKeyRange(ImplicitLocOpBuilder &b,
-                       ArrayRef<ScoreEpilogue *> stages, const RowInfo &rows,
-                       Value kvLen, int64_t kvBlock, Value part, Value splits);
+/// A key step of a task's loop, as the bodies emit it: `body(partial)`
+/// builds the step with (`partial`) or without the masks and returns the
+/// loop state after it; `state` is the state before it. Full steps run the
+/// unmasked body, partial ones the masked one, empty ones return `state`.
+/// Emits only the bodies the classes can need (one when the masks are
+/// never full, or when there are none).
+SmallVector<Value>
+buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range, Value j0,
+                    Value j1, ValueRange state,
+                    function_ref<SmallVector<Value>(bool partial)> body);
 
 } // namespace mlir::attn::tile
 

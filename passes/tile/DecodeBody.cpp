@@ -35,6 +35,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/tile/DecodeBody.h"
+#include "passes/tile/BlockIteration.h"
 
 #include "dialect/Attn/AttnOps.h"
 #include "passes/tile/ScoreEpilogue.h"
@@ -427,15 +428,10 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
       ValueRange{mbuf});
   linalg::FillOp::create(b, ValueRange{f32Const(0.0f)}, ValueRange{lbuf});
 
-  bool masked = llvm::any_of(t.epilogue,
-                             [](ScoreEpilogue *s) { return s->isMask(); });
   Value kvBlockV = idx(t.kvBlock);
   // Rows in blocks of up to 4 (a GQA group's rows share each K and V row).
   SmallVector<int64_t> rowBlocks = {4, 2, 1};
-  auto steps = [&](Value from, Value to, bool partial) {
-    loop(from, to, kvBlockV, [&](Value j0) {
-      Value n = arith::MinSIOp::create(b, kvBlockV,
-                                       arith::SubIOp::create(b, t.kvEnd, j0));
+  auto stepBody = [&](Value j0, Value n, bool partial) {
       blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
         scoreBlock(j0, n, r0, R, partial);
       });
@@ -466,12 +462,18 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
             });
             scf::YieldOp::create(b);
           });
-    });
   };
-  if (!masked || t.fullEnd != t.kvStart) // else no unmasked step is known
-    steps(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
-  if (masked)
-    steps(t.fullEnd, t.kvEnd, /*partial=*/true);
+  // One loop over the visited steps, each run with the masks or without
+  // them as its class says (BlockIteration.h).
+  loop(t.kvStart, t.kvEnd, kvBlockV, [&](Value j0) {
+    Value n = arith::MinSIOp::create(b, kvBlockV,
+                                     arith::SubIOp::create(b, t.kvEnd, j0));
+    Value j1 = arith::AddIOp::create(b, j0, n);
+    buildClassifiedStep(b, *t.keys, j0, j1, ValueRange(), [&](bool partial) {
+      stepBody(j0, n, partial);
+      return SmallVector<Value>();
+    });
+  });
 
   // Rows r = g * qRows + i back to [1, group, (1,) qRows(, v_head_dim)],
   // read from the state (no write to it follows).

@@ -75,13 +75,15 @@ struct VectorTiling {
 /// group x qRows rows covering heads [hi, hi + group) and queries [q0, q0 +
 /// qRows) of one KV head, row r being (head hi + r / qRows, query q0 + r %
 /// qRows); its key range; and the op's operands.
+class KeyRange;
+
 struct Task {
   Value q, k, v;          // [batch, heads, seq_len, head_dim] tensors
   Value bi, hi, kvHead;   // batch, (first) query head, KV head
   Value q0, rows;         // first query, number of rows
   Value qRows;            // queries per head (GQA-packed tasks; else null)
   Value kvStart, kvEnd;   // the task's keys
-  Value fullEnd;          // keys below it need no mask (<= kvEnd)
+  const KeyRange *keys;   // ... and their steps' classes
   Value headDim, vHeadDim; // index
   Value scale;             // f32, in base-2 units (log2(e) folded in)
   int64_t kvBlock;

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/tile/PrefillBody.h"
+#include "passes/tile/BlockIteration.h"
 
 #include "dialect/Attn/AttnOps.h"
 #include "passes/tile/ScoreEpilogue.h"
@@ -402,25 +403,17 @@ SmallVector<Value> PrefillBuilder::build(bool normalize) {
   if (cfg.bf16Dot) // bf16 P as pairs of keys, for the P V dot products
     init.push_back(tensor::EmptyOp::create(
         b, ArrayRef<int64_t>{(kvBlock + 1) / 2, 2 * m}, b.getBF16Type()));
-  // The steps no mask touches, then the others.
-  bool masked = llvm::any_of(t.epilogue,
-                             [](ScoreEpilogue *s) { return s->isMask(); });
-  Value kvBlockV = idx(kvBlock);
-  auto steps = [&](Value from, Value to, ValueRange state, bool partial) {
-    return buildFor(b, from, to, kvBlockV, state,
-                    [&](Value j0, ValueRange s) {
-                      return step(j0, s, qt, partial);
-                    });
-  };
-  SmallVector<Value> state(init);
-  auto run = [&](Value from, Value to, bool partial) {
-    scf::ForOp loop = steps(from, to, state, partial);
-    state.assign(loop.getResults().begin(), loop.getResults().end());
-  };
-  if (!masked || t.fullEnd != t.kvStart) // else no unmasked step is known
-    run(t.kvStart, masked ? t.fullEnd : t.kvEnd, /*partial=*/false);
-  if (masked)
-    run(t.fullEnd, t.kvEnd, /*partial=*/true);
+  // One loop over the visited steps, each run with the masks or without
+  // them as its class says (BlockIteration.h).
+  scf::ForOp loop = buildFor(
+      b, t.kvStart, t.kvEnd, idx(kvBlock), init, [&](Value j0, ValueRange s) {
+        Value j1 = arith::MinSIOp::create(
+            b, t.kvEnd, arith::AddIOp::create(b, j0, idx(kvBlock)));
+        return buildClassifiedStep(b, *t.keys, j0, j1, s, [&](bool partial) {
+          return step(j0, s, qt, partial);
+        });
+      });
+  SmallVector<Value> state(loop.getResults());
   ValueRange results(state);
 
   // Back to [rows, v_head_dim]: out[i, c] = acc[c, i] / sum[i], 0 where

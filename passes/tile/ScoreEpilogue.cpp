@@ -1,5 +1,6 @@
 //===- ScoreEpilogue.cpp - Masks and score modifiers in registers -----------===//
 #include "passes/tile/ScoreEpilogue.h"
+#include "passes/tile/NamedMasks.h"
 #include "passes/tile/UserMods.h"
 
 #include "dialect/Attn/AttnOps.h"
@@ -17,16 +18,23 @@ using namespace mlir::attn::tile;
 // CausalMask
 //===----------------------------------------------------------------------===//
 
-Value CausalMask::keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
-  // The last query q0 + qRows - 1 sees keys up to q0 + qRows - 1 + diagonal.
-  return arith::AddIOp::create(
-      b, arith::AddIOp::create(b, rows.q0, rows.qRows), diagonal);
+KeySpan CausalMask::prepareTask(ImplicitLocOpBuilder &b,
+                                const RowInfo &rows) {
+  // The last query q0 + qRows - 1 sees keys up to q0 + qRows - 1 + diagonal,
+  // the first (q0) up to q0 + diagonal.
+  end = arith::AddIOp::create(b, arith::AddIOp::create(b, rows.q0, rows.qRows),
+                              diagonal);
+  fullEnd = arith::AddIOp::create(
+      b, arith::AddIOp::create(b, rows.q0, diagonal),
+      arith::ConstantIndexOp::create(b, 1));
+  return {Value(), end};
 }
 
-Value CausalMask::fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
-  // The first query q0 sees keys up to q0 + diagonal.
-  return arith::AddIOp::create(b, arith::AddIOp::create(b, rows.q0, diagonal),
-                               arith::ConstantIndexOp::create(b, 1));
+StepClass CausalMask::classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                                   Value j1) {
+  // No step is empty: the span ends at the last row's diagonal.
+  return {Value(),
+          arith::CmpIOp::create(b, arith::CmpIPredicate::sle, j1, fullEnd)};
 }
 
 Value CausalMask::rowKeyEnd(ImplicitLocOpBuilder &b, Value query) {
@@ -121,7 +129,7 @@ Value DenseMask::apply(KernelBuilder &kb, const Task &task, Value score,
 //===----------------------------------------------------------------------===//
 
 SmallVector<std::unique_ptr<ScoreEpilogue>>
-tile::buildEpilogue(SdpaOp op, Value diagonal) {
+tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen) {
   // The op's order: score_mod, the bias (or keep-mask), mask_mod, causal.
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages;
   if (Block *mod = op.getScoreModBlock())
@@ -130,6 +138,9 @@ tile::buildEpilogue(SdpaOp op, Value diagonal) {
     stages.push_back(std::make_unique<DenseMask>(mask));
   if (Block *mod = op.getMaskModBlock())
     stages.push_back(std::make_unique<MaskModStage>(mod, op.getCaptures()));
+  if (!op.getNamedMasks().empty())
+    stages.push_back(std::make_unique<NamedMaskStage>(
+        op.getNamedMasks(), op.getCaptures(), qLen, kvLen));
   if (op.getCausal())
     stages.push_back(std::make_unique<CausalMask>(diagonal));
   return stages;

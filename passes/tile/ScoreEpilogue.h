@@ -9,11 +9,10 @@
 //
 // - `apply` rewrites one vector of scores (the vector body: lanes are query
 //   rows, one key) or one scalar score (the decode body: one row, one key);
-// - a mask (`isMask`) can say which keys of a task's rows it can hide
-//   (`keyEnd`: none at or past it are visible) and below which key it hides
-//   none (`fullEnd`); the block iteration then skips the hidden steps and
-//   runs the mask only on the steps between the two (FlexAttention's
-//   partial blocks);
+// - a mask (`isMask`) can bound the keys a task's rows may see
+//   (`prepareTask`), and class each key step as empty (skipped), full (run
+//   without the mask) or partial (`classifyStep`): FlexAttention's block
+//   mask, computed from the mask's structure (BlockIteration.h);
 // - `beginStep` prepares per-step state (the dense mask's transposed block);
 // - `inRegisters` false moves a large stage (and the ones after it) out of
 //   the register blocks into one loop over the step's scores, so that code
@@ -55,6 +54,17 @@ struct StepInfo {
   Value j0, n;
 };
 
+/// Keys [start, end); a null Value is the start (0) or end (kv_len) of the
+/// keys.
+struct KeySpan {
+  Value start, end;
+};
+
+/// A key step's class for a mask (i1s; null is false).
+struct StepClass {
+  Value empty, full;
+};
+
 /// The query rows a stage sees: the task's queries [q0, q0 + qRows) of the
 /// heads it covers, in batch `bi`. (For a task of one head, qRows is its
 /// row count.)
@@ -68,15 +78,19 @@ public:
   /// True for a mask (scores become -inf or stay), false for a score
   /// modifier (every score may change; runs on every step).
   virtual bool isMask() const = 0;
-  /// For a mask: no key at or past this one is visible to any of `rows`
-  /// (a null Value: no bound). Used to skip key steps.
-  virtual Value keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
-    return Value();
+  /// For a mask, once per task (outside its key loop): the keys its rows
+  /// may see lie in [start, end) (a null Value: 0, kv_len). The stage may
+  /// keep per-task values for `classifyStep`.
+  virtual KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+    return {};
   }
-  /// For a mask: every key below this one is visible to all of `rows` (a
-  /// null Value: none is known to be), so steps below it skip the mask.
-  virtual Value fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) {
-    return Value();
+  /// For a mask, per key step [j0, j1) of the task last prepared: whether
+  /// it hides every score of the step (`empty`) or none (`full`), as i1s
+  /// (null: not known to). Steps known full run without the mask; empty
+  /// ones are skipped.
+  virtual StepClass classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                                 Value j1) {
+    return {};
   }
   /// For a mask whose visible keys for a row form a prefix: the end of that
   /// prefix for global query `query` (null: not a prefix mask). The decode
@@ -103,14 +117,15 @@ class CausalMask final : public ScoreEpilogue {
 public:
   explicit CausalMask(Value diagonal) : diagonal(diagonal) {}
   bool isMask() const override { return true; }
-  Value keyEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
-  Value fullEnd(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
+  KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
+  StepClass classifyStep(ImplicitLocOpBuilder &b, Value j0, Value j1) override;
   Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
               const ScoreCoords &at) override;
 
 private:
   Value diagonal; // kv_len - q_len (index)
+  Value end, fullEnd; // of the task prepared
 };
 
 /// The op's mask operand: an i1 keep-mask (0 or -inf) or an f32 bias
@@ -137,8 +152,9 @@ private:
 
 /// The epilogue stages of `op`, in the order they apply. `diagonal` is
 /// kv_len - q_len.
-SmallVector<std::unique_ptr<ScoreEpilogue>> buildEpilogue(SdpaOp op,
-                                                          Value diagonal);
+/// `qLen` and `kvLen` are the op's lengths (index).
+SmallVector<std::unique_ptr<ScoreEpilogue>>
+buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen);
 
 } // namespace mlir::attn::tile
 

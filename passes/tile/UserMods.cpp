@@ -15,6 +15,26 @@ using namespace mlir::attn::tile;
 /// Block argument positions after the optional score.
 enum { kBatch = 0, kHead = 1, kQuery = 2, kKey = 3, kCaptures = 4 };
 
+/// The values `op` reads: its operands and, for an op with regions (a
+/// named mask's search loop), the values its regions use from above.
+static SmallVector<Value> readValues(Operation &op) {
+  SmallVector<Value> out(op.getOperands());
+  // (Not getUsedValuesDefinedAbove: a named mask's block lives in a region
+  // with no parent op, which it cannot walk out of.)
+  llvm::SetVector<Value> above;
+  op.walk([&](Operation *inner) {
+    if (inner == &op)
+      return;
+    for (Value v : inner->getOperands()) {
+      Operation *owner = v.getParentBlock()->getParentOp();
+      if (!owner || !op.isAncestor(owner))
+        above.insert(v);
+    }
+  });
+  out.append(above.begin(), above.end());
+  return out;
+}
+
 ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)
     : block(block), hasScore(hasScore),
       captures(captures.begin(), captures.end()) {
@@ -28,7 +48,7 @@ ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)
     varying.insert(block->getArgument(0));
   }
   auto any = [](Operation &op, const llvm::DenseSet<Value> &set) {
-    return llvm::any_of(op.getOperands(),
+    return llvm::any_of(readValues(op),
                         [&](Value v) { return set.contains(v); });
   };
   for (Operation &op : block->without_terminator()) {
@@ -52,7 +72,8 @@ void ModCloner::cloneWidened(KernelBuilder &kb, Operation &op,
                              IRMapping &map) {
   ImplicitLocOpBuilder &b = kb.b;
   int64_t width = kb.cfg.width;
-  bool varying = llvm::any_of(op.getOperands(), [&](Value v) {
+  SmallVector<Value> reads = readValues(op);
+  bool varying = llvm::any_of(reads, [&](Value v) {
     return isa<VectorType>(map.lookupOrDefault(v).getType());
   });
   if (!varying) {
@@ -75,11 +96,12 @@ void ModCloner::cloneWidened(KernelBuilder &kb, Operation &op,
     map.map(op.getResults(), c->getResults());
     return;
   }
-  // Anything else (tensor.extract, tensor.dim) once per lane.
+  // Anything else (tensor.extract, tensor.dim, a search loop) once per
+  // lane, with the lane's element of every varying value it reads.
   SmallVector<SmallVector<Value>> lanes(op.getNumResults());
   for (int64_t l = 0; l < width; ++l) {
     IRMapping local;
-    for (Value v : op.getOperands()) {
+    for (Value v : reads) {
       Value m = map.lookupOrDefault(v);
       if (isa<VectorType>(m.getType()))
         m = vector::ExtractOp::create(b, m, ArrayRef<int64_t>{l});

@@ -134,19 +134,20 @@ func.func @gqa(%q: tensor<1x8x?x64xf32>, %k: tensor<1x2x?x64xf32>,
 // Causal: query blocks of 32 rows (2 vectors, register blocks of 8 keys x
 // 2 vectors, 64 keys per step), half the wasted triangle of 64-row blocks
 // on each diagonal. Key blocks past the diagonal are skipped by the loop
-// bound. The steps below the diagonal of the task's first row (full for
-// every row) run without the mask; the rest apply it in the epilogue of
-// each register block: key j is masked (-inf) for query rows i < j - shift.
+// bound. A step below the diagonal of the task's first row (full for every
+// row) runs without the mask; the others apply it in the epilogue of each
+// register block: key j is masked (-inf) for query rows i < j - shift.
 // A part of a split key range starts at a whole key block of the task's
 // causal range.
 // CHECK-LABEL: func.func @causal
 // CHECK: arith.ceildivui %{{.+}}, %c32
 // CHECK: scf.forall
 // CHECK:   } else {
-// CHECK:   %[[FULL:.+]] = arith.select %{{.+}}, %{{.+}}, %{{.+}} : index
-// CHECK:   scf.for %{{.+}} = %{{.+}} to %[[FULL]] step %c64 iter_args({{.*}}) -> (tensor<64x32xf32>, tensor<64x32xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-NOT: arith.cmpi sge, %{{.+}}, %{{.+}} : vector<16xi32>
-// CHECK:   scf.for %{{.+}} = %[[FULL]] to %{{.+}} step %c64 iter_args(
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c64 iter_args({{.*}}) -> (tensor<64x32xf32>, tensor<64x32xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:     %[[ISFULL:.+]] = arith.cmpi sle, %{{.+}}, %{{.+}} : index
+// CHECK:     scf.if %[[ISFULL]] -> (tensor<64x32xf32>, tensor<64x32xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-NOT: arith.cmpi sle, %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK:     } else {
 // CHECK:     scf.for
 // CHECK:       scf.for
 // CHECK:       %[[TH:.+]] = arith.index_cast %{{.+}} : index to i32

@@ -167,3 +167,45 @@ func.func @mods(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>,
       }
   return %o : tensor<?x8x?x64xf32>
 }
+
+// Named masks: every kind, the defaults elided on printing, and nesting.
+// CHECK-LABEL: func.func @named_masks
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} masks [#attn.causal, #attn.causal<top_left>, #attn.window<left = 128>, #attn.window<left = 3, right = 2, alignment = top_left>, #attn.strided<stride = 4>, #attn.global_tokens<count = 2>, #attn.block_layout<block = 64, layout = dense<{{\[\[}}true, false], [true, true]]> : tensor<2x2xi1>>, #attn.key_padding<lengths = 0>, #attn.document<ids = 1>, #attn.document<ids = 1, kv_ids = 1>, #attn.csr<offsets = 2, columns = 3>, #attn.any_of<[#attn.window<left = 8>, #attn.all_of<[#attn.global_tokens<count = 1>, #attn.causal]>]>] captures(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2xi32>, tensor<?xi64>, tensor<?xi32>, tensor<?xi32>) : tensor<2x4x?x16xf32>, tensor<2x2x?x16xf32>, tensor<2x2x?x16xf32> -> tensor<2x4x?x16xf32>
+func.func @named_masks(%q: tensor<2x4x?x16xf32>, %k: tensor<2x2x?x16xf32>,
+                       %v: tensor<2x2x?x16xf32>, %lens: tensor<2xi32>,
+                       %doc: tensor<?xi64>, %offs: tensor<?xi32>,
+                       %cols: tensor<?xi32>) -> tensor<2x4x?x16xf32> {
+  %o = attn.sdpa %q, %k, %v masks [#attn.causal<bottom_right>,
+        #attn.causal<top_left>, #attn.window<left = 128, right = 0>,
+        #attn.window<left = 3, right = 2, alignment = top_left>,
+        #attn.strided<stride = 4>, #attn.global_tokens<count = 2>,
+        #attn.block_layout<block = 64,
+                           layout = dense<[[true, false], [true, true]]> : tensor<2x2xi1>>,
+        #attn.key_padding<lengths = 0>, #attn.document<ids = 1>,
+        #attn.document<ids = 1, kv_ids = 1>,
+        #attn.csr<offsets = 2, columns = 3>,
+        #attn.any_of<[#attn.window<left = 8>,
+                      #attn.all_of<[#attn.global_tokens<count = 1>, #attn.causal]>]>]
+      captures(%lens, %doc, %offs, %cols
+               : tensor<2xi32>, tensor<?xi64>, tensor<?xi32>, tensor<?xi32>)
+      : tensor<2x4x?x16xf32>, tensor<2x2x?x16xf32>, tensor<2x2x?x16xf32>
+        -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// Named masks with the causal flag and a mask_mod.
+// CHECK-LABEL: func.func @named_with_flag
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal masks [#attn.window<left = 16>]
+// CHECK: mask_mod
+func.func @named_with_flag(%q: tensor<1x1x?x8xf32>, %k: tensor<1x1x?x8xf32>,
+                           %v: tensor<1x1x?x8xf32>) -> tensor<1x1x?x8xf32> {
+  %o = attn.sdpa %q, %k, %v causal masks [#attn.window<left = 16>]
+      : tensor<1x1x?x8xf32>, tensor<1x1x?x8xf32>, tensor<1x1x?x8xf32>
+        -> tensor<1x1x?x8xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %t = arith.constant true
+        attn.yield %t : i1
+      }
+  return %o : tensor<1x1x?x8xf32>
+}

@@ -1,0 +1,376 @@
+//===- AttnAttrs.cpp - Named masks of the attn dialect --------------------===//
+//
+// The semantics of each named mask (its keep-predicate on scalars, which
+// attn-decompose and the kernels' scalar paths inline, and which attn-tile
+// widens to vectors) and its checks. The kernels' block classification of
+// each mask lives in passes/tile/NamedMasks.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/Attn/AttnAttrs.h"
+#include "dialect/Attn/AttnDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+#include "dialect/Attn/AttnAttrInterfaces.cpp.inc"
+#include "dialect/Attn/AttnEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/Attn/AttnAttrs.cpp.inc"
+
+void AttnDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialect/Attn/AttnAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Emit {
+  Location loc;
+  OpBuilder &b;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value orI(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  /// tensor[indices] as an index (integers are sign-extended).
+  Value read(Value tensor, ValueRange indices) {
+    Value v = tensor::ExtractOp::create(b, loc, tensor, indices);
+    if (!v.getType().isIndex())
+      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    return v;
+  }
+  /// The diagonal key of the query: q_idx + off.
+  Value diagonal(Alignment a, const MaskCoords &at) {
+    if (a == Alignment::top_left)
+      return at.query;
+    return add(at.query, sub(at.kvLen, at.qLen));
+  }
+};
+
+/// Checks that capture `index`, which `mask`'s `param` names, exists and is
+/// a ranked integer (or index) tensor of one of `ranks`.
+LogicalResult checkCapture(function_ref<InFlightDiagnostic()> emitError,
+                           TypeRange captures, StringRef mask,
+                           StringRef param, int64_t index,
+                           ArrayRef<int64_t> ranks) {
+  if (index < 0 || index >= static_cast<int64_t>(captures.size()))
+    return emitError() << "#attn." << mask << " " << param
+                       << " names capture " << index << ", but the op has "
+                       << captures.size() << " captures";
+  auto t = dyn_cast<RankedTensorType>(captures[index]);
+  bool intElems =
+      t && (t.getElementType().isIndex() ||
+            (isa<IntegerType>(t.getElementType()) &&
+             t.getElementType().getIntOrFloatBitWidth() > 1 &&
+             t.getElementType().getIntOrFloatBitWidth() <= 64));
+  if (!intElems || !llvm::is_contained(ranks, t.getRank())) {
+    InFlightDiagnostic d = emitError();
+    d << "#attn." << mask << " " << param << " (capture " << index
+      << ") must be a tensor of integers of rank ";
+    llvm::interleave(ranks, d, " or ");
+    d << ", got " << captures[index];
+    return d;
+  }
+  return success();
+}
+
+LogicalResult verifyMaskList(function_ref<InFlightDiagnostic()> emitError,
+                             ArrayAttr masks, StringRef what) {
+  if (masks.empty())
+    return emitError() << what << " needs at least one mask";
+  for (Attribute m : masks)
+    if (!isa<MaskAttrInterface>(m))
+      return emitError() << what << " takes named masks (#attn.causal, "
+                                    "#attn.window, ...), got "
+                         << m;
+  return success();
+}
+} // namespace
+
+Value attn::buildMasksKeep(OpBuilder &b, Location loc,
+                           ArrayRef<Attribute> masks, const MaskCoords &at) {
+  Value keep;
+  for (Attribute m : masks) {
+    Value k = cast<MaskAttrInterface>(m).buildKeep(b, loc, at);
+    keep = keep ? arith::AndIOp::create(b, loc, keep, k).getResult() : k;
+  }
+  if (!keep)
+    keep = arith::ConstantIntOp::create(b, loc, 1, 1);
+  return keep;
+}
+
+//===----------------------------------------------------------------------===//
+// Verifiers of the parameters
+//===----------------------------------------------------------------------===//
+
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t left, int64_t right, Alignment) {
+  if (left < 0 || right < 0)
+    return emitError() << "#attn.window extents must be non-negative, got "
+                          "left = "
+                       << left << ", right = " << right;
+  return success();
+}
+
+LogicalResult StridedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t stride, Alignment) {
+  if (stride < 1)
+    return emitError() << "#attn.strided stride must be at least 1, got "
+                       << stride;
+  return success();
+}
+
+LogicalResult
+GlobalTokensAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t count) {
+  if (count < 0)
+    return emitError() << "#attn.global_tokens count must be non-negative, "
+                          "got "
+                       << count;
+  return success();
+}
+
+LogicalResult
+BlockLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t block, DenseIntElementsAttr layout) {
+  if (block < 1)
+    return emitError() << "#attn.block_layout block must be at least 1, got "
+                       << block;
+  auto t = cast<ShapedType>(layout.getType());
+  if (t.getRank() != 2 || !t.getElementType().isInteger(1) ||
+      t.getDimSize(0) < 1 || t.getDimSize(1) < 1)
+    return emitError() << "#attn.block_layout layout must be a non-empty "
+                          "[q_blocks, kv_blocks] tensor of i1, got "
+                       << t;
+  return success();
+}
+
+LogicalResult AllOfAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                ArrayAttr masks) {
+  return verifyMaskList(emitError, masks, "#attn.all_of");
+}
+
+LogicalResult AnyOfAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                ArrayAttr masks) {
+  return verifyMaskList(emitError, masks, "#attn.any_of");
+}
+
+//===----------------------------------------------------------------------===//
+// Captures
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+CausalAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+  return success();
+}
+LogicalResult
+WindowAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+  return success();
+}
+LogicalResult
+StridedAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+  return success();
+}
+LogicalResult GlobalTokensAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
+                                               TypeRange) const {
+  return success();
+}
+LogicalResult BlockLayoutAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
+                                              TypeRange) const {
+  return success();
+}
+
+LogicalResult
+KeyPaddingAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+                               TypeRange captures) const {
+  return checkCapture(emitError, captures, "key_padding", "lengths",
+                      getLengths(), {1});
+}
+
+LogicalResult
+DocumentAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+                             TypeRange captures) const {
+  if (failed(checkCapture(emitError, captures, "document", "ids", getIds(),
+                          {1, 2})))
+    return failure();
+  if (getKvIds() < 0)
+    return success();
+  if (failed(checkCapture(emitError, captures, "document", "kv_ids",
+                          getKvIds(), {1, 2})))
+    return failure();
+  auto q = cast<RankedTensorType>(captures[getIds()]);
+  auto k = cast<RankedTensorType>(captures[getKvIds()]);
+  if (q.getRank() != k.getRank() || q.getElementType() != k.getElementType())
+    return emitError() << "#attn.document ids and kv_ids must have the same "
+                          "rank and element type, got "
+                       << q << " and " << k;
+  return success();
+}
+
+LogicalResult
+CsrAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+                        TypeRange captures) const {
+  if (failed(checkCapture(emitError, captures, "csr", "offsets", getOffsets(),
+                          {1})) ||
+      failed(checkCapture(emitError, captures, "csr", "columns", getColumns(),
+                          {1})))
+    return failure();
+  return success();
+}
+
+LogicalResult
+AllOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+                          TypeRange captures) const {
+  for (Attribute m : getMasks())
+    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures)))
+      return failure();
+  return success();
+}
+
+LogicalResult
+AnyOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+                          TypeRange captures) const {
+  for (Attribute m : getMasks())
+    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures)))
+      return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Keep-predicates
+//===----------------------------------------------------------------------===//
+
+Value CausalAttr::buildKeep(OpBuilder &b, Location loc,
+                            const MaskCoords &at) const {
+  Emit e{loc, b};
+  return e.cmp(arith::CmpIPredicate::sle, at.key,
+               e.diagonal(getAlignment(), at));
+}
+
+Value WindowAttr::buildKeep(OpBuilder &b, Location loc,
+                            const MaskCoords &at) const {
+  Emit e{loc, b};
+  Value d = e.sub(e.diagonal(getAlignment(), at), at.key);
+  return e.andI(e.cmp(arith::CmpIPredicate::sle, d, e.c(getLeft())),
+                e.cmp(arith::CmpIPredicate::sge, d, e.c(-getRight())));
+}
+
+Value StridedAttr::buildKeep(OpBuilder &b, Location loc,
+                             const MaskCoords &at) const {
+  Emit e{loc, b};
+  Value d = e.sub(e.diagonal(getAlignment(), at), at.key);
+  Value r = arith::RemSIOp::create(b, loc, d, e.c(getStride()));
+  return e.cmp(arith::CmpIPredicate::eq, r, e.c(0));
+}
+
+Value GlobalTokensAttr::buildKeep(OpBuilder &b, Location loc,
+                                  const MaskCoords &at) const {
+  Emit e{loc, b};
+  Value n = e.c(getCount());
+  return e.orI(e.cmp(arith::CmpIPredicate::ult, at.query, n),
+               e.cmp(arith::CmpIPredicate::ult, at.key, n));
+}
+
+Value BlockLayoutAttr::buildKeep(OpBuilder &b, Location loc,
+                                 const MaskCoords &at) const {
+  Emit e{loc, b};
+  auto t = cast<ShapedType>(getLayout().getType());
+  Value blk = e.c(getBlock());
+  Value qb = arith::DivUIOp::create(b, loc, at.query, blk);
+  Value kb = arith::DivUIOp::create(b, loc, at.key, blk);
+  Value rows = e.c(t.getDimSize(0)), cols = e.c(t.getDimSize(1));
+  Value inside = e.andI(e.cmp(arith::CmpIPredicate::ult, qb, rows),
+                        e.cmp(arith::CmpIPredicate::ult, kb, cols));
+  Value table = arith::ConstantOp::create(b, loc, getLayout());
+  Value cell = tensor::ExtractOp::create(
+      b, loc, table,
+      ValueRange{arith::MinUIOp::create(b, loc, qb, e.sub(rows, e.c(1))),
+                 arith::MinUIOp::create(b, loc, kb, e.sub(cols, e.c(1)))});
+  return e.andI(inside, cell);
+}
+
+Value KeyPaddingAttr::buildKeep(OpBuilder &b, Location loc,
+                                const MaskCoords &at) const {
+  Emit e{loc, b};
+  Value len = e.read(at.captures[getLengths()], at.batch);
+  return e.cmp(arith::CmpIPredicate::slt, at.key, len);
+}
+
+Value DocumentAttr::buildKeep(OpBuilder &b, Location loc,
+                              const MaskCoords &at) const {
+  Emit e{loc, b};
+  auto id = [&](int64_t capture, Value pos) {
+    Value ids = at.captures[capture];
+    if (cast<RankedTensorType>(ids.getType()).getRank() == 2)
+      return e.read(ids, {at.batch, pos});
+    return e.read(ids, pos);
+  };
+  return e.cmp(arith::CmpIPredicate::eq, id(getIds(), at.query),
+               id(getKeyIds(), at.key));
+}
+
+Value CsrAttr::buildKeep(OpBuilder &b, Location loc,
+                         const MaskCoords &at) const {
+  // Binary search of kv_idx in the row's sorted columns; every read is at
+  // an index inside [offsets[q], offsets[q + 1]).
+  Emit e{loc, b};
+  Value offsets = at.captures[getOffsets()];
+  Value columns = at.captures[getColumns()];
+  Value lo = e.read(offsets, at.query);
+  Value hi = e.read(offsets, e.add(at.query, e.c(1)));
+  Value no = arith::ConstantIntOp::create(b, loc, 0, 1);
+  Type index = b.getIndexType(), i1 = b.getI1Type();
+  auto loop = scf::WhileOp::create(
+      b, loc, TypeRange{index, index, i1}, ValueRange{lo, hi, no},
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        Emit n{nl, nb};
+        Value go = n.andI(n.cmp(arith::CmpIPredicate::slt, s[0], s[1]),
+                          arith::XOrIOp::create(
+                              nb, nl, s[2],
+                              arith::ConstantIntOp::create(nb, nl, 1, 1)));
+        scf::ConditionOp::create(nb, nl, go, s);
+      },
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        Emit n{nl, nb};
+        Value half = arith::ShRUIOp::create(nb, nl, n.sub(s[1], s[0]), n.c(1));
+        Value mid = n.add(s[0], half);
+        Value col = n.read(columns, mid);
+        Value less = n.cmp(arith::CmpIPredicate::slt, col, at.key);
+        Value found = n.cmp(arith::CmpIPredicate::eq, col, at.key);
+        Value nlo = arith::SelectOp::create(nb, nl, less, n.add(mid, n.c(1)),
+                                            s[0]);
+        Value nhi = arith::SelectOp::create(nb, nl, less, s[1], mid);
+        scf::YieldOp::create(nb, nl, ValueRange{nlo, nhi, found});
+      });
+  return loop.getResult(2);
+}
+
+Value AllOfAttr::buildKeep(OpBuilder &b, Location loc,
+                           const MaskCoords &at) const {
+  return buildMasksKeep(b, loc, getMasks().getValue(), at);
+}
+
+Value AnyOfAttr::buildKeep(OpBuilder &b, Location loc,
+                           const MaskCoords &at) const {
+  Value keep;
+  for (Attribute m : getMasks()) {
+    Value k = cast<MaskAttrInterface>(m).buildKeep(b, loc, at);
+    keep = keep ? arith::OrIOp::create(b, loc, keep, k).getResult() : k;
+  }
+  return keep;
+}

@@ -1,0 +1,39 @@
+//===- AttnAttrs.h - Named masks of the attn dialect ------------*- C++ -*-===//
+#ifndef ATTN_DIALECT_ATTN_ATTNATTRS_H
+#define ATTN_DIALECT_ATTN_ATTNATTRS_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectImplementation.h"
+
+namespace mlir::attn {
+
+/// Where a named mask is evaluated: one score's coordinates (index values:
+/// batch `b`, query head `h`, `query` = q_idx, `key` = kv_idx), the
+/// lengths, and the op's capture values (tensors or scalars).
+struct MaskCoords {
+  Value batch, head, query, key;
+  Value qLen, kvLen;
+  ValueRange captures;
+};
+
+} // namespace mlir::attn
+
+#include "dialect/Attn/AttnEnums.h.inc"
+#include "dialect/Attn/AttnAttrInterfaces.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/Attn/AttnAttrs.h.inc"
+
+namespace mlir::attn {
+
+/// The keep-predicate of all of `masks` (an i1; true when `masks` is
+/// empty): their intersection, as attn.sdpa's `masks` list means it.
+Value buildMasksKeep(OpBuilder &b, Location loc, ArrayRef<Attribute> masks,
+                     const MaskCoords &at);
+
+} // namespace mlir::attn
+
+#endif // ATTN_DIALECT_ATTN_ATTNATTRS_H

@@ -1,0 +1,195 @@
+//===- AttnAttrs.td - Named masks of the attn dialect ------*- tablegen -*-===//
+//
+// The named masks that attn.sdpa's `masks` list takes: the masks researchers
+// rewrite as a FlexAttention mask_mod every time (causal, sliding windows,
+// strided patterns, global tokens, block layouts, key padding, documents,
+// graphs), as attributes that the compiler knows the structure of.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_ATTRS_TD
+#define ATTN_ATTRS_TD
+
+include "dialect/Attn/AttnDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Attn_Alignment : I32EnumAttr<"Alignment",
+    "the diagonal's alignment", [
+      I32EnumAttrCase<"bottom_right", 0>,
+      I32EnumAttrCase<"top_left", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_MaskAttrInterface : AttrInterface<"MaskAttrInterface"> {
+  let cppNamespace = "::mlir::attn";
+  let description = [{
+    A named mask: a keep-predicate over one score's coordinates
+    `(b, h, q_idx, kv_idx)`, with the lengths and the op's captures. A new
+    named mask implements this interface (its semantics, here) and, for
+    speed, a block classifier in `passes/tile/NamedMasks.cpp`.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Checks the mask against the op's captures (the indices it names and
+        their types); errors go to `emitError`.
+      }], "::llvm::LogicalResult", "verifyCaptures",
+      (ins "::llvm::function_ref<::mlir::InFlightDiagnostic()>":$emitError,
+           "::mlir::TypeRange":$captureTypes)>,
+    InterfaceMethod<[{
+        The i1 that is true where key `at.key` is visible to query
+        `at.query`, built from scalar `arith` ops (and `tensor.extract` of
+        captures, `scf.while` for searches) at `b`'s insertion point.
+      }], "::mlir::Value", "buildKeep",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "const ::mlir::attn::MaskCoords &":$at)>,
+  ];
+}
+
+class Attn_Mask<string name, string mnemonic_>
+    : AttrDef<Attn_Dialect, name, [DeclareAttrInterfaceMethods<
+                                       Attn_MaskAttrInterface>]> {
+  let mnemonic = mnemonic_;
+}
+
+def Attn_CausalAttr : Attn_Mask<"Causal", "causal"> {
+  let summary = "Causal mask, bottom-right (default) or top-left aligned";
+  let description = [{
+    Key `kv_idx` is visible to query `q_idx` iff `kv_idx <= q_idx + off`,
+    with `off = kv_len - q_len` for `bottom_right` (FlashAttention >= 2.1,
+    the KV-cache convention, and the op's `causal` flag) and `off = 0` for
+    `top_left` (PyTorch 2's `is_causal`, `torch.tril(ones(L, S))`). The two
+    agree when `q_len == kv_len`.
+  }];
+  let parameters = (ins DefaultValuedParameter<"::mlir::attn::Alignment",
+                        "::mlir::attn::Alignment::bottom_right">:$alignment);
+  let assemblyFormat = "(`<` $alignment^ `>`)?";
+}
+
+def Attn_WindowAttr : Attn_Mask<"Window", "window"> {
+  let summary = "Sliding window of left and right extents (local attention)";
+  let description = [{
+    With `d = q_idx + off - kv_idx` (`off` as for `#attn.causal`), key
+    `kv_idx` is visible iff `-right <= d <= left`: the query's diagonal key,
+    `left` keys before it and `right` after it (Beltagy et al. 2020,
+    Longformer; Mistral's sliding window is `left = W - 1, right = 0`).
+    `left` and `right` are non-negative.
+  }];
+  let parameters = (ins "int64_t":$left,
+                        DefaultValuedParameter<"int64_t", "0">:$right,
+                        DefaultValuedParameter<"::mlir::attn::Alignment",
+                        "::mlir::attn::Alignment::bottom_right">:$alignment);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_StridedAttr : Attn_Mask<"Strided", "strided"> {
+  let summary = "Strided (dilated) attention: every stride-th diagonal";
+  let description = [{
+    With `d = q_idx + off - kv_idx`, key `kv_idx` is visible iff
+    `d mod stride == 0`: the strided pattern of the Sparse Transformer
+    (Child et al. 2019, "Generating Long Sequences with Sparse
+    Transformers", eq. for A(2)). Intersected with a window it is
+    Longformer's dilated sliding window; with causal, Child's strided head.
+    `stride >= 1`.
+  }];
+  let parameters = (ins "int64_t":$stride,
+                        DefaultValuedParameter<"::mlir::attn::Alignment",
+                        "::mlir::attn::Alignment::bottom_right">:$alignment);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_GlobalTokensAttr : Attn_Mask<"GlobalTokens", "global_tokens"> {
+  let summary = "Global tokens: the first `count` attend and are attended";
+  let description = [{
+    Key `kv_idx` is visible iff `q_idx < count` or `kv_idx < count`: the
+    first `count` positions are global (Beltagy et al. 2020, Longformer;
+    Zaheer et al. 2020, BigBird's ITC). Use it in an `#attn.any_of` with a
+    window. `count >= 0`.
+  }];
+  let parameters = (ins "int64_t":$count);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_BlockLayoutAttr : Attn_Mask<"BlockLayout", "block_layout"> {
+  let summary = "A static block-sparse layout (BigBird, Sparse Transformer)";
+  let description = [{
+    `layout` is an `i1` tensor `[q_blocks, kv_blocks]` over blocks of
+    `block` queries by `block` keys: key `kv_idx` is visible to query
+    `q_idx` iff `layout[q_idx / block, kv_idx / block]`. Queries or keys
+    past the layout see nothing (a row past it returns zeros). BigBird's
+    pattern (Zaheer et al. 2020: window, global and random blocks) is such a
+    layout, drawn once by the user. `block >= 1`.
+  }];
+  let parameters = (ins "int64_t":$block, "::mlir::DenseIntElementsAttr":$layout);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_KeyPaddingAttr : Attn_Mask<"KeyPadding", "key_padding"> {
+  let summary = "Key padding from per-batch valid lengths";
+  let description = [{
+    Capture number `lengths` is an integer tensor `[batch]`: key `kv_idx` of
+    batch `b` is visible iff `kv_idx < lengths[b]` (PyTorch's
+    `key_padding_mask` given as lengths). A length of 0 gives zeros;
+    lengths past `kv_len` see every key.
+  }];
+  let parameters = (ins "int64_t":$lengths);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Attn_DocumentAttr : Attn_Mask<"Document", "document"> {
+  let summary = "Document ids of packed sequences";
+  let description = [{
+    Captures number `ids` (queries) and `kv_ids` (keys; `ids` itself when
+    absent) are integer tensors `[seq_len]` or `[batch, seq_len]`: key
+    `kv_idx` is visible iff `ids[(b,) q_idx] == kv_ids[(b,) kv_idx]`, so
+    packed documents do not see each other (FlexAttention's document
+    masking). Any ids work; ids that are sorted (contiguous documents) let
+    the kernels skip whole blocks. Intersect with `#attn.causal` for causal
+    packing.
+  }];
+  let parameters = (ins "int64_t":$ids,
+                        DefaultValuedParameter<"int64_t", "-1">:$kv_ids);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let extraClassDeclaration = [{
+    /// The capture of the keys' ids.
+    int64_t getKeyIds() const { return getKvIds() < 0 ? getIds() : getKvIds(); }
+  }];
+}
+
+def Attn_CsrAttr : Attn_Mask<"Csr", "csr"> {
+  let summary = "Graph adjacency in compressed sparse row form";
+  let description = [{
+    Captures number `offsets` (`[q_len + 1]`) and `columns` (`[nnz]`) are
+    integer tensors: key `kv_idx` is visible to query `q_idx` iff it is one
+    of `columns[offsets[q_idx] : offsets[q_idx + 1]]`, which must be sorted
+    ascending in each row (graph attention over a sparse adjacency,
+    Veličković et al. 2018). Rows without edges return zeros.
+  }];
+  let parameters = (ins "int64_t":$offsets, "int64_t":$columns);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Attn_AllOfAttr : Attn_Mask<"AllOf", "all_of"> {
+  let summary = "Intersection of masks: visible where all of them keep";
+  let parameters = (ins "::mlir::ArrayAttr":$masks);
+  let assemblyFormat = "`<` $masks `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_AnyOfAttr : Attn_Mask<"AnyOf", "any_of"> {
+  let summary = "Union of masks: visible where any of them keeps";
+  let parameters = (ins "::mlir::ArrayAttr":$masks);
+  let assemblyFormat = "`<` $masks `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_MaskAttr : Attr<CPred<"::llvm::isa<::mlir::attn::MaskAttrInterface>($_self)">,
+                         "named attention mask">;
+def Attn_MaskArrayAttr : TypedArrayAttrBase<Attn_MaskAttr,
+                                            "list of named attention masks">;
+
+#endif // ATTN_ATTRS_TD

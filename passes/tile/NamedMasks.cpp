@@ -1,0 +1,462 @@
+//===- NamedMasks.cpp - attn.sdpa's named masks in the kernels --------------===//
+#include "passes/tile/NamedMasks.h"
+
+#include "dialect/Attn/AttnOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile;
+
+namespace {
+
+/// Index arithmetic at a builder, for the classifiers.
+struct Ix {
+  ImplicitLocOpBuilder &b;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, p, x, y);
+  }
+  Value le(Value x, Value y) { return cmp(arith::CmpIPredicate::sle, x, y); }
+  Value lt(Value x, Value y) { return cmp(arith::CmpIPredicate::slt, x, y); }
+  Value ge(Value x, Value y) { return cmp(arith::CmpIPredicate::sge, x, y); }
+  Value eq(Value x, Value y) { return cmp(arith::CmpIPredicate::eq, x, y); }
+  Value andI(Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AndIOp::create(b, x, y);
+  }
+  Value orI(Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::OrIOp::create(b, x, y);
+  }
+  Value notI(Value x) {
+    return arith::XOrIOp::create(b, x, arith::ConstantIntOp::create(b, 1, 1));
+  }
+  Value truth() { return arith::ConstantIntOp::create(b, 1, 1); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, c, x, y);
+  }
+  /// tensor[indices] as an index.
+  Value read(Value tensor, ValueRange indices) {
+    Value v = tensor::ExtractOp::create(b, tensor, indices);
+    if (!v.getType().isIndex())
+      v = arith::IndexCastOp::create(b, b.getIndexType(), v);
+    return v;
+  }
+};
+
+/// A mask whose visible keys, for a task, are one interval [start, end)
+/// (null ends: unbounded) and whose keys in [fullStart, fullEnd) are
+/// visible to every row (`hasFull`; null ends: unbounded).
+class IntervalClassifier : public MaskClassifier {
+public:
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
+    Ix x{b};
+    StepClass c;
+    if (start)
+      c.empty = x.le(j1, start);
+    if (end)
+      c.empty = x.orI(c.empty, x.ge(j0, end));
+    if (hasFull) {
+      c.full = x.andI(fullStart ? x.ge(j0, fullStart) : Value(),
+                      fullEnd ? x.le(j1, fullEnd) : Value());
+      if (!c.full)
+        c.full = x.truth();
+    }
+    return c;
+  }
+
+protected:
+  Value start, end, fullStart, fullEnd;
+  bool hasFull = false;
+};
+
+/// q_idx + off, the diagonal key of query q_idx (see #attn.causal).
+Value diagonalOffset(ImplicitLocOpBuilder &b, Alignment a, Value qLen,
+                     Value kvLen) {
+  Ix x{b};
+  return a == Alignment::top_left ? x.c(0) : x.sub(kvLen, qLen);
+}
+
+/// #attn.causal and #attn.window: row q sees [q + off - left, q + off +
+/// right] (causal: left unbounded, right 0).
+class BandClassifier final : public IntervalClassifier {
+public:
+  BandClassifier(Alignment a, std::optional<int64_t> left, int64_t right,
+                 Value qLen, Value kvLen)
+      : alignment(a), left(left), right(right), qLen(qLen), kvLen(kvLen) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    off = diagonalOffset(b, alignment, qLen, kvLen);
+    Value d0 = x.add(rows.q0, off);
+    Value d1 = x.sub(x.add(d0, rows.qRows), x.c(1));
+    hasFull = true;
+    end = x.add(d1, x.c(right + 1));
+    fullEnd = x.add(d0, x.c(right + 1));
+    if (left) {
+      start = x.sub(d0, x.c(*left));
+      fullStart = x.sub(d1, x.c(*left));
+    }
+    return {start, end};
+  }
+  Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) override {
+    if (left)
+      return Value();
+    Ix x{b};
+    return x.add(x.add(query, off), x.c(right + 1));
+  }
+
+private:
+  Alignment alignment;
+  std::optional<int64_t> left;
+  int64_t right;
+  Value qLen, kvLen, off;
+};
+
+/// #attn.strided: no interval (stride 1 keeps everything).
+class StridedClassifier final : public IntervalClassifier {
+public:
+  explicit StridedClassifier(int64_t stride) : stride(stride) {}
+  KeySpan prepare(ImplicitLocOpBuilder &, const RowInfo &) override {
+    hasFull = stride == 1;
+    return {};
+  }
+
+private:
+  int64_t stride;
+};
+
+/// #attn.global_tokens: rows below `count` see every key; the others see
+/// the keys below it.
+class GlobalClassifier final : public IntervalClassifier {
+public:
+  GlobalClassifier(int64_t count, Value kvLen) : count(count), kvLen(kvLen) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    Value n = x.c(count);
+    hasFull = true;
+    end = x.select(x.lt(rows.q0, n), kvLen, n);
+    fullEnd = x.select(x.le(x.add(rows.q0, rows.qRows), n), kvLen, n);
+    return {Value(), end};
+  }
+
+private:
+  int64_t count;
+  Value kvLen;
+};
+
+/// #attn.block_layout: the cells a step covers, counted in O(1) with a
+/// summed-area table of the layout, built at compile time.
+class LayoutClassifier final : public MaskClassifier {
+public:
+  explicit LayoutClassifier(BlockLayoutAttr attr) : attr(attr) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    auto t = cast<ShapedType>(attr.getLayout().getType());
+    numRows = t.getDimSize(0);
+    numCols = t.getDimSize(1);
+    // sums[i][j] = number of true cells in rows < i, columns < j.
+    SmallVector<int32_t> sums((numRows + 1) * (numCols + 1), 0);
+    auto cells = attr.getLayout().getValues<bool>();
+    for (int64_t i = 0; i < numRows; ++i)
+      for (int64_t j = 0; j < numCols; ++j)
+        sums[(i + 1) * (numCols + 1) + j + 1] =
+            sums[i * (numCols + 1) + j + 1] + sums[(i + 1) * (numCols + 1) + j] -
+            sums[i * (numCols + 1) + j] + (cells[i * numCols + j] ? 1 : 0);
+    auto type = RankedTensorType::get({numRows + 1, numCols + 1},
+                                      b.getI32Type());
+    table = arith::ConstantOp::create(
+        b, DenseIntElementsAttr::get(type, ArrayRef<int32_t>(sums)));
+    Value blk = x.c(attr.getBlock());
+    Value last = x.sub(x.add(rows.q0, rows.qRows), x.c(1));
+    Value r0 = arith::DivUIOp::create(b, rows.q0, blk);
+    Value r1 = arith::DivUIOp::create(b, last, blk);
+    rowsOutside = x.ge(r1, x.c(numRows));
+    qb0 = x.min(r0, x.c(numRows));
+    qb1 = x.min(x.add(r1, x.c(1)), x.c(numRows));
+    Value end = x.select(x.ge(r0, x.c(numRows)), x.c(0),
+                         x.c(numCols * attr.getBlock()));
+    return {Value(), end};
+  }
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
+    Ix x{b};
+    Value blk = x.c(attr.getBlock());
+    Value c0 = arith::DivUIOp::create(b, j0, blk);
+    Value c1 = arith::DivUIOp::create(b, x.sub(j1, x.c(1)), blk);
+    Value keysOutside = x.ge(c1, x.c(numCols));
+    Value kb0 = x.min(c0, x.c(numCols));
+    Value kb1 = x.min(x.add(c1, x.c(1)), x.c(numCols));
+    auto at = [&](Value i, Value j) { return x.read(table, {i, j}); };
+    Value count = x.add(x.sub(at(qb1, kb1), at(qb0, kb1)),
+                        x.sub(at(qb0, kb0), at(qb1, kb0)));
+    Value area = x.mul(x.sub(qb1, qb0), x.sub(kb1, kb0));
+    StepClass c;
+    c.empty = x.eq(count, x.c(0));
+    c.full = x.andI(x.andI(x.notI(rowsOutside), x.notI(keysOutside)),
+                    x.eq(count, area));
+    return c;
+  }
+
+private:
+  BlockLayoutAttr attr;
+  int64_t numRows = 0, numCols = 0;
+  Value table, rowsOutside, qb0, qb1;
+};
+
+/// #attn.key_padding: the keys below the batch's length.
+class PaddingClassifier final : public IntervalClassifier {
+public:
+  explicit PaddingClassifier(Value lengths) : lengths(lengths) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    end = x.read(lengths, rows.bi);
+    hasFull = true;
+    fullEnd = end;
+    return {Value(), end};
+  }
+  Value rowKeyEnd(ImplicitLocOpBuilder &b, Value) override { return end; }
+
+private:
+  Value lengths;
+};
+
+/// #attn.document: the range of ids of the task's rows (once per task) and
+/// of the step's keys (per step, O(kv-block)): disjoint ranges are empty,
+/// one id on both sides is full. Sorted ids (packed documents) make most
+/// steps one or the other.
+class DocumentClassifier final : public MaskClassifier {
+public:
+  DocumentClassifier(Value qIds, Value kvIds) : qIds(qIds), kvIds(kvIds) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    bi = rows.bi;
+    Ix x{b};
+    std::tie(qMin, qMax) =
+        range(b, qIds, rows.q0, x.add(rows.q0, rows.qRows));
+    return {};
+  }
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
+    Ix x{b};
+    auto [kMin, kMax] = range(b, kvIds, j0, j1);
+    StepClass c;
+    c.empty = x.orI(x.lt(kMax, qMin), x.lt(qMax, kMin));
+    c.full = x.andI(x.andI(x.eq(qMin, qMax), x.eq(kMin, kMax)),
+                    x.eq(qMin, kMin));
+    return c;
+  }
+
+private:
+  /// min and max of ids[(bi,) from .. to - 1]; (INT64_MAX, INT64_MIN)
+  /// when the range is empty, which classes every step as empty.
+  std::pair<Value, Value> range(ImplicitLocOpBuilder &b, Value ids, Value from,
+                                Value to) {
+    Ix x{b};
+    bool batched = cast<RankedTensorType>(ids.getType()).getRank() == 2;
+    Value none = x.c(std::numeric_limits<int64_t>::max());
+    Value noneMax = x.c(std::numeric_limits<int64_t>::min());
+    auto loop = scf::ForOp::create(
+        b, from, to, x.c(1), ValueRange{none, noneMax},
+        [&](OpBuilder &nb, Location nl, Value i, ValueRange acc) {
+          ImplicitLocOpBuilder ib(nl, nb);
+          Ix y{ib};
+          Value id = batched ? y.read(ids, {bi, i}) : y.read(ids, i);
+          scf::YieldOp::create(nb, nl,
+                               ValueRange{y.min(acc[0], id), y.max(acc[1], id)});
+        });
+    return {loop.getResult(0), loop.getResult(1)};
+  }
+
+  Value qIds, kvIds, bi, qMin, qMax;
+};
+
+/// No structure known (#attn.csr until the sparsity pass): every step is
+/// partial.
+class OpaqueClassifier final : public MaskClassifier {
+public:
+  KeySpan prepare(ImplicitLocOpBuilder &, const RowInfo &) override {
+    return {};
+  }
+  StepClass classify(ImplicitLocOpBuilder &, Value, Value) override {
+    return {};
+  }
+};
+
+/// #attn.all_of (`all`) and #attn.any_of.
+class CombinedClassifier final : public MaskClassifier {
+public:
+  CombinedClassifier(bool all,
+                     SmallVector<std::unique_ptr<MaskClassifier>> parts)
+      : all(all), parts(std::move(parts)) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    KeySpan out;
+    bool unboundedStart = false, unboundedEnd = false;
+    for (auto &p : parts) {
+      KeySpan s = p->prepare(b, rows);
+      if (all) { // the intersection: the tightest bounds
+        if (s.start)
+          out.start = out.start ? x.max(out.start, s.start) : s.start;
+        if (s.end)
+          out.end = out.end ? x.min(out.end, s.end) : s.end;
+        continue;
+      }
+      // The union: the loosest; unbounded if any part is.
+      unboundedStart |= !s.start;
+      unboundedEnd |= !s.end;
+      if (s.start && !unboundedStart)
+        out.start = out.start ? x.min(out.start, s.start) : s.start;
+      if (s.end && !unboundedEnd)
+        out.end = out.end ? x.max(out.end, s.end) : s.end;
+    }
+    if (unboundedStart)
+      out.start = Value();
+    if (unboundedEnd)
+      out.end = Value();
+    return out;
+  }
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
+    Ix x{b};
+    StepClass out;
+    bool emptyKnown = true, fullKnown = true;
+    for (auto &p : parts) {
+      StepClass c = p->classify(b, j0, j1);
+      if (all) { // empty if any part is; full if all are
+        out.empty = x.orI(out.empty, c.empty);
+        fullKnown &= bool(c.full);
+        out.full = x.andI(out.full, c.full);
+      } else { // empty if all parts are; full if any is
+        emptyKnown &= bool(c.empty);
+        out.empty = x.andI(out.empty, c.empty);
+        out.full = x.orI(out.full, c.full);
+      }
+    }
+    if (!fullKnown)
+      out.full = Value();
+    if (!emptyKnown)
+      out.empty = Value();
+    return out;
+  }
+  Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) override {
+    // Prefixes intersect (min) and unite (max) into prefixes.
+    Ix x{b};
+    Value out;
+    for (auto &p : parts) {
+      Value e = p->rowKeyEnd(b, query);
+      if (!e)
+        return Value();
+      out = !out ? e : all ? x.min(out, e) : x.max(out, e);
+    }
+    return out;
+  }
+
+private:
+  bool all;
+  SmallVector<std::unique_ptr<MaskClassifier>> parts;
+};
+
+} // namespace
+
+std::unique_ptr<MaskClassifier>
+tile::buildClassifier(Attribute mask, ValueRange captures, Value qLen,
+                      Value kvLen) {
+  auto combined = [&](bool all, ArrayAttr masks) {
+    SmallVector<std::unique_ptr<MaskClassifier>> parts;
+    for (Attribute m : masks)
+      parts.push_back(buildClassifier(m, captures, qLen, kvLen));
+    return std::make_unique<CombinedClassifier>(all, std::move(parts));
+  };
+  return llvm::TypeSwitch<Attribute, std::unique_ptr<MaskClassifier>>(mask)
+      .Case([&](CausalAttr a) {
+        return std::make_unique<BandClassifier>(a.getAlignment(), std::nullopt,
+                                                0, qLen, kvLen);
+      })
+      .Case([&](WindowAttr a) {
+        return std::make_unique<BandClassifier>(
+            a.getAlignment(), a.getLeft(), a.getRight(), qLen, kvLen);
+      })
+      .Case([&](StridedAttr a) {
+        return std::make_unique<StridedClassifier>(a.getStride());
+      })
+      .Case([&](GlobalTokensAttr a) {
+        return std::make_unique<GlobalClassifier>(a.getCount(), kvLen);
+      })
+      .Case([&](BlockLayoutAttr a) {
+        return std::make_unique<LayoutClassifier>(a);
+      })
+      .Case([&](KeyPaddingAttr a) {
+        return std::make_unique<PaddingClassifier>(captures[a.getLengths()]);
+      })
+      .Case([&](DocumentAttr a) {
+        return std::make_unique<DocumentClassifier>(captures[a.getIds()],
+                                                    captures[a.getKeyIds()]);
+      })
+      .Case([&](AllOfAttr a) { return combined(true, a.getMasks()); })
+      .Case([&](AnyOfAttr a) { return combined(false, a.getMasks()); })
+      .Default([&](Attribute) { return std::make_unique<OpaqueClassifier>(); });
+}
+
+//===----------------------------------------------------------------------===//
+// NamedMaskStage
+//===----------------------------------------------------------------------===//
+
+NamedMaskStage::NamedMaskStage(ArrayRef<Attribute> masks, ValueRange captures,
+                               Value qLen, Value kvLen)
+    : region(std::make_unique<Region>()) {
+  // The keep-predicate, on the block arguments a mask_mod has, then the
+  // lengths as two more captures.
+  MLIRContext *ctx = qLen.getContext();
+  Location loc = qLen.getLoc();
+  Type index = IndexType::get(ctx);
+  Block *block = new Block();
+  region->push_back(block);
+  SmallVector<Value> args;
+  for (int i = 0; i < 4; ++i)
+    args.push_back(block->addArgument(index, loc));
+  SmallVector<Value> blockCaptures;
+  for (Value c : captures)
+    blockCaptures.push_back(block->addArgument(c.getType(), loc));
+  Value qLenArg = block->addArgument(index, loc);
+  Value kvLenArg = block->addArgument(index, loc);
+  OpBuilder b(ctx); // (the region has no parent op to take it from)
+  b.setInsertionPointToEnd(block);
+  MaskCoords at{args[0], args[1], args[2],      args[3],
+                qLenArg, kvLenArg, blockCaptures};
+  Value keep = buildMasksKeep(b, loc, masks, at);
+  YieldOp::create(b, loc, ValueRange{keep});
+
+  SmallVector<Value> values(captures.begin(), captures.end());
+  values.append({qLen, kvLen});
+  cloner = std::make_unique<ModCloner>(block, /*hasScore=*/false, values);
+  classifier = buildClassifier(AllOfAttr::get(ctx, ArrayAttr::get(ctx, masks)),
+                               captures, qLen, kvLen);
+}
+
+NamedMaskStage::~NamedMaskStage() = default;
+
+Value NamedMaskStage::apply(KernelBuilder &kb, const Task &task, Value score,
+                            const ScoreCoords &at) {
+  float negInf = -std::numeric_limits<float>::infinity();
+  if (at.rowVec < 0) {
+    Value keep =
+        cloner->applyScalar(kb, Value(), task.bi, at.head, at.query, at.key);
+    return arith::SelectOp::create(kb.b, keep, score, kb.f32Const(negInf));
+  }
+  Value keep = cloner->applyVector(kb, at.rowVec, at.key, Value());
+  return arith::SelectOp::create(kb.b, keep, score, kb.splat(negInf));
+}

@@ -1,0 +1,155 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+// The named masks' checks: their parameters (at the attribute) and the
+// captures they name (at the op).
+
+func.func @window_negative(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.window extents must be non-negative, got left = -1, right = 0}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.window<left = -1>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @window_no_left(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{struct is missing required parameter: left}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.window<right = 2>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @alignment(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+2 {{expected one of [bottom_right, top_left] for the diagonal's alignment, got: diagonal}}
+  // expected-error @+1 {{failed to parse Attn_CausalAttr parameter 'alignment'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.causal<diagonal>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @stride(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.strided stride must be at least 1, got 0}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.strided<stride = 0>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @global(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.global_tokens count must be non-negative, got -2}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.global_tokens<count = -2>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @layout_block(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.block_layout block must be at least 1, got 0}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.block_layout<block = 0, layout = dense<true> : tensor<1x1xi1>>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @layout_type(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.block_layout layout must be a non-empty [q_blocks, kv_blocks] tensor of i1, got 'tensor<4xi1>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.block_layout<block = 4, layout = dense<true> : tensor<4xi1>>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @layout_int(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.block_layout layout must be a non-empty [q_blocks, kv_blocks] tensor of i1, got 'tensor<2x2xi8>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.block_layout<block = 4, layout = dense<1> : tensor<2x2xi8>>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @any_of_empty(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.any_of needs at least one mask}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.any_of<[]>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @all_of_not_mask(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.all_of takes named masks (#attn.causal, #attn.window, ...), got 3 : i64}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.all_of<[#attn.causal, 3]>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @list_not_mask(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op attribute 'masks' failed to satisfy constraint: list of named attention masks}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.causal, "causal"]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @padding_no_capture(%q: tensor<2x1x8x4xf32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths names capture 0, but the op has 0 captures}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.key_padding<lengths = 0>]
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @padding_type(%q: tensor<2x1x8x4xf32>, %l: tensor<2xf32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths (capture 0) must be a tensor of integers of rank 1, got 'tensor<2xf32>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.key_padding<lengths = 0>] captures(%l : tensor<2xf32>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @document_rank(%q: tensor<2x1x8x4xf32>, %d: tensor<2x1x8xi32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.document ids (capture 0) must be a tensor of integers of rank 1 or 2, got 'tensor<2x1x8xi32>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.document<ids = 0>] captures(%d : tensor<2x1x8xi32>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @document_mismatch(%q: tensor<2x1x8x4xf32>, %d: tensor<8xi32>, %e: tensor<8xi64>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.document ids and kv_ids must have the same rank and element type, got 'tensor<8xi32>' and 'tensor<8xi64>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.document<ids = 0, kv_ids = 1>] captures(%d, %e : tensor<8xi32>, tensor<8xi64>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @csr_scalar(%q: tensor<1x1x8x4xf32>, %o9: tensor<9xi32>, %c: i32) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.csr columns (capture 1) must be a tensor of integers of rank 1, got 'i32'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.csr<offsets = 0, columns = 1>] captures(%o9, %c : tensor<9xi32>, i32)
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @nested_capture(%q: tensor<1x1x8x4xf32>, %l: tensor<1xi32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths names capture 3, but the op has 1 captures}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.any_of<[#attn.causal, #attn.key_padding<lengths = 3>]>] captures(%l : tensor<1xi32>)
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
