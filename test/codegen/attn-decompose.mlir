@@ -165,3 +165,32 @@ func.func @mods_gqa(%q: tensor<2x8x?x64xf32>, %k: tensor<2x2x?x64xf32>,
       }
   return %o : tensor<2x8x?x64xf32>
 }
+
+// -----
+
+// Named masks are inlined after the mods, as their keep-predicates: key
+// padding reads the batch's length (sign-extended), top-left causal
+// compares kv_idx with q_idx itself.
+// CHECK-LABEL: func.func @named_masks
+// CHECK-SAME: %[[LENS:[a-z0-9]+]]: tensor<2xi32>
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK: %[[B:.+]] = linalg.index 0 : index
+// CHECK: %[[QI:.+]] = linalg.index 3 : index
+// CHECK: %[[KI:.+]] = linalg.index 4 : index
+// CHECK: %[[L:.+]] = tensor.extract %[[LENS]][%[[B]]] : tensor<2xi32>
+// CHECK: %[[LI:.+]] = arith.index_cast %[[L]] : i32 to index
+// CHECK: %[[PAD:.+]] = arith.cmpi slt, %[[KI]], %[[LI]] : index
+// CHECK: %[[CAUSAL:.+]] = arith.cmpi sle, %[[KI]], %[[QI]] : index
+// CHECK: %[[KEEP:.+]] = arith.andi %[[PAD]], %[[CAUSAL]] : i1
+// CHECK: arith.select %[[KEEP]], %{{.+}}, %{{.+}} : f32
+func.func @named_masks(%q: tensor<2x2x?x16xf32>, %k: tensor<2x2x?x16xf32>,
+                       %v: tensor<2x2x?x16xf32>, %lens: tensor<2xi32>)
+    -> tensor<2x2x?x16xf32> {
+  %o = attn.sdpa %q, %k, %v
+      masks [#attn.key_padding<lengths = 0>, #attn.causal<top_left>]
+      captures(%lens : tensor<2xi32>)
+      : tensor<2x2x?x16xf32>, tensor<2x2x?x16xf32>, tensor<2x2x?x16xf32>
+      -> tensor<2x2x?x16xf32>
+  return %o : tensor<2x2x?x16xf32>
+}
