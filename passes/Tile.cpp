@@ -202,6 +202,21 @@ buildForall(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> ubs,
   return forall;
 }
 
+/// The gcd of the blocks of the #attn.block_layout masks among `masks`
+/// (nested in all_of/any_of too), or 0.
+static int64_t layoutBlock(ArrayRef<Attribute> masks) {
+  int64_t g = 0;
+  for (Attribute m : masks) {
+    if (auto l = dyn_cast<BlockLayoutAttr>(m))
+      g = std::gcd(g, l.getBlock());
+    else if (auto a = dyn_cast<AllOfAttr>(m))
+      g = std::gcd(g, layoutBlock(a.getMasks().getValue()));
+    else if (auto a = dyn_cast<AnyOfAttr>(m))
+      g = std::gcd(g, layoutBlock(a.getMasks().getValue()));
+  }
+  return g;
+}
+
 void AttnTilePass::tile(SdpaOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -220,6 +235,16 @@ void AttnTilePass::tile(SdpaOp op) {
       kvBlock = std::clamp<int64_t>(l1Bytes / 2 / (4 * vec->qBlock()), 16, 512);
     if (vec)
       kvBlock = std::max(vec->keyRows, kvBlock - kvBlock % vec->keyRows);
+    // A block layout's blocks are whole steps (the largest divisor of its
+    // block of at most kvBlock keys, if at least 16), so that its steps
+    // are all empty or full, none partial.
+    if (int64_t layout = layoutBlock(op.getNamedMasks())) {
+      for (int64_t d = std::min(kvBlock, layout); d >= 16; --d)
+        if (layout % d == 0) {
+          kvBlock = d;
+          break;
+        }
+    }
   }
   // The decode body's steps: whole vectors and groups of 4 keys; 128 keys
   // (64 KiB of K and V at head_dim 128) unless kv-block says otherwise.
