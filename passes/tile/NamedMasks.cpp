@@ -460,3 +460,135 @@ Value NamedMaskStage::apply(KernelBuilder &kb, const Task &task, Value score,
   Value keep = cloner->applyVector(kb, at.rowVec, at.key, Value());
   return arith::SelectOp::create(kb.b, keep, score, kb.splat(negInf));
 }
+
+//===----------------------------------------------------------------------===//
+// CsrStage
+//===----------------------------------------------------------------------===//
+
+/// The first position p in [lo, hi) with columns[p] >= key (hi if none).
+static Value lowerBound(ImplicitLocOpBuilder &b, Value columns, Value lo,
+                        Value hi, Value key) {
+  Type index = b.getIndexType();
+  auto loop = scf::WhileOp::create(
+      b, TypeRange{index, index}, ValueRange{lo, hi},
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        Value go = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                         s[0], s[1]);
+        scf::ConditionOp::create(nb, nl, go, s);
+      },
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        Ix x{ib};
+        Value mid = x.add(s[0], arith::ShRUIOp::create(ib, x.sub(s[1], s[0]),
+                                                       x.c(1)));
+        Value less = x.lt(x.read(columns, mid), key);
+        scf::YieldOp::create(
+            ib, ValueRange{x.select(less, x.add(mid, x.c(1)), s[0]),
+                           x.select(less, s[1], mid)});
+      });
+  return loop.getResult(0);
+}
+
+KeySpan CsrStage::prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) {
+  Ix x{b};
+  rowQ0 = rows.q0;
+  rowQ1 = x.add(rows.q0, rows.qRows);
+  return {};
+}
+
+StepClass CsrStage::classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                                 Value j1) {
+  // Empty when no row of the task has an edge with its column in [j0, j1):
+  // rows are searched in order until one has (dense rows: the first).
+  Ix x{b};
+  Type index = b.getIndexType(), i1 = b.getI1Type();
+  Value no = arith::ConstantIntOp::create(b, 0, 1);
+  auto loop = scf::WhileOp::create(
+      b, TypeRange{index, i1}, ValueRange{rowQ0, no},
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        Ix y{ib};
+        Value go = y.andI(y.lt(s[0], rowQ1), y.notI(s[1]));
+        scf::ConditionOp::create(ib, go, s);
+      },
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        Ix y{ib};
+        Value start = y.read(offsets, s[0]);
+        Value end = y.read(offsets, y.add(s[0], y.c(1)));
+        Value lb = lowerBound(ib, columns, start, end, j0);
+        auto has = scf::IfOp::create(
+            ib, y.lt(lb, end),
+            [&](OpBuilder &tb, Location tl) {
+              ImplicitLocOpBuilder jb(tl, tb);
+              Ix z{jb};
+              scf::YieldOp::create(jb, z.lt(z.read(columns, lb), j1));
+            },
+            [&](OpBuilder &tb, Location tl) {
+              scf::YieldOp::create(tb, tl,
+                                   arith::ConstantIntOp::create(tb, tl, 0, 1)
+                                       .getResult());
+            });
+        scf::YieldOp::create(ib,
+                             ValueRange{y.add(s[0], y.c(1)), has.getResult(0)});
+      });
+  return {x.notI(loop.getResult(1)), Value()};
+}
+
+void CsrStage::beginStep(KernelBuilder &kb, const Task &task,
+                         const StepInfo &step) {
+  // Mᵀ [kv-block, q-block]: -inf, then 0 at (column - j0, row) for each
+  // edge of each row in the step.
+  ImplicitLocOpBuilder &b = kb.b;
+  Ix x{b};
+  Value tile = buildFilledTensor(
+      b, b.getLoc(),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(task.kvBlock),
+                             b.getIndexAttr(kb.cfg.qBlock())},
+      -std::numeric_limits<float>::infinity());
+  Value j1 = x.add(step.j0, step.n);
+  Value zeroF = kb.f32Const(0.0f);
+  auto rows = scf::ForOp::create(
+      b, x.c(0), task.rows, x.c(1), ValueRange{tile},
+      [&](OpBuilder &nb, Location nl, Value r, ValueRange acc) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        Ix y{ib};
+        Value q = y.add(task.q0, r);
+        Value start = y.read(offsets, q);
+        Value end = y.read(offsets, y.add(q, y.c(1)));
+        Value lb = lowerBound(ib, columns, start, end, step.j0);
+        Value ub = lowerBound(ib, columns, lb, end, j1);
+        auto edges = scf::ForOp::create(
+            ib, lb, ub, y.c(1), acc,
+            [&](OpBuilder &eb, Location el, Value p, ValueRange t) {
+              ImplicitLocOpBuilder jb(el, eb);
+              Ix z{jb};
+              Value col = z.sub(z.read(columns, p), step.j0);
+              scf::YieldOp::create(
+                  jb, tensor::InsertOp::create(jb, zeroF, t[0],
+                                               ValueRange{col, r})
+                          .getResult());
+            });
+        scf::YieldOp::create(ib, edges.getResults());
+      });
+  stepTerms = rows.getResult(0);
+}
+
+Value CsrStage::apply(KernelBuilder &kb, const Task &task, Value score,
+                      const ScoreCoords &at) {
+  if (at.rowVec < 0) { // the decode body: one search per score
+    MaskCoords coords{task.bi, at.head, at.query, at.key, Value(), Value(),
+                      ValueRange{}};
+    SmallVector<Value> caps(std::max(attr.getOffsets(), attr.getColumns()) + 1,
+                            Value());
+    caps[attr.getOffsets()] = offsets;
+    caps[attr.getColumns()] = columns;
+    coords.captures = caps;
+    Value keep = attr.buildKeep(kb.b, kb.b.getLoc(), coords);
+    return arith::SelectOp::create(
+        kb.b, keep, score,
+        kb.f32Const(-std::numeric_limits<float>::infinity()));
+  }
+  return arith::AddFOp::create(kb.b, score,
+                               kb.readVec(stepTerms, at.jLocal, at.rowVec));
+}

@@ -24,6 +24,8 @@
 
 #include "passes/tile/UserMods.h"
 
+#include "dialect/Attn/AttnAttrs.h"
+
 #include <memory>
 
 namespace mlir::attn::tile {
@@ -80,6 +82,33 @@ private:
   std::unique_ptr<Region> region;
   std::unique_ptr<ModCloner> cloner;
   std::unique_ptr<MaskClassifier> classifier;
+};
+
+/// A top-level #attn.csr: per partial step, the keep terms of the step's
+/// keys for the task's rows as a tile Mᵀ [kv-block, q-block] (0 or -inf),
+/// scattered from each row's columns in the step (one binary search per
+/// row, then its columns in the step), added to the scores as a dense
+/// mask's terms are. O(q-block log(degree) + edges) per step, not a search
+/// per score. A step no row has an edge in is empty.
+class CsrStage final : public ScoreEpilogue {
+public:
+  CsrStage(CsrAttr attr, ValueRange captures)
+      : attr(attr), offsets(captures[attr.getOffsets()]),
+        columns(captures[attr.getColumns()]) {}
+  bool isMask() const override { return true; }
+  KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
+  StepClass classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                         Value j1) override;
+  void beginStep(KernelBuilder &kb, const Task &task,
+                 const StepInfo &step) override;
+  Value apply(KernelBuilder &kb, const Task &task, Value score,
+              const ScoreCoords &at) override;
+
+private:
+  CsrAttr attr;
+  Value offsets, columns;
+  Value rowQ0, rowQ1; // the task's queries
+  Value stepTerms;
 };
 
 } // namespace mlir::attn::tile

@@ -138,9 +138,18 @@ tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen) {
     stages.push_back(std::make_unique<DenseMask>(mask));
   if (Block *mod = op.getMaskModBlock())
     stages.push_back(std::make_unique<MaskModStage>(mod, op.getCaptures()));
-  if (!op.getNamedMasks().empty())
-    stages.push_back(std::make_unique<NamedMaskStage>(
-        op.getNamedMasks(), op.getCaptures(), qLen, kvLen));
+  // Named masks: a top-level #attn.csr as its own stage (a per-step tile
+  // scattered from the edges), the others as one stage.
+  SmallVector<Attribute> named;
+  for (Attribute m : op.getNamedMasks()) {
+    if (auto csr = dyn_cast<CsrAttr>(m))
+      stages.push_back(std::make_unique<CsrStage>(csr, op.getCaptures()));
+    else
+      named.push_back(m);
+  }
+  if (!named.empty())
+    stages.push_back(std::make_unique<NamedMaskStage>(named, op.getCaptures(),
+                                                      qLen, kvLen));
   if (op.getCausal())
     stages.push_back(std::make_unique<CausalMask>(diagonal));
   return stages;

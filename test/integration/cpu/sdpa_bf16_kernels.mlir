@@ -48,3 +48,25 @@ func.func @bf16_mask_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?xi1> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Named masks on bf16: a window (left 37, right 5, bottom-right) and key
+// padding from per-batch lengths with causal.
+func.func @bf16_window_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
+    %k: tensor<?x?x?x?xbf16> {attn.name = "k"},
+    %v: tensor<?x?x?x?xbf16> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.window<left = 37, right = 5>]
+      : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @bf16_padding_causal_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
+    %k: tensor<?x?x?x?xbf16> {attn.name = "k"},
+    %v: tensor<?x?x?x?xbf16> {attn.name = "v"},
+    %lens: tensor<?xi32> {attn.name = "lens"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.key_padding<lengths = 0>, #attn.causal]
+      captures(%lens : tensor<?xi32>)
+      : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -144,6 +146,61 @@ void checkKeepMask(uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
 }
 
 TEST(Bf16Mask, KeepMaskOnTheScalarSteps) { checkKeepMask(5, 37, 90, 64, 37); }
+
+/// A named-mask kernel on seeded bf16 inputs [1, 4, Lq, D] over [1, 2, Lk,
+/// D] (GQA), against the float64 reference with the mask as `keep`.
+template <typename Call>
+void checkNamed(uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
+                std::function<bool(int64_t, int64_t, int64_t, int64_t)> keep,
+                Call call) {
+  std::mt19937 rng(seed);
+  Bf16Tensor q({1, 4, Lq, D}, rng), k({1, 2, Lk, D}, rng), v({1, 2, Lk, D}, rng);
+  Buffer<float> out({1, 4, Lq, D}, NAN);
+  attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
+                kd = k.bits.desc(ATTN_DTYPE_BF16),
+                vd = v.bits.desc(ATTN_DTYPE_BF16), od = out.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(call(qd, kd, vd, od), ATTN_OK) << attn_last_error();
+  MaskSpec spec;
+  spec.keepFn = keep;
+  double scale = 1.0 / std::sqrt((double)D);
+  std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, 4,
+                                          2, Lq, Lk, D, D, scale, false, spec);
+  double err = 0;
+  for (size_t i = 0; i < out.data.size(); ++i)
+    err = std::max(err, std::fabs((double)out.data[i] - ref[i]));
+  EXPECT_LE(err, bf16Tolerance(D, Lk, scale, maxAbs(q.values),
+                               maxAbs(k.values), maxAbs(v.values), false))
+      << "Lq=" << Lq << " Lk=" << Lk << " D=" << D;
+}
+
+TEST(Bf16NamedMask, WindowOnPrefillAndDecode) {
+  for (auto [Lq, Lk] : {std::pair<int64_t, int64_t>{130, 130}, {20, 300}, {1, 1000}})
+    checkNamed(
+        (uint32_t)(Lq * 3 + Lk), Lq, Lk, 64,
+        [Lq = Lq, Lk = Lk](int64_t, int64_t, int64_t i, int64_t j) {
+          int64_t d = i + (Lk - Lq) - j;
+          return -5 <= d && d <= 37;
+        },
+        [](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,
+           attn_tensor_t &o) { return bf16_window_f32out(&q, &k, &v, &o); });
+}
+
+TEST(Bf16NamedMask, KeyPaddingWithCausal) {
+  for (auto [Lq, Lk] : {std::pair<int64_t, int64_t>{130, 130}, {3, 300}}) {
+    Buffer<int32_t> lens({1});
+    lens.data[0] = (int32_t)(Lk * 2 / 3);
+    attn_tensor_t l = lens.desc(ATTN_DTYPE_I32);
+    checkNamed(
+        (uint32_t)(Lq * 5 + Lk), Lq, Lk, 64,
+        [&, Lq = Lq, Lk = Lk](int64_t, int64_t, int64_t i, int64_t j) {
+          return j < lens.data[0] && j <= i + (Lk - Lq);
+        },
+        [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,
+            attn_tensor_t &o) {
+          return bf16_padding_causal_f32out(&q, &k, &v, &l, &o);
+        });
+  }
+}
 
 TEST(Bf16Mask, OneKeyMaskRowBroadcastOverQueries) {
   // A [1, kv_len] mask: the dynamic q_len dim broadcasts (stride 0).
