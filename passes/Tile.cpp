@@ -94,10 +94,14 @@ std::optional<VectorTiling> AttnTilePass::vectorTiling(SdpaOp op) const {
   t.bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
               (t.width == 8 || t.width == 16);
   // 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16 (6 x 2).
-  // Causal ops take 2 with 32 registers too (8 x 2 blocks): half the
+  // Causal ops (and windows) take 2 with 32 registers too (8 x 2 blocks): half the
   // wasted triangle on each diagonal block, which short causal rows feel
   // (seq_len 512: 3% faster; 4096: the same).
-  int64_t rowVecs = t.registers >= 32 && !op.getCausal() ? 4 : 2;
+  bool causal = op.getCausal() ||
+                llvm::any_of(op.getNamedMasks(), [](Attribute m) {
+                  return isa<CausalAttr, WindowAttr>(m);
+                });
+  int64_t rowVecs = t.registers >= 32 && !causal ? 4 : 2;
   if (qBlock) {
     if (qBlock % t.width != 0)
       return std::nullopt;
@@ -238,12 +242,20 @@ void AttnTilePass::tile(SdpaOp op) {
     // A block layout's blocks are whole steps (the largest divisor of its
     // block of at most kvBlock keys, if at least 16), so that its steps
     // are all empty or full, none partial.
+    // (A multiple of the register block's keys when one divides it.)
     if (int64_t layout = layoutBlock(op.getNamedMasks())) {
+      int64_t unit = vec ? vec->keyRows : 1, best = 0;
       for (int64_t d = std::min(kvBlock, layout); d >= 16; --d)
-        if (layout % d == 0) {
-          kvBlock = d;
-          break;
+        if (layout % d == 0 && (!best || d % unit == 0)) {
+          if (!best)
+            best = d;
+          if (d % unit == 0) {
+            best = d;
+            break;
+          }
         }
+      if (best)
+        kvBlock = best;
     }
   }
   // The decode body's steps: whole vectors and groups of 4 keys; 128 keys
@@ -292,7 +304,7 @@ void AttnTilePass::tile(SdpaOp op) {
     outInit = tensor::EmptyOp::create(b, loc, outSizes, outElem);
 
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages =
-      buildEpilogue(op, diagonal, qLen, kvLen);
+      buildEpilogue(op, diagonal, qLen, kvLen, zero);
   SmallVector<ScoreEpilogue *> epilogue;
   for (auto &s : stages)
     epilogue.push_back(s.get());

@@ -75,18 +75,43 @@ LogicalResult checkCapture(function_ref<InFlightDiagnostic()> emitError,
   auto t = dyn_cast<RankedTensorType>(captures[index]);
   bool intElems =
       t && (t.getElementType().isIndex() ||
-            (isa<IntegerType>(t.getElementType()) &&
+            (t.getElementType().isSignlessInteger() &&
              t.getElementType().getIntOrFloatBitWidth() > 1 &&
              t.getElementType().getIntOrFloatBitWidth() <= 64));
   if (!intElems || !llvm::is_contained(ranks, t.getRank())) {
     InFlightDiagnostic d = emitError();
     d << "#attn." << mask << " " << param << " (capture " << index
-      << ") must be a tensor of integers of rank ";
+      << ") must be a tensor of signless integers of rank ";
     llvm::interleave(ranks, d, " or ");
     d << ", got " << captures[index];
     return d;
   }
   return success();
+}
+
+/// Checks that dim `d` of capture `index` (`mask`'s `param`) is at least
+/// (`exact` false) or exactly `want` when both are static; `what` names
+/// `want` in the error.
+LogicalResult checkCaptureDim(function_ref<InFlightDiagnostic()> emitError,
+                              TypeRange captures, StringRef mask,
+                              StringRef param, int64_t index, int64_t d,
+                              int64_t want, StringRef what, bool exact) {
+  int64_t got = cast<RankedTensorType>(captures[index]).getDimSize(d);
+  if (ShapedType::isDynamic(got) || ShapedType::isDynamic(want))
+    return success();
+  if (exact ? got == want : got >= want)
+    return success();
+  return emitError() << "#attn." << mask << " " << param << " (capture "
+                     << index << ") dim " << d << " is " << got << "; expected "
+                     << (exact ? "" : "at least ") << want << " (" << what
+                     << ")";
+}
+
+/// `x + y` on static sizes, dynamic if either is.
+int64_t addSizes(int64_t x, int64_t y) {
+  return ShapedType::isDynamic(x) || ShapedType::isDynamic(y)
+             ? ShapedType::kDynamic
+             : x + y;
 }
 
 LogicalResult verifyMaskList(function_ref<InFlightDiagnostic()> emitError,
@@ -118,10 +143,15 @@ Value attn::buildMasksKeep(OpBuilder &b, Location loc,
 // Verifiers of the parameters
 //===----------------------------------------------------------------------===//
 
+/// The largest extent, stride, count or block a mask takes (2^40 tokens):
+/// the kernels' index arithmetic on it (a window's end, a layout's extent)
+/// then cannot overflow.
+static constexpr int64_t kMaxExtent = int64_t(1) << 40;
+
 LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t left, int64_t right, Alignment) {
-  if (left < 0 || right < 0)
-    return emitError() << "#attn.window extents must be non-negative, got "
+  if (left < 0 || right < 0 || left > kMaxExtent || right > kMaxExtent)
+    return emitError() << "#attn.window extents must be in [0, 2^40], got "
                           "left = "
                        << left << ", right = " << right;
   return success();
@@ -129,8 +159,8 @@ LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult StridedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t stride, Alignment) {
-  if (stride < 1)
-    return emitError() << "#attn.strided stride must be at least 1, got "
+  if (stride < 1 || stride > kMaxExtent)
+    return emitError() << "#attn.strided stride must be in [1, 2^40], got "
                        << stride;
   return success();
 }
@@ -138,8 +168,8 @@ LogicalResult StridedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 GlobalTokensAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          int64_t count) {
-  if (count < 0)
-    return emitError() << "#attn.global_tokens count must be non-negative, "
+  if (count < 0 || count > kMaxExtent)
+    return emitError() << "#attn.global_tokens count must be in [0, 2^40], "
                           "got "
                        << count;
   return success();
@@ -148,8 +178,8 @@ GlobalTokensAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 BlockLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         int64_t block, DenseIntElementsAttr layout) {
-  if (block < 1)
-    return emitError() << "#attn.block_layout block must be at least 1, got "
+  if (block < 1 || block > kMaxExtent)
+    return emitError() << "#attn.block_layout block must be in [1, 2^40], got "
                        << block;
   auto t = cast<ShapedType>(layout.getType());
   if (t.getRank() != 2 || !t.getElementType().isInteger(1) ||
@@ -175,43 +205,65 @@ LogicalResult AnyOfAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 //===----------------------------------------------------------------------===//
 
 LogicalResult
-CausalAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+CausalAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
+    TypeRange, RankedTensorType, RankedTensorType) const {
   return success();
 }
 LogicalResult
-WindowAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+WindowAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
+    TypeRange, RankedTensorType, RankedTensorType) const {
   return success();
 }
 LogicalResult
-StridedAttr::verifyCaptures(function_ref<InFlightDiagnostic()>, TypeRange) const {
+StridedAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
+    TypeRange, RankedTensorType, RankedTensorType) const {
   return success();
 }
 LogicalResult GlobalTokensAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
-                                               TypeRange) const {
+    TypeRange, RankedTensorType, RankedTensorType) const {
   return success();
 }
 LogicalResult BlockLayoutAttr::verifyCaptures(function_ref<InFlightDiagnostic()>,
-                                              TypeRange) const {
+    TypeRange, RankedTensorType, RankedTensorType) const {
   return success();
 }
 
 LogicalResult
 KeyPaddingAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-                               TypeRange captures) const {
-  return checkCapture(emitError, captures, "key_padding", "lengths",
-                      getLengths(), {1});
+    TypeRange captures, RankedTensorType query, RankedTensorType) const {
+  if (failed(checkCapture(emitError, captures, "key_padding", "lengths",
+                          getLengths(), {1})))
+    return failure();
+  return checkCaptureDim(emitError, captures, "key_padding", "lengths",
+                         getLengths(), 0, query.getDimSize(0), "batch",
+                         /*exact=*/true);
 }
 
 LogicalResult
 DocumentAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-                             TypeRange captures) const {
-  if (failed(checkCapture(emitError, captures, "document", "ids", getIds(),
-                          {1, 2})))
-    return failure();
-  if (getKvIds() < 0)
-    return success();
-  if (failed(checkCapture(emitError, captures, "document", "kv_ids",
-                          getKvIds(), {1, 2})))
+    TypeRange captures, RankedTensorType query, RankedTensorType key) const {
+  int64_t qLen = query.getDimSize(2), kvLen = key.getDimSize(2);
+  auto checkIds = [&](StringRef param, int64_t index, int64_t len,
+                      StringRef what) -> LogicalResult {
+    if (failed(checkCapture(emitError, captures, "document", param, index,
+                            {1, 2})))
+      return failure();
+    auto t = cast<RankedTensorType>(captures[index]);
+    if (t.getRank() == 2 &&
+        failed(checkCaptureDim(emitError, captures, "document", param, index,
+                               0, query.getDimSize(0), "batch", true)))
+      return failure();
+    return checkCaptureDim(emitError, captures, "document", param, index,
+                           t.getRank() - 1, len, what, false);
+  };
+  if (getKvIds() < 0) {
+    int64_t both = ShapedType::isDynamic(qLen) || ShapedType::isDynamic(kvLen)
+                       ? ShapedType::kDynamic
+                       : std::max(qLen, kvLen);
+    return checkIds("ids", getIds(), both, "max(q_len, kv_len): no kv_ids");
+  }
+  if (failed(checkIds("ids", getIds(), qLen, "q_len")) ||
+      failed(checkIds("kv_ids", getKvIds(), kvLen, "kv_len")))
     return failure();
   auto q = cast<RankedTensorType>(captures[getIds()]);
   auto k = cast<RankedTensorType>(captures[getKvIds()]);
@@ -224,29 +276,33 @@ DocumentAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult
 CsrAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-                        TypeRange captures) const {
+    TypeRange captures, RankedTensorType query, RankedTensorType) const {
   if (failed(checkCapture(emitError, captures, "csr", "offsets", getOffsets(),
                           {1})) ||
       failed(checkCapture(emitError, captures, "csr", "columns", getColumns(),
                           {1})))
     return failure();
-  return success();
+  return checkCaptureDim(emitError, captures, "csr", "offsets", getOffsets(),
+                         0, addSizes(query.getDimSize(2), 1), "q_len + 1",
+                         /*exact=*/true);
 }
 
 LogicalResult
 AllOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-                          TypeRange captures) const {
+    TypeRange captures, RankedTensorType query, RankedTensorType key) const {
   for (Attribute m : getMasks())
-    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures)))
+    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures,
+                                                         query, key)))
       return failure();
   return success();
 }
 
 LogicalResult
 AnyOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-                          TypeRange captures) const {
+    TypeRange captures, RankedTensorType query, RankedTensorType key) const {
   for (Attribute m : getMasks())
-    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures)))
+    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures,
+                                                         query, key)))
       return failure();
   return success();
 }

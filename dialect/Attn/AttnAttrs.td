@@ -31,11 +31,14 @@ def Attn_MaskAttrInterface : AttrInterface<"MaskAttrInterface"> {
   }];
   let methods = [
     InterfaceMethod<[{
-        Checks the mask against the op's captures (the indices it names and
-        their types); errors go to `emitError`.
+        Checks the mask against the op's captures (the indices it names,
+        their types, and their sizes where they and the query's and key's
+        dims are static); errors go to `emitError`.
       }], "::llvm::LogicalResult", "verifyCaptures",
       (ins "::llvm::function_ref<::mlir::InFlightDiagnostic()>":$emitError,
-           "::mlir::TypeRange":$captureTypes)>,
+           "::mlir::TypeRange":$captureTypes,
+           "::mlir::RankedTensorType":$queryType,
+           "::mlir::RankedTensorType":$keyType)>,
     InterfaceMethod<[{
         The i1 that is true where key `at.key` is visible to query
         `at.query`, built from scalar `arith` ops (and `tensor.extract` of
@@ -131,7 +134,8 @@ def Attn_BlockLayoutAttr : Attn_Mask<"BlockLayout", "block_layout"> {
 def Attn_KeyPaddingAttr : Attn_Mask<"KeyPadding", "key_padding"> {
   let summary = "Key padding from per-batch valid lengths";
   let description = [{
-    Capture number `lengths` is an integer tensor `[batch]`: key `kv_idx` of
+    Capture number `lengths` is a signless integer (or index) tensor
+    `[batch]`: key `kv_idx` of
     batch `b` is visible iff `kv_idx < lengths[b]` (PyTorch's
     `key_padding_mask` given as lengths). A length of 0 gives zeros;
     lengths past `kv_len` see every key.
@@ -143,13 +147,16 @@ def Attn_KeyPaddingAttr : Attn_Mask<"KeyPadding", "key_padding"> {
 def Attn_DocumentAttr : Attn_Mask<"Document", "document"> {
   let summary = "Document ids of packed sequences";
   let description = [{
-    Captures number `ids` (queries) and `kv_ids` (keys; `ids` itself when
-    absent) are integer tensors `[seq_len]` or `[batch, seq_len]`: key
-    `kv_idx` is visible iff `ids[(b,) q_idx] == kv_ids[(b,) kv_idx]`, so
-    packed documents do not see each other (FlexAttention's document
-    masking). Any ids work; ids that are sorted (contiguous documents) let
-    the kernels skip whole blocks. Intersect with `#attn.causal` for causal
-    packing.
+    Captures number `ids` (queries, `[q_len]` or `[batch, q_len]`) and
+    `kv_ids` (keys, `[kv_len]` or `[batch, kv_len]`; `ids` itself when
+    absent, which must then cover `max(q_len, kv_len)`) are signless integer
+    tensors: key `kv_idx` is visible iff `ids[(b,) q_idx] ==
+    kv_ids[(b,) kv_idx]`, so packed documents do not see each other
+    (FlexAttention's document masking). `q_idx` is the row's index in the
+    query tensor: a decode step over a KV cache passes the new queries' ids
+    as `ids` and the cache's as `kv_ids`. Any ids work; ids that are sorted
+    (contiguous documents) let the kernels skip whole blocks. Intersect
+    with `#attn.causal` for causal packing.
   }];
   let parameters = (ins "int64_t":$ids,
                         DefaultValuedParameter<"int64_t", "-1">:$kv_ids);
@@ -163,11 +170,14 @@ def Attn_DocumentAttr : Attn_Mask<"Document", "document"> {
 def Attn_CsrAttr : Attn_Mask<"Csr", "csr"> {
   let summary = "Graph adjacency in compressed sparse row form";
   let description = [{
-    Captures number `offsets` (`[q_len + 1]`) and `columns` (`[nnz]`) are
+    Captures number `offsets` (`[q_len + 1]`, non-decreasing, within
+    `[0, nnz]`) and `columns` (`[nnz]`, each in `[0, kv_len)`) are signless
     integer tensors: key `kv_idx` is visible to query `q_idx` iff it is one
     of `columns[offsets[q_idx] : offsets[q_idx + 1]]`, which must be sorted
     ascending in each row (graph attention over a sparse adjacency,
-    Veličković et al. 2018). Rows without edges return zeros.
+    Veličković et al. 2018). Rows without edges return zeros. Data that
+    breaks these rules gives unspecified results (never a write out of
+    bounds), as an out-of-range index into a capture does.
   }];
   let parameters = (ins "int64_t":$offsets, "int64_t":$columns);
   let assemblyFormat = "`<` struct(params) `>`";

@@ -272,7 +272,8 @@ LogicalResult SdpaOp::verifyRegions() {
            << "has captures but no mask_mod, score_mod or named masks";
   for (Attribute m : getNamedMasks())
     if (failed(cast<MaskAttrInterface>(m).verifyCaptures(
-            [&]() { return emitOpError(); }, getCaptures().getTypes())))
+            [&]() { return emitOpError(); }, getCaptures().getTypes(),
+            getQueryType(), getKeyType())))
       return failure();
   if (failed(verifyMod(*this, getMaskMod(), /*isScore=*/false)) ||
       failed(verifyMod(*this, getScoreMod(), /*isScore=*/true)))

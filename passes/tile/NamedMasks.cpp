@@ -563,11 +563,24 @@ void CsrStage::beginStep(KernelBuilder &kb, const Task &task,
             [&](OpBuilder &eb, Location el, Value p, ValueRange t) {
               ImplicitLocOpBuilder jb(el, eb);
               Ix z{jb};
+              // Sorted rows put every column here in [j0, j1); unsorted
+              // ones (invalid data) must still not write outside the tile.
               Value col = z.sub(z.read(columns, p), step.j0);
-              scf::YieldOp::create(
-                  jb, tensor::InsertOp::create(jb, zeroF, t[0],
-                                               ValueRange{col, r})
-                          .getResult());
+              Value inside = arith::CmpIOp::create(
+                  jb, arith::CmpIPredicate::ult, col, step.n);
+              auto put = scf::IfOp::create(
+                  jb, inside,
+                  [&](OpBuilder &ib2, Location il) {
+                    scf::YieldOp::create(
+                        ib2, il,
+                        tensor::InsertOp::create(ib2, il, zeroF, t[0],
+                                                 ValueRange{col, r})
+                            .getResult());
+                  },
+                  [&](OpBuilder &ib2, Location il) {
+                    scf::YieldOp::create(ib2, il, t[0]);
+                  });
+              scf::YieldOp::create(jb, put.getResults());
             });
         scf::YieldOp::create(ib, edges.getResults());
       });

@@ -129,7 +129,8 @@ Value DenseMask::apply(KernelBuilder &kb, const Task &task, Value score,
 //===----------------------------------------------------------------------===//
 
 SmallVector<std::unique_ptr<ScoreEpilogue>>
-tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen) {
+tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen,
+                    Value zero) {
   // The op's order: score_mod, the bias (or keep-mask), mask_mod, causal.
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages;
   if (Block *mod = op.getScoreModBlock())
@@ -141,8 +142,12 @@ tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen) {
   // Named masks: a top-level #attn.csr as its own stage (a per-step tile
   // scattered from the edges), the others as one stage.
   SmallVector<Attribute> named;
+  // A top-level #attn.causal is the causal flag's stage, with its diagonal.
   for (Attribute m : op.getNamedMasks()) {
-    if (auto csr = dyn_cast<CsrAttr>(m))
+    if (auto causal = dyn_cast<CausalAttr>(m))
+      stages.push_back(std::make_unique<CausalMask>(
+          causal.getAlignment() == Alignment::top_left ? zero : diagonal));
+    else if (auto csr = dyn_cast<CsrAttr>(m))
       stages.push_back(std::make_unique<CsrStage>(csr, op.getCaptures()));
     else
       named.push_back(m);

@@ -111,8 +111,9 @@ public:
                       const ScoreCoords &at) = 0;
 };
 
-/// `causal`: key j is visible to query i iff j <= i + kv_len - q_len
-/// (bottom-right aligned, as the op documents).
+/// `causal` and a top-level `#attn.causal`: key j is visible to query i iff
+/// j <= i + diagonal (kv_len - q_len bottom-right aligned, as the op
+/// documents; 0 top-left).
 class CausalMask final : public ScoreEpilogue {
 public:
   explicit CausalMask(Value diagonal) : diagonal(diagonal) {}
@@ -124,7 +125,7 @@ public:
               const ScoreCoords &at) override;
 
 private:
-  Value diagonal; // kv_len - q_len (index)
+  Value diagonal; // kv_len - q_len or 0 (index)
   Value end, fullEnd; // of the task prepared
 };
 
@@ -152,9 +153,9 @@ private:
 
 /// The epilogue stages of `op`, in the order they apply. `diagonal` is
 /// kv_len - q_len.
-/// `qLen` and `kvLen` are the op's lengths (index).
+/// `qLen` and `kvLen` are the op's lengths and `zero` a 0 (index).
 SmallVector<std::unique_ptr<ScoreEpilogue>>
-buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen);
+buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen, Value zero);
 
 } // namespace mlir::attn::tile
 

@@ -3,7 +3,7 @@
 // captures they name (at the op).
 
 func.func @window_negative(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{#attn.window extents must be non-negative, got left = -1, right = 0}}
+  // expected-error @+1 {{#attn.window extents must be in [0, 2^40], got left = -1, right = 0}}
   %o = attn.sdpa %q, %q, %q masks [#attn.window<left = -1>]
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
@@ -31,7 +31,7 @@ func.func @alignment(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 // -----
 
 func.func @stride(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{#attn.strided stride must be at least 1, got 0}}
+  // expected-error @+1 {{#attn.strided stride must be in [1, 2^40], got 0}}
   %o = attn.sdpa %q, %q, %q masks [#attn.strided<stride = 0>]
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
@@ -40,7 +40,7 @@ func.func @stride(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 // -----
 
 func.func @global(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{#attn.global_tokens count must be non-negative, got -2}}
+  // expected-error @+1 {{#attn.global_tokens count must be in [0, 2^40], got -2}}
   %o = attn.sdpa %q, %q, %q masks [#attn.global_tokens<count = -2>]
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
@@ -49,7 +49,7 @@ func.func @global(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 // -----
 
 func.func @layout_block(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{#attn.block_layout block must be at least 1, got 0}}
+  // expected-error @+1 {{#attn.block_layout block must be in [1, 2^40], got 0}}
   %o = attn.sdpa %q, %q, %q masks [#attn.block_layout<block = 0, layout = dense<true> : tensor<1x1xi1>>]
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
@@ -112,7 +112,7 @@ func.func @padding_no_capture(%q: tensor<2x1x8x4xf32>) -> tensor<2x1x8x4xf32> {
 // -----
 
 func.func @padding_type(%q: tensor<2x1x8x4xf32>, %l: tensor<2xf32>) -> tensor<2x1x8x4xf32> {
-  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths (capture 0) must be a tensor of integers of rank 1, got 'tensor<2xf32>'}}
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths (capture 0) must be a tensor of signless integers of rank 1, got 'tensor<2xf32>'}}
   %o = attn.sdpa %q, %q, %q masks [#attn.key_padding<lengths = 0>] captures(%l : tensor<2xf32>)
       : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
   return %o : tensor<2x1x8x4xf32>
@@ -121,7 +121,7 @@ func.func @padding_type(%q: tensor<2x1x8x4xf32>, %l: tensor<2xf32>) -> tensor<2x
 // -----
 
 func.func @document_rank(%q: tensor<2x1x8x4xf32>, %d: tensor<2x1x8xi32>) -> tensor<2x1x8x4xf32> {
-  // expected-error @+1 {{'attn.sdpa' op #attn.document ids (capture 0) must be a tensor of integers of rank 1 or 2, got 'tensor<2x1x8xi32>'}}
+  // expected-error @+1 {{'attn.sdpa' op #attn.document ids (capture 0) must be a tensor of signless integers of rank 1 or 2, got 'tensor<2x1x8xi32>'}}
   %o = attn.sdpa %q, %q, %q masks [#attn.document<ids = 0>] captures(%d : tensor<2x1x8xi32>)
       : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
   return %o : tensor<2x1x8x4xf32>
@@ -139,7 +139,7 @@ func.func @document_mismatch(%q: tensor<2x1x8x4xf32>, %d: tensor<8xi32>, %e: ten
 // -----
 
 func.func @csr_scalar(%q: tensor<1x1x8x4xf32>, %o9: tensor<9xi32>, %c: i32) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{'attn.sdpa' op #attn.csr columns (capture 1) must be a tensor of integers of rank 1, got 'i32'}}
+  // expected-error @+1 {{'attn.sdpa' op #attn.csr columns (capture 1) must be a tensor of signless integers of rank 1, got 'i32'}}
   %o = attn.sdpa %q, %q, %q masks [#attn.csr<offsets = 0, columns = 1>] captures(%o9, %c : tensor<9xi32>, i32)
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
@@ -150,6 +150,60 @@ func.func @csr_scalar(%q: tensor<1x1x8x4xf32>, %o9: tensor<9xi32>, %c: i32) -> t
 func.func @nested_capture(%q: tensor<1x1x8x4xf32>, %l: tensor<1xi32>) -> tensor<1x1x8x4xf32> {
   // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths names capture 3, but the op has 1 captures}}
   %o = attn.sdpa %q, %q, %q masks [#attn.any_of<[#attn.causal, #attn.key_padding<lengths = 3>]>] captures(%l : tensor<1xi32>)
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @window_huge(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{#attn.window extents must be in [0, 2^40], got left = 3, right = 9223372036854775807}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.window<left = 3, right = 9223372036854775807>]
+      : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @padding_unsigned(%q: tensor<2x1x8x4xf32>, %l: tensor<2xui32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths (capture 0) must be a tensor of signless integers of rank 1, got 'tensor<2xui32>'}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.key_padding<lengths = 0>] captures(%l : tensor<2xui32>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @padding_batch(%q: tensor<2x1x8x4xf32>, %l: tensor<3xi32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths (capture 0) dim 0 is 3; expected 2 (batch)}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.key_padding<lengths = 0>] captures(%l : tensor<3xi32>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @document_short(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x8x4xf32>, %d: tensor<4xi32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.document ids (capture 0) dim 0 is 4; expected at least 8 (max(q_len, kv_len): no kv_ids)}}
+  %o = attn.sdpa %q, %k, %k masks [#attn.document<ids = 0>] captures(%d : tensor<4xi32>)
+      : tensor<1x1x4x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x4x4xf32>
+  return %o : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @document_batch(%q: tensor<2x1x8x4xf32>, %d: tensor<1x8xi32>) -> tensor<2x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.document ids (capture 0) dim 0 is 1; expected 2 (batch)}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.document<ids = 0>] captures(%d : tensor<1x8xi32>)
+      : tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  return %o : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+func.func @csr_offsets(%q: tensor<1x1x8x4xf32>, %o8: tensor<8xi32>, %c: tensor<?xi32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.csr offsets (capture 0) dim 0 is 8; expected 9 (q_len + 1)}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.csr<offsets = 0, columns = 1>] captures(%o8, %c : tensor<8xi32>, tensor<?xi32>)
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
 }
