@@ -14,6 +14,7 @@
 #include "codegen/Target.h"
 #include "runtime/attn_runtime.h"
 #include "dialect/Attn/AttnDialect.h"
+#include "tools/attnc/Report.h"
 #include "tools/attnc/Version.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -110,6 +111,16 @@ cl::opt<std::string> multiversion(
              "pick a version at run time from the CPU's features; the "
              "dispatch code is for --mcpu (default: x86-64)"),
     cl::value_desc("cpu,cpu,..."), cl::cat(attncCat));
+cl::opt<std::string> report(
+    "report", cl::ValueOptional,
+    cl::desc("Print each kernel's masks and how its blocks are classed, "
+             "then exit (--report=json: as JSON)"),
+    cl::value_desc("text|json"), cl::cat(attncCat));
+cl::opt<std::string> reportShape(
+    "report-shape",
+    cl::desc("With --report: count the empty, partial and full blocks and "
+             "the FLOPs against dense for this shape"),
+    cl::value_desc("batch,q_heads,q_len,kv_len,head_dim"), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -442,6 +453,34 @@ int main(int argc, char **argv) {
   if (!hasPublic)
     return fail("'" + inputFilename +
                 "' has no public func.func with a body to export");
+
+  if (report.getNumOccurrences()) {
+    if (report != "" && report != "text" && report != "json")
+      return fail("--report takes text or json, got '" + report + "'");
+    std::optional<attn::ReportShape> shape;
+    if (reportShape.getNumOccurrences()) {
+      SmallVector<StringRef> parts;
+      StringRef(reportShape).split(parts, ',');
+      SmallVector<int64_t> v;
+      for (StringRef p : parts) {
+        int64_t x;
+        if (p.trim().getAsInteger(10, x) || x < 0)
+          return fail("--report-shape takes batch,q_heads,q_len,kv_len,"
+                      "head_dim as non-negative integers, got '" +
+                      reportShape + "'");
+        v.push_back(x);
+      }
+      if (v.size() != 5)
+        return fail("--report-shape takes 5 sizes (batch,q_heads,q_len,"
+                    "kv_len,head_dim), got '" + reportShape + "'");
+      shape = attn::ReportShape{v[0], v[1], v[2], v[3], v[4]};
+    }
+    attn::writeMaskReport(*module, outs(), report == "json", shape,
+                          qBlock > 0 ? qBlock : 64, kvBlock > 0 ? kvBlock : 64);
+    return 0;
+  }
+  if (reportShape.getNumOccurrences())
+    return fail("--report-shape needs --report");
 
   // The exported entry points: the public functions with bodies.
   SmallVector<std::string> entries;
