@@ -287,10 +287,12 @@ CsrAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
                          /*exact=*/true);
 }
 
-LogicalResult
-AllOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
-    TypeRange captures, RankedTensorType query, RankedTensorType key) const {
-  for (Attribute m : getMasks())
+/// Checks every mask of a combination.
+static LogicalResult
+verifyPartCaptures(ArrayAttr masks, function_ref<InFlightDiagnostic()> emitError,
+                   TypeRange captures, RankedTensorType query,
+                   RankedTensorType key) {
+  for (Attribute m : masks)
     if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures,
                                                          query, key)))
       return failure();
@@ -298,13 +300,15 @@ AllOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
+AllOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+    TypeRange captures, RankedTensorType query, RankedTensorType key) const {
+  return verifyPartCaptures(getMasks(), emitError, captures, query, key);
+}
+
+LogicalResult
 AnyOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
     TypeRange captures, RankedTensorType query, RankedTensorType key) const {
-  for (Attribute m : getMasks())
-    if (failed(cast<MaskAttrInterface>(m).verifyCaptures(emitError, captures,
-                                                         query, key)))
-      return failure();
-  return success();
+  return verifyPartCaptures(getMasks(), emitError, captures, query, key);
 }
 
 //===----------------------------------------------------------------------===//

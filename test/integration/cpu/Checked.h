@@ -10,6 +10,8 @@
 
 #include "Reference.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace attn_test {
@@ -70,6 +72,31 @@ Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
       << " causal=" << causal;
   return out;
 }
+
+/// A random graph in CSR for a case's q_len x kv_len: each key is a
+/// neighbour of a query with probability 1/6; every 5th query has none (a
+/// zero row). Rows are sorted.
+struct CsrGraph {
+  Buffer<int32_t> offsets, columns;
+  explicit CsrGraph(const Case &c) : offsets({c.Lq + 1}) {
+    std::mt19937 rng(19);
+    std::vector<int32_t> cols;
+    for (int64_t i = 0; i < c.Lq; ++i) {
+      offsets.data[i] = (int32_t)cols.size();
+      for (int64_t j = 0; j < c.Lk; ++j)
+        if (i % 5 != 4 && rng() % 6 == 0)
+          cols.push_back((int32_t)j);
+    }
+    offsets.data[c.Lq] = (int32_t)cols.size();
+    columns = Buffer<int32_t>({(int64_t)cols.size()});
+    columns.data = cols;
+  }
+  bool edge(int64_t i, int64_t j) const {
+    return std::binary_search(columns.data.begin() + offsets.data[i],
+                              columns.data.begin() + offsets.data[i + 1],
+                              (int32_t)j);
+  }
+};
 
 /// A call of kernel `fn` for runChecked, with the arguments between v and
 /// the output (masks, captures).

@@ -226,28 +226,13 @@ TEST(SdpaNamedMask, GraphAdjacencyInCsr) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 67 + c.Lk));
-    // Each key is a neighbour with probability 1/6; every 5th query has
-    // none (a zero row).
-    std::mt19937 rng(19);
-    Buffer<int32_t> offsets({c.Lq + 1});
-    std::vector<int32_t> cols;
-    for (int64_t i = 0; i < c.Lq; ++i) {
-      offsets.data[i] = (int32_t)cols.size();
-      for (int64_t j = 0; j < c.Lk; ++j)
-        if (i % 5 != 4 && rng() % 6 == 0)
-          cols.push_back((int32_t)j);
-    }
-    offsets.data[c.Lq] = (int32_t)cols.size();
-    Buffer<int32_t> columns({(int64_t)cols.size()});
-    columns.data = cols;
+    CsrGraph g(c);
     // (Not named q, k, v or o: KERNEL's lambda takes those names.)
-    attn_tensor_t offs = offsets.desc(ATTN_DTYPE_I32);
-    attn_tensor_t colT = columns.desc(ATTN_DTYPE_I32);
+    attn_tensor_t offs = g.offsets.desc(ATTN_DTYPE_I32);
+    attn_tensor_t colT = g.columns.desc(ATTN_DTYPE_I32);
     MaskSpec spec;
     spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
-      return std::binary_search(cols.begin() + offsets.data[i],
-                                cols.begin() + offsets.data[i + 1],
-                                (int32_t)j);
+      return g.edge(i, j);
     };
     Buffer<float> out = runChecked(c, in, KERNEL(named_csr, &offs, &colT),
                                    defaultScale(c), false, spec);
