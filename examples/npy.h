@@ -18,7 +18,7 @@
 #define NPY_MAX_RANK 8
 
 typedef struct npy_array {
-  char dtype[8];   /* "<f4", "<f8" or "|b1" */
+  char dtype[8];   /* "<f4", "<f8", "<i4", "<i8" or "|b1" */
   size_t elem_size;
   int rank;
   int64_t shape[NPY_MAX_RANK];
@@ -76,6 +76,8 @@ static int npy_read(const char *path, npy_array *a, char *err, size_t errlen) {
     if (strcmp(a->dtype, "<f4") == 0) a->elem_size = 4;
     else if (strcmp(a->dtype, "<f8") == 0) a->elem_size = 8;
     else if (strcmp(a->dtype, "|b1") == 0) a->elem_size = 1;
+    else if (strcmp(a->dtype, "<i4") == 0) a->elem_size = 4;
+    else if (strcmp(a->dtype, "<i8") == 0) a->elem_size = 8;
     else {
       snprintf(err, errlen, "%s: unsupported dtype %s", path, a->dtype);
       free(h);

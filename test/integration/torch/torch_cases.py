@@ -102,7 +102,51 @@ def main(out_dir):
     save(os.path.join(out_dir, "mha_key_padding"), q=q, k=k, v=v, out=y,
          mask=(~pad).reshape(b, 1, 1, lk),
          out_proj_w=mha.out_proj.weight, out_proj_b=mha.out_proj.bias)
-    print(f"torch_cases: wrote 6 cases to {out_dir} (PyTorch {torch.__version__})")
+
+    # Named masks (sdpa_named_kernels.mlir), against PyTorch's attention
+    # with the dense mask each one means.
+    # Top-left causal is 1.13's own is_causal when q_len != kv_len.
+    q, k, v = r(1, 4, 40, 32), r(1, 2, 90, 32), r(1, 2, 90, 32)
+    kr, vr = k.repeat_interleave(2, dim=1), v.repeat_interleave(2, dim=1)
+    out, _ = F._scaled_dot_product_attention(q, kr, vr, None, 0.0, False, True)
+    keep = torch.ones(40, 90, dtype=torch.bool).tril()
+    check, _ = F._scaled_dot_product_attention(
+        q, kr, vr, torch.zeros(40, 90).masked_fill(~keep, float("-inf")),
+        0.0, False, False)
+    assert torch.allclose(out, check, atol=1e-5), "is_causal is not top-left"
+    save(os.path.join(out_dir, "named_causal_top_left"), q=q, k=k, v=v,
+         out=out)
+
+    def band(lq, lk, left, right):
+        d = (torch.arange(lq)[:, None] + (lk - lq)) - torch.arange(lk)[None, :]
+        return (d <= left) & (d >= -right)
+
+    def additive(keep):
+        return torch.zeros(keep.shape).masked_fill(~keep, float("-inf"))
+
+    # A window of 37 keys back and 5 ahead, bottom-right, cross-attention.
+    q, k, v = r(2, 2, 50, 32), r(2, 2, 120, 32), r(2, 2, 120, 32)
+    save(os.path.join(out_dir, "named_window"), q=q, k=k, v=v,
+         out=sdpa(q, k, v, additive(band(50, 120, 37, 5))))
+
+    # Key padding from lengths with bottom-right causal (every row keeps
+    # key 0: PyTorch gives NaN for a row with no key).
+    q, k, v = r(3, 4, 30, 16), r(3, 2, 90, 16), r(3, 2, 90, 16)
+    lens = torch.tensor([90, 40, 1], dtype=torch.int32)
+    keep = ((torch.arange(90)[None, None, None, :] < lens[:, None, None, None])
+            & torch.ones(30, 90, dtype=torch.bool).tril(90 - 30))
+    save(os.path.join(out_dir, "named_key_padding"), q=q, k=k, v=v,
+         lens=lens.numpy(), out=sdpa(q, k, v, additive(keep)))
+
+    # Documents in cross-attention: query i of document 4 i / q_len, key j of
+    # document 4 j / kv_len.
+    q, k, v = r(1, 2, 24, 16), r(1, 2, 64, 16), r(1, 2, 64, 16)
+    qdoc = (torch.arange(24) * 4 // 24).to(torch.int32)
+    kdoc = (torch.arange(64) * 4 // 64).to(torch.int32)
+    save(os.path.join(out_dir, "named_documents"), q=q, k=k, v=v,
+         qdoc=qdoc.numpy(), kdoc=kdoc.numpy(),
+         out=sdpa(q, k, v, additive(qdoc[:, None] == kdoc[None, :])))
+    print(f"torch_cases: wrote 10 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@
 #include "../cpu/Reference.h"
 #include "examples/npy.h"
 #include "sdpa_kernels.h"
+#include "sdpa_named_kernels.h"
 
 #include <gtest/gtest.h>
 
 #include <cfloat>
+#include <cstring>
+#include <functional>
 #include <string>
 
 #ifndef ATTN_TORCH_CASES_DIR
@@ -25,7 +28,10 @@ struct Array {
   ~Array() { npy_free(&a); }
   attn_tensor_t desc() {
     attn_tensor_t t;
-    int32_t dtype = a.elem_size == 1 ? ATTN_DTYPE_I1 : ATTN_DTYPE_F32;
+    int32_t dtype = !std::strcmp(a.dtype, "<i4")   ? ATTN_DTYPE_I32
+                    : !std::strcmp(a.dtype, "<i8") ? ATTN_DTYPE_I64
+                    : a.elem_size == 1             ? ATTN_DTYPE_I1
+                                                   : ATTN_DTYPE_F32;
     attn_tensor_contiguous(&t, a.data, dtype, a.rank, a.shape);
     return t;
   }
@@ -171,6 +177,68 @@ TEST(TorchCrossCheck, BoolMaskBroadcastAtRunTime) {
 TEST(TorchCrossCheck, KeyPaddingMaskOfTheModule) {
   runModuleCase("mha_key_padding", nullptr, sdpa_mask_any);
   runModuleCase("mha_key_padding", nullptr, sdpa_key_padding);
+}
+
+/// A named-mask case: `call` runs the kernel on q, k, v, the case's
+/// captures (the .npy files named in `captures`, in order) and the output.
+void runNamedCase(
+    const std::string &name, std::vector<const char *> captures,
+    std::function<attn_status_t(attn_tensor_t *, attn_tensor_t *,
+                                attn_tensor_t *, attn_tensor_t *,
+                                attn_tensor_t *)>
+        call) {
+  Array q, k, v, ref;
+  load(name, "q", q);
+  load(name, "k", k);
+  load(name, "v", v);
+  load(name, "out", ref);
+  std::vector<Array> caps(captures.size());
+  std::vector<attn_tensor_t> capT(captures.size());
+  for (size_t i = 0; i < captures.size(); ++i) {
+    load(name, captures[i], caps[i]);
+    capT[i] = caps[i].desc();
+  }
+  std::vector<float> out(ref.a.count, NAN);
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to;
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, ref.a.shape);
+  ASSERT_EQ(call(&tq, &tk, &tv, capT.data(), &to), ATTN_OK)
+      << attn_last_error();
+  EXPECT_LE(maxDiff(out.data(), ref.f(), ref.a.count), tolerance(q, k, v))
+      << name;
+}
+
+// #attn.causal<top_left> is PyTorch's is_causal (torch_cases.py checks that
+// it is top-left for q_len != kv_len).
+TEST(TorchCrossCheck, NamedCausalTopLeftIsTorchsIsCausal) {
+  runNamedCase("named_causal_top_left", {},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *, attn_tensor_t *o) {
+                 return named_causal_top_left(q, k, v, o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedWindow) {
+  runNamedCase("named_window", {},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *, attn_tensor_t *o) {
+                 return named_window(q, k, v, o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedKeyPaddingWithCausal) {
+  runNamedCase("named_key_padding", {"lens"},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *c, attn_tensor_t *o) {
+                 return named_key_padding_causal(q, k, v, &c[0], o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedDocumentsInCrossAttention) {
+  runNamedCase("named_documents", {"qdoc", "kdoc"},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *c, attn_tensor_t *o) {
+                 return named_document_cross(q, k, v, &c[0], &c[1], o);
+               });
 }
 
 } // namespace
