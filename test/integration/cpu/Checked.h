@@ -11,6 +11,8 @@
 #include "Reference.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -71,6 +73,18 @@ Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
       << " Lk=" << c.Lk << " D=" << c.D << " Dv=" << c.Dv
       << " causal=" << causal;
   return out;
+}
+
+/// A case for SCOPED_TRACE.
+inline std::string name(const Case &c) {
+  return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +
+         " Hkv=" + std::to_string(c.Hkv) + " Lq=" + std::to_string(c.Lq) +
+         " Lk=" + std::to_string(c.Lk) + " D=" + std::to_string(c.D);
+}
+
+/// attn.sdpa's default scale, 1 / sqrt(head_dim).
+inline double defaultScale(const Case &c) {
+  return 1.0 / std::sqrt((double)c.D);
 }
 
 /// A random graph in CSR for a case's q_len x kv_len: each key is a

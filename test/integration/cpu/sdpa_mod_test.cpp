@@ -32,14 +32,6 @@ const Case kCases[] = {
     {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
 };
 
-std::string name(const Case &c) {
-  return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +
-         " Hkv=" + std::to_string(c.Hkv) + " Lq=" + std::to_string(c.Lq) +
-         " Lk=" + std::to_string(c.Lk) + " D=" + std::to_string(c.D);
-}
-
-double defaultScale(const Case &c) { return 1.0 / std::sqrt((double)c.D); }
-
 /// Per-batch key lengths: 0 for batch 1 (every row sees nothing: zeros),
 /// otherwise drawn from [1, kv_len].
 Buffer<int32_t> drawLengths(const Case &c, std::mt19937 &rng) {

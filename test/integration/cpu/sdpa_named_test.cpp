@@ -37,14 +37,6 @@ const Case kCases[] = {
     {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
 };
 
-std::string name(const Case &c) {
-  return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +
-         " Hkv=" + std::to_string(c.Hkv) + " Lq=" + std::to_string(c.Lq) +
-         " Lk=" + std::to_string(c.Lk) + " D=" + std::to_string(c.D);
-}
-
-double defaultScale(const Case &c) { return 1.0 / std::sqrt((double)c.D); }
-
 /// Runs `call` on every case with the keep-predicate `keep(c)` gives.
 template <typename Keep, typename Call>
 void runAll(uint32_t seed, Keep keep, Call call) {
