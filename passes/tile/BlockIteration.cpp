@@ -82,7 +82,6 @@ tile::buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range,
   if (!range.masked())
     return body(/*partial=*/false);
   StepClass c = range.classify(b, j0, j1);
-  TypeRange types = state.getTypes();
   auto branch = [&](function_ref<SmallVector<Value>()> fn) {
     return [&, fn](OpBuilder &nb, Location) {
       OpBuilder::InsertionGuard guard(b);
@@ -100,7 +99,6 @@ tile::buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range,
   };
   if (!c.empty)
     return nonEmpty();
-  (void)types;
   auto ifOp = scf::IfOp::create(
       b, c.empty,
       branch([&] { return SmallVector<Value>(state.begin(), state.end()); }),

@@ -166,13 +166,12 @@ private:
 /// summed-area table of the layout, built at compile time.
 class LayoutClassifier final : public MaskClassifier {
 public:
-  explicit LayoutClassifier(BlockLayoutAttr attr) : attr(attr) {}
-  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
-    Ix x{b};
+  /// Builds the summed-area table (once per op, at compile time):
+  /// sums[i][j] = number of true cells in rows < i, columns < j.
+  explicit LayoutClassifier(BlockLayoutAttr attr) : attr(attr) {
     auto t = cast<ShapedType>(attr.getLayout().getType());
     numRows = t.getDimSize(0);
     numCols = t.getDimSize(1);
-    // sums[i][j] = number of true cells in rows < i, columns < j.
     SmallVector<int32_t> sums((numRows + 1) * (numCols + 1), 0);
     auto cells = attr.getLayout().getValues<bool>();
     for (int64_t i = 0; i < numRows; ++i)
@@ -180,10 +179,13 @@ public:
         sums[(i + 1) * (numCols + 1) + j + 1] =
             sums[i * (numCols + 1) + j + 1] + sums[(i + 1) * (numCols + 1) + j] -
             sums[i * (numCols + 1) + j] + (cells[i * numCols + j] ? 1 : 0);
-    auto type = RankedTensorType::get({numRows + 1, numCols + 1},
-                                      b.getI32Type());
-    table = arith::ConstantOp::create(
-        b, DenseIntElementsAttr::get(type, ArrayRef<int32_t>(sums)));
+    auto type = RankedTensorType::get(
+        {numRows + 1, numCols + 1}, IntegerType::get(attr.getContext(), 32));
+    sumsAttr = DenseIntElementsAttr::get(type, ArrayRef<int32_t>(sums));
+  }
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    table = arith::ConstantOp::create(b, sumsAttr);
     Value blk = x.c(attr.getBlock());
     Value last = x.sub(x.add(rows.q0, rows.qRows), x.c(1));
     Value r0 = arith::DivUIOp::create(b, rows.q0, blk);
@@ -217,6 +219,7 @@ public:
 private:
   BlockLayoutAttr attr;
   int64_t numRows = 0, numCols = 0;
+  DenseIntElementsAttr sumsAttr;
   Value table, rowsOutside, qb0, qb1;
 };
 
