@@ -68,6 +68,13 @@ void Causal(benchmark::State &state) {
       [](Tensors &t) { return mask_causal(&t.q, &t.k, &t.v, &t.o); });
 }
 
+void CausalMod(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
+  run(state, in, rss0,
+      [](Tensors &t) { return mask_causal_mod(&t.q, &t.k, &t.v, &t.o); });
+}
+
 void Window(benchmark::State &state) {
   int64_t rss0 = bench::startMemory();
   Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
@@ -171,6 +178,7 @@ void units(benchmark::internal::Benchmark *b) {
 // Causal against dense at 4096 tokens.
 BENCHMARK(Dense)->Args({4, 4096})->Apply(units);
 BENCHMARK(Causal)->Args({4, 4096})->Apply(units);
+BENCHMARK(CausalMod)->Args({4, 4096})->Apply(units);
 // Sliding window 256 from 4k to 64k tokens, dense at the same lengths up to
 // 32k.
 BENCHMARK(Window)

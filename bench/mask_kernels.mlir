@@ -14,6 +14,18 @@ func.func @mask_causal(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor<?x?
   return %o : tensor<?x?x?x?xf32>
 }
 
+func.func @mask_causal_mod(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor<?x?x?x?xf32> {attn.name = "k"}, %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %keep = arith.cmpi ule, %ki, %qi : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
 func.func @mask_window(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor<?x?x?x?xf32> {attn.name = "k"}, %v: tensor<?x?x?x?xf32> {attn.name = "v"})
     -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
   %o = attn.sdpa %q, %k, %v masks [#attn.window<left = 255>]

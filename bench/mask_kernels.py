@@ -16,7 +16,18 @@ DENSITIES = {"50": 0.5, "25": 0.25, "10": 0.1}
 F32 = "tensor<?x?x?x?xf32>"
 
 
-def kernel(name, masks="", captures=(), extra_args=(), mask_operand=None):
+# Causal written as a user's mask_mod (kv_idx <= q_idx, q_len = kv_len):
+# classed per block by interval evaluation of the region.
+CAUSAL_MOD = """
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %keep = arith.cmpi ule, %ki, %qi : index
+        attn.yield %keep : i1
+      }"""
+
+
+def kernel(name, masks="", captures=(), extra_args=(), mask_operand=None,
+           region=""):
     args = [f'%q: {F32} {{attn.name = "q"}}', f'%k: {F32} {{attn.name = "k"}}',
             f'%v: {F32} {{attn.name = "v"}}']
     args += [f'%{n}: {t} {{attn.name = "{n}"}}' for n, t in extra_args]
@@ -32,7 +43,7 @@ def kernel(name, masks="", captures=(), extra_args=(), mask_operand=None):
                + ", ".join(t for _, t in captures) + ")")
     return (f"func.func @{name}({', '.join(args)})\n"
             f"    -> ({F32} {{attn.name = \"out\"}}) {{\n"
-            f"  %o = {op}\n      : {types} -> {F32}\n"
+            f"  %o = {op}\n      : {types} -> {F32}{region}\n"
             f"  return %o : {F32}\n}}\n")
 
 
@@ -58,6 +69,7 @@ def main():
            "bench/mask_bench.cpp.\n"]
     out.append(kernel("mask_dense"))
     out.append(kernel("mask_causal", "#attn.causal"))
+    out.append(kernel("mask_causal_mod", region=CAUSAL_MOD))
     out.append(kernel("mask_window", "#attn.window<left = 255>"))
     for tag, rho in DENSITIES.items():
         out.append(kernel(f"mask_layout_{tag}", layout(rho)))

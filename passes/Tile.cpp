@@ -383,6 +383,13 @@ void AttnTilePass::tile(SdpaOp op) {
   // A decode task (bi, KV head kvh[, part of splits]): every query of the
   // KV head's group of query heads.
   OpFoldResult groupOfr = getAsOpFoldResult(group);
+  // The group size as a constant where the heads are static (a mask_mod's
+  // h is then one value per task for MHA).
+  Value groupHeads = group;
+  if (std::optional<int64_t> qh = getConstantIntValue(qHeads),
+      kh = getConstantIntValue(kvHeads);
+      qh && kh && *kh > 0)
+    groupHeads = idx(*qh / *kh);
   auto decodeTask = [&](OpBuilder &tb, ValueRange ivs,
                         Value splits) -> SmallVector<TaskResult> {
     Value bi = ivs[0], kvHead = ivs[1];
@@ -390,7 +397,7 @@ void AttnTilePass::tile(SdpaOp op) {
     Value hi = arith::MulIOp::create(tb, loc, kvHead, group);
     Value rows = arith::MulIOp::create(tb, loc, group, qLen);
     ImplicitLocOpBuilder ib(loc, tb);
-    KeyRange range(ib, epilogue, RowInfo{bi, hi, zero, qLen}, kvLen,
+    KeyRange range(ib, epilogue, RowInfo{bi, hi, zero, qLen, groupHeads}, kvLen,
                    decodeKvBlock, part, splits);
     Task task{q,         k,         v,          bi,       hi,
               kvHead,    zero,      rows,       qLen,     range.start,
@@ -462,7 +469,15 @@ void AttnTilePass::tile(SdpaOp op) {
           });
       return ifOp.getResult(0);
     };
+    // The masks' per-call tables, for the steps of the tasks built next.
+    auto prepareCall = [&](OpBuilder &pb, int64_t stepKeys) {
+      ImplicitLocOpBuilder ib(loc, pb);
+      for (ScoreEpilogue *stage : epilogue)
+        if (stage->isMask())
+          stage->prepareCall(ib, stepKeys);
+    };
     auto prefill = [&](OpBuilder &pb) {
+      prepareCall(pb, kvBlock);
       return withSplits(pb, {batch, qHeads, numQBlocks}, prefillTask);
     };
     // At most 4 queries with contiguous rows of Q, K and V (decode): the
@@ -474,6 +489,7 @@ void AttnTilePass::tile(SdpaOp op) {
       result = scf::IfOp::create(
                    b, loc, isDecode,
                    [&](OpBuilder &tb, Location) {
+                     prepareCall(tb, decodeKvBlock);
                      scf::YieldOp::create(
                          tb, loc,
                          withSplits(tb, {batch, kvHeads}, decodeTask));

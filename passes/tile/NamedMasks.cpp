@@ -247,16 +247,56 @@ private:
 class DocumentClassifier final : public MaskClassifier {
 public:
   DocumentClassifier(Value qIds, Value kvIds) : qIds(qIds), kvIds(kvIds) {}
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
+    // blocks[b', k, 0 | 1]: the min | max id of kvIds[(b',) k * kvBlock ..
+    // (k + 1) * kvBlock - 1], over the ids' own length; O(kv_len) per call.
+    Ix x{b};
+    auto type = cast<RankedTensorType>(kvIds.getType());
+    bool batched = type.getRank() == 2;
+    Value len = tensor::DimOp::create(b, kvIds, type.getRank() - 1);
+    Value rows = batched ? tensor::DimOp::create(b, kvIds, 0).getResult()
+                         : x.c(1);
+    Value blockV = x.c(kvBlock);
+    Value count = arith::CeilDivUIOp::create(b, len, blockV);
+    block = kvBlock;
+    blocks = buildGenerated(
+        b, b.getLoc(), {rows, count, b.getIndexAttr(2)}, b.getI64Type(),
+        [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
+          ImplicitLocOpBuilder ib(nl, nb);
+          Ix y{ib};
+          Value from = y.mul(ix[1], blockV);
+          Value to = y.min(len, y.add(from, blockV));
+          auto [lo, hi] = range(ib, kvIds, batched ? ix[0] : Value(), from,
+                                to);
+          Value id = y.select(y.eq(ix[2], y.c(0)), lo, hi);
+          return arith::IndexCastOp::create(ib, ib.getI64Type(), id);
+        });
+  }
   KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     bi = rows.bi;
     Ix x{b};
-    std::tie(qMin, qMax) =
-        range(b, qIds, rows.q0, x.add(rows.q0, rows.qRows));
+    std::tie(qMin, qMax) = range(b, qIds, bi, rows.q0, x.add(rows.q0, rows.qRows));
     return {};
   }
   StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
     Ix x{b};
-    auto [kMin, kMax] = range(b, kvIds, j0, j1);
+    Value kMin, kMax;
+    if (blocks) {
+      // The blocks of the step's first and last keys (one block for a
+      // step aligned at a multiple of the table's block, at most two for
+      // any step of at most that many keys): O(1) per step.
+      bool batched =
+          cast<RankedTensorType>(kvIds.getType()).getRank() == 2;
+      Value row = batched ? bi : x.c(0);
+      Value first = arith::DivUIOp::create(b, j0, x.c(block));
+      Value last = arith::DivUIOp::create(b, x.sub(j1, x.c(1)), x.c(block));
+      kMin = x.min(x.read(blocks, {row, first, x.c(0)}),
+                   x.read(blocks, {row, last, x.c(0)}));
+      kMax = x.max(x.read(blocks, {row, first, x.c(1)}),
+                   x.read(blocks, {row, last, x.c(1)}));
+    } else {
+      std::tie(kMin, kMax) = range(b, kvIds, bi, j0, j1);
+    }
     StepClass c;
     c.empty = x.orI(x.lt(kMax, qMin), x.lt(qMax, kMin));
     c.full = x.andI(x.andI(x.eq(qMin, qMax), x.eq(kMin, kMax)),
@@ -265,10 +305,11 @@ public:
   }
 
 private:
-  /// min and max of ids[(bi,) from .. to - 1]; (INT64_MAX, INT64_MIN)
-  /// when the range is empty, which classes every step as empty.
-  std::pair<Value, Value> range(ImplicitLocOpBuilder &b, Value ids, Value from,
-                                Value to) {
+  /// min and max of ids[(bi,) from .. to - 1] (`bi` ignored for ids of
+  /// rank 1); (INT64_MAX, INT64_MIN) when the range is empty, which classes
+  /// every step as empty.
+  static std::pair<Value, Value> range(ImplicitLocOpBuilder &b, Value ids,
+                                       Value bi, Value from, Value to) {
     Ix x{b};
     bool batched = cast<RankedTensorType>(ids.getType()).getRank() == 2;
     Value none = x.c(std::numeric_limits<int64_t>::max());
@@ -286,6 +327,8 @@ private:
   }
 
   Value qIds, kvIds, bi, qMin, qMax;
+  Value blocks; // the per-call table of kv-block id ranges, if prepared
+  int64_t block = 0;
 };
 
 /// No structure known (#attn.csr until the sparsity pass): every step is
@@ -306,6 +349,10 @@ public:
   CombinedClassifier(bool all,
                      SmallVector<std::unique_ptr<MaskClassifier>> parts)
       : all(all), parts(std::move(parts)) {}
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
+    for (auto &p : parts)
+      p->prepareCall(b, kvBlock);
+  }
   KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     Ix x{b};
     KeySpan out;

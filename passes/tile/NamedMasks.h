@@ -12,8 +12,9 @@
 //   and, per step, whether the step is empty or full. Affine masks (causal,
 //   windows, global tokens, block layouts) are classed by interval
 //   arithmetic on the task's rows and the step's keys; data-dependent ones
-//   (key padding, documents) from their run-time data, in O(1) or O(block)
-//   per step, never O(q_len x kv_len).
+//   (key padding, documents) from their run-time data: O(1) per step, from
+//   the batch's length or a per-call table of each key block's id range
+//   (O(kv_len) once per call), never O(q_len x kv_len).
 //
 // A new named mask adds its classifier in NamedMasks.cpp (or none: every
 // step is then partial, which is correct).
@@ -34,6 +35,8 @@ namespace mlir::attn::tile {
 class MaskClassifier {
 public:
   virtual ~MaskClassifier() = default;
+  /// Once per kernel variant, before its tasks (ScoreEpilogue::prepareCall).
+  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) {}
   /// Once per task: the keys its rows may see (null: unbounded).
   virtual KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) = 0;
   /// Per step [j0, j1) of the task prepared.
@@ -59,6 +62,9 @@ public:
   ~NamedMaskStage() override;
   bool isMask() const override { return true; }
   bool inRegisters() const override { return cloner->perScoreCost() <= 16; }
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
+    classifier->prepareCall(b, kvBlock);
+  }
   KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     return classifier->prepare(b, rows);
   }

@@ -66,10 +66,11 @@ struct StepClass {
 };
 
 /// The query rows a stage sees: the task's queries [q0, q0 + qRows) of the
-/// heads it covers, in batch `bi`. (For a task of one head, qRows is its
-/// row count.)
+/// heads [hi, hi + heads) it covers (a null `heads`: one head), in batch
+/// `bi`. (For a task of one head, qRows is its row count; a decode task
+/// covers its KV head's query group.)
 struct RowInfo {
-  Value bi, hi, q0, qRows;
+  Value bi, hi, q0, qRows, heads;
 };
 
 class ScoreEpilogue {
@@ -78,6 +79,12 @@ public:
   /// True for a mask (scores become -inf or stay), false for a score
   /// modifier (every score may change; runs on every step).
   virtual bool isMask() const = 0;
+  /// For a mask, once per kernel variant (prefill or decode), before its
+  /// tasks and outside their parallel loop: per-call tables of the mask's
+  /// run-time data (a document's per-block id ranges), for the key steps of
+  /// at most `kvBlock` keys its tasks then classify. The values kept are
+  /// for the tasks built next.
+  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) {}
   /// For a mask, once per task (outside its key loop): the keys its rows
   /// may see lie in [start, end) (a null Value: 0, kv_len). The stage may
   /// keep per-task values for `classifyStep`.

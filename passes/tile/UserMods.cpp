@@ -2,6 +2,7 @@
 #include "passes/tile/UserMods.h"
 
 #include "dialect/Attn/AttnOps.h"
+#include "passes/tile/ModIntervals.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -171,6 +172,13 @@ Value ModCloner::applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
 //===----------------------------------------------------------------------===//
 // MaskModStage
 //===----------------------------------------------------------------------===//
+
+StepClass MaskModStage::classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                                     Value j1) {
+  return classifyModBox(
+      b, block, captures,
+      ModBox{rows.bi, rows.hi, rows.heads, rows.q0, rows.qRows, j0, j1});
+}
 
 Value MaskModStage::apply(KernelBuilder &kb, const Task &task, Value score,
                           const ScoreCoords &at) {

@@ -20,6 +20,9 @@
 //   in the body's loop over a step's scores rather than in every register
 //   block (ScoreEpilogue::inRegisters): the same work, emitted once.
 //
+// A mask_mod's key steps are classed empty, full or partial by interval
+// evaluation of the region (ModIntervals.h).
+//
 // Padding rows of a last query block (lanes past the task's rows) see the
 // last row's q_idx, so that a mod's reads stay in bounds; their scores are
 // never used.
@@ -86,16 +89,29 @@ protected:
   ModCloner cloner;
 };
 
-/// `mask_mod`: the score becomes -inf where the region yields false. It
-/// bounds no keys (every step is partial) until the block classification
-/// of issue 8's sparsity pass.
+/// `mask_mod`: the score becomes -inf where the region yields false. Each
+/// key step is classed by interval evaluation of the region over the step's
+/// coordinates (ModIntervals.h): empty steps are skipped, full ones run
+/// without the mask. It bounds no keys itself (every step is tested).
 class MaskModStage final : public ModStage {
 public:
   MaskModStage(Block *block, ValueRange captures)
-      : ModStage(block, /*hasScore=*/false, captures) {}
+      : ModStage(block, /*hasScore=*/false, captures), block(block),
+        captures(captures.begin(), captures.end()) {}
   bool isMask() const override { return true; }
+  KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    this->rows = rows;
+    return {};
+  }
+  StepClass classifyStep(ImplicitLocOpBuilder &b, Value j0,
+                         Value j1) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
               const ScoreCoords &at) override;
+
+private:
+  Block *block;
+  SmallVector<Value> captures;
+  RowInfo rows; // of the task prepared
 };
 
 /// `score_mod`: the score, in natural units (the kernels' base-2 score

@@ -55,16 +55,23 @@ func.func @layout(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
 
 // -----
 
-// Documents: the min and max id of the task's rows, once per task, then of
-// each step's keys, in the key loop.
+// Documents: once per call, a table of each 60-key block's min and max
+// id (one search per block); once per task, the min and max id of the
+// task's rows; per step, four reads of the table (the blocks of the step's
+// first and last keys), no search over the step's keys.
 // CHECK-LABEL: func.func @documents
 // CHECK-SAME: %[[IDS:[a-z0-9]+]]: tensor<?xi32>
+// CHECK: %[[TABLE:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x?x2xi64>)
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args({{.*}}) -> (index, index)
+// CHECK:     tensor.extract %[[IDS]]
 // CHECK: scf.forall
 // CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args({{.*}}) -> (index, index)
 // CHECK:     tensor.extract %[[IDS]]
 // CHECK:   scf.for %[[J0:.+]] = %{{.+}} step %c60
-// CHECK:     scf.for %{{.+}} = %[[J0]] to %{{.+}} step %c1 iter_args({{.*}}) -> (index, index)
-// CHECK:       tensor.extract %[[IDS]]
+// CHECK-NOT:  -> (index, index)
+// CHECK-COUNT-4: tensor.extract %[[TABLE]][%c0, %{{.+}}, %c{{[01]}}] : tensor<1x?x2xi64>
+// CHECK-NOT:  -> (index, index)
+// CHECK:     scf.if
 func.func @documents(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
                      %v: tensor<1x1x?x16xf32>, %ids: tensor<?xi32>)
     -> tensor<1x1x?x16xf32> {

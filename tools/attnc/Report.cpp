@@ -11,6 +11,7 @@
 #include "tools/attnc/Report.h"
 
 #include "dialect/Attn/AttnOps.h"
+#include "passes/tile/ModIntervals.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -163,8 +164,18 @@ OpReport analyze(SdpaOp op, StringRef function,
                        "data: applied on every block"});
     r.compileTime = false;
   }
-  if (op.getMaskModBlock()) {
-    r.masks.push_back({"mask_mod region", "none: every block partial"});
+  if (Block *mod = op.getMaskModBlock()) {
+    tile::ModClassKinds kinds = tile::probeModClasses(mod);
+    std::string how =
+        !kinds.empty && !kinds.full
+            ? "none: every block partial (the result depends on values the "
+              "intervals do not bound, such as a read at a varying index)"
+            : std::string("run time: interval evaluation of the region per "
+                          "block, O(its ops); ") +
+                  (kinds.empty && kinds.full ? "empty and full blocks"
+                   : kinds.empty             ? "empty blocks (none full)"
+                                             : "full blocks (none empty)");
+    r.masks.push_back({"mask_mod region", how});
     r.compileTime = false;
   }
   if (op.getScoreModBlock())

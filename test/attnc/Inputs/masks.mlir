@@ -20,3 +20,31 @@ func.func @padding(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// mask_mods: causal as a region (classed per block at run time) and
+// document ids read at kv_idx (not classed).
+func.func @causal_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                      %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %keep = arith.cmpi ule, %ki, %qi : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @document_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                        %v: tensor<?x?x?x?xf32>, %d: tensor<?xi32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v captures(%d : tensor<?xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %doc: tensor<?xi32>):
+        %dq = tensor.extract %doc[%qi] : tensor<?xi32>
+        %dk = tensor.extract %doc[%ki] : tensor<?xi32>
+        %keep = arith.cmpi eq, %dq, %dk : i32
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -331,3 +331,82 @@ func.func @mod_csr_graph(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A mask_mod for the block classes of passes/tile/ModIntervals.h: its
+// steps are classed by interval evaluation of the region, through every
+// kind of rule (a point read, remainder by a point, narrowing casts, i32
+// arithmetic, an unsigned compare, a bool widened and summed, select):
+// keys in stripes, kv_idx % p[0] < p[1], that lie in a causal band of
+// p[2] keys (0 <= q_idx - kv_idx < p[2], in i32) or are among the first 4.
+func.func @mod_striped_band(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                            %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                            %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+                            %params: tensor<3xi64> {attn.name = "params"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v captures(%params : tensor<3xi64>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %p: tensor<3xi64>):
+        %c0 = arith.constant 0 : index
+        %c1 = arith.constant 1 : index
+        %c2 = arith.constant 2 : index
+        %c4 = arith.constant 4 : index
+        %zero = arith.constant 0 : i32
+        %false = arith.constant false
+        %stride = tensor.extract %p[%c0] : tensor<3xi64>
+        %width = tensor.extract %p[%c1] : tensor<3xi64>
+        %band = tensor.extract %p[%c2] : tensor<3xi64>
+        %k64 = arith.index_cast %ki : index to i64
+        %r = arith.remsi %k64, %stride : i64
+        %stripe = arith.cmpi slt, %r, %width : i64
+        %q32 = arith.index_cast %qi : index to i32
+        %k32 = arith.index_cast %ki : index to i32
+        %d = arith.subi %q32, %k32 : i32
+        %b32 = arith.trunci %band : i64 to i32
+        %after = arith.cmpi sge, %d, %zero : i32
+        %near = arith.cmpi slt, %d, %b32 : i32
+        %inBand = arith.andi %after, %near : i1
+        %sink = arith.cmpi ult, %ki, %c4 : index
+        %x = arith.extui %inBand : i1 to i32
+        %y = arith.extui %sink : i1 to i32
+        %n = arith.addi %x, %y : i32
+        %any = arith.cmpi ugt, %n, %zero : i32
+        %keep = arith.select %stripe, %any, %false : i1
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Heads in groups: query heads h with (h / 2) even see keys in the first
+// half of each 128-key block, the others the second half (kv_idx floordiv
+// 64 + h / 2 even), minus key 0 of each 64 (kv_idx & 63 != 0, as
+// kv_idx - (kv_idx shr 6) * 64). A decode task's heads are a range.
+func.func @mod_head_halves(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                           %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                           %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %c0 = arith.constant 0 : index
+        %c2 = arith.constant 2 : index
+        %c6 = arith.constant 6 : index
+        %c64 = arith.constant 64 : index
+        %blk = arith.floordivsi %ki, %c64 : index
+        %hg = arith.divui %h, %c2 : index
+        %s = arith.addi %blk, %hg : index
+        %par = arith.remui %s, %c2 : index
+        %even = arith.cmpi eq, %par, %c0 : index
+        %sh = arith.shrui %ki, %c6 : index
+        %base = arith.muli %sh, %c64 : index
+        %off = arith.subi %ki, %base : index
+        %first = arith.cmpi eq, %off, %c0 : index
+        %notFirst = arith.xori %first, %even : i1
+        %keep = arith.andi %even, %notFirst : i1
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}

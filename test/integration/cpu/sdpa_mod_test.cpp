@@ -193,4 +193,49 @@ TEST(SdpaMaskMod, GraphAdjacencyInCsr) {
   }
 }
 
+// The block classes of passes/tile/ModIntervals.h: a wrong empty or full
+// class drops or unmasks a whole step, which the reference sees. Parameters
+// that break an interval rule's run-time guard (a negative stride, a band
+// past i32) leave the steps partial, still exact.
+TEST(SdpaMaskMod, StripedBandClassedByIntervals) {
+  const int64_t kParams[][3] = {
+      {96, 64, 200},               // stripes of 64 keys, a long band
+      {5, 2, 37},                  // short stripes: few steps full
+      {-96, 64, 200},              // a negative divisor: no classes
+      {96, 64, (int64_t)1 << 33}}; // the band wraps to 0 in i32
+  for (const Case &c : kCases) {
+    for (const auto &p : kParams) {
+      SCOPED_TRACE(name(c) + " params " + std::to_string(p[0]) + "," +
+                   std::to_string(p[1]) + "," + std::to_string(p[2]));
+      Inputs in(c, (uint32_t)(c.Lq * 61 + c.Lk));
+      Buffer<int64_t> params({3});
+      std::copy(p, p + 3, params.data.begin());
+      attn_tensor_t pt = params.desc(ATTN_DTYPE_I64);
+      MaskSpec spec;
+      spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+        // As the region computes it: remainder with the dividend's sign,
+        // the band in i32 (wrapping as the region's trunci does).
+        bool stripe = j % p[0] < p[1];
+        int32_t d = (int32_t)((uint32_t)i - (uint32_t)j);
+        int32_t band = (int32_t)(uint32_t)(uint64_t)p[2];
+        return stripe && ((d >= 0 && d < band) || j < 4);
+      };
+      runChecked(c, in, KERNEL(mod_striped_band, &pt), defaultScale(c),
+                 false, spec);
+    }
+  }
+}
+
+TEST(SdpaMaskMod, HeadGroupsSeeAlternateHalvesClassedByIntervals) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 67 + c.Lk));
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t, int64_t h, int64_t, int64_t j) {
+      return (j / 64 + h / 2) % 2 == 0 && j % 64 != 0;
+    };
+    runChecked(c, in, KERNEL(mod_head_halves), defaultScale(c), false, spec);
+  }
+}
+
 } // namespace

@@ -1,0 +1,75 @@
+//===- ModIntervals.h - Block classes of a mask_mod region ------*- C++ -*-===//
+//
+// FlexAttention's block mask (He et al. 2024) without running the mask on
+// every (query, key) pair: the key steps a user's `mask_mod` hides whole
+// (empty: skipped) or keeps whole (full: run without the mask) are found by
+// abstract interpretation of the region (Cousot & Cousot 1977, intervals) on
+// the box of coordinates a key step covers:
+//
+//   b = bi,  h in [hi, hi + heads - 1],  q_idx in [q0, q0 + rows - 1],
+//   kv_idx in [j0, j1 - 1].
+//
+// The evaluation is emitted into the kernel per key step (inside the step
+// loop, so that a step exists and every read it makes is one the region
+// makes too), and runs in O(ops of the region) scalar instructions per step,
+// whatever the shapes: one kernel classes any q_len and kv_len, and nothing
+// is recompiled. Each value of the region gets one of:
+//
+// - a point: the value is the same for every coordinate of the box (b, the
+//   captures, constants, h for a task of one head, and anything computed
+//   from points only: `lens[b]`, `tensor.dim`, floats). Its ops are cloned
+//   as they are and give the exact value;
+// - an interval [lo, hi] (integers and index, as i64), with a static bound
+//   on its magnitude so that no bound can overflow: +, -, *, min, max, casts,
+//   and division, remainder and shifts by a positive point; over-approximate
+//   (every value the region can compute in the box lies in it);
+// - for an i1: whether it may be true and whether it may be false over the
+//   box (compares of intervals; and, or, xor, select);
+// - unknown (top) for anything else (a read at a varying index such as
+//   `doc[kv_idx]`, float math on a varying value): an unknown i1 may be
+//   either.
+//
+// Where an interval's reasoning needs a fact that only run time knows (the
+// indices below 2^31, a narrow cast that fits, the non-negative operands of
+// an unsigned compare, a positive divisor), it adds a run-time guard; a
+// step whose guards fail is partial, which is always correct.
+//
+// The step is empty iff the guards hold and the yield may not be true, full
+// iff they hold and it may not be false. Causal, windows, dilation (a
+// remainder), global tokens, per-batch lengths and their compositions,
+// written as mask_mods, are classed exactly at block granularity; a
+// data-dependent read (documents, CSR) leaves its steps partial.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_PASSES_TILE_MODINTERVALS_H
+#define ATTN_PASSES_TILE_MODINTERVALS_H
+
+#include "passes/tile/ScoreEpilogue.h"
+
+namespace mlir::attn::tile {
+
+/// The coordinates of a key step, for classifying a mask_mod region: one
+/// batch `bi`, heads [hi, hi + heads) (a null `heads` is one head), queries
+/// [q0, q0 + qRows), keys [j0, j1). All index values, non-empty ranges.
+struct ModBox {
+  Value bi, hi, heads, q0, qRows, j0, j1;
+};
+
+/// Emits the class of a box for the mask_mod block `block` (signature b, h,
+/// q_idx, kv_idx, captures...), whose captures are `captures`: empty if the
+/// region yields false on every coordinate of the box, full if it yields
+/// true on every one (null: not known to be; the step is then partial).
+StepClass classifyModBox(ImplicitLocOpBuilder &b, Block *block,
+                         ValueRange captures, const ModBox &box);
+
+/// Which classes classifyModBox can give `block`'s steps at all (known at
+/// compile time, for a task of one head): with neither, every step of a
+/// kernel with this mask_mod is partial. For reports.
+struct ModClassKinds {
+  bool empty = false, full = false;
+};
+ModClassKinds probeModClasses(Block *block);
+
+} // namespace mlir::attn::tile
+
+#endif // ATTN_PASSES_TILE_MODINTERVALS_H
