@@ -471,10 +471,11 @@ void AttnTilePass::tile(SdpaOp op) {
     };
     // The masks' per-call tables, for the steps of the tasks built next.
     auto prepareCall = [&](OpBuilder &pb, int64_t stepKeys) {
+      // (A decode task's rows, at most 4 from 0, lie in one block too.)
       ImplicitLocOpBuilder ib(loc, pb);
       for (ScoreEpilogue *stage : epilogue)
         if (stage->isMask())
-          stage->prepareCall(ib, stepKeys);
+          stage->prepareCall(ib, qBlock, stepKeys);
     };
     auto prefill = [&](OpBuilder &pb) {
       prepareCall(pb, kvBlock);

@@ -8,12 +8,16 @@
 //===----------------------------------------------------------------------===//
 #include "passes/tile/ModIntervals.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
+
+#include <functional>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -54,9 +58,13 @@ unsigned widthOf(Type t) {
 
 class Evaluator {
 public:
-  explicit Evaluator(ImplicitLocOpBuilder &b) : b(b) { ok = truth(true); }
+  Evaluator(ImplicitLocOpBuilder &b, const ModTables *tables)
+      : b(b), tables(tables) {
+    ok = truth(true);
+  }
 
   ImplicitLocOpBuilder &b;
+  const ModTables *tables;
   llvm::DenseMap<Value, Abstract> values;
   /// The run-time guards so far (the step is classed only if they hold).
   Value ok;
@@ -184,6 +192,7 @@ public:
   //--- The rules ---------------------------------------------------------------
   void eval(Operation &op);
   void evalInt(Operation &op);
+  void evalTableRead(tensor::ExtractOp op, const ModTables::Table &t);
   /// A positive divisor or shift `d`, a point: its interval (null: unknown
   /// or not positive).
   std::optional<Interval> positive(Value d) {
@@ -353,6 +362,12 @@ void Evaluator::evalInt(Operation &op) {
     iv.nonneg = x.nonneg;
     return iv;
   };
+  if (auto read = dyn_cast<tensor::ExtractOp>(op); read && tables) {
+    auto it = tables->reads.find(&op);
+    if (it != tables->reads.end())
+      evalTableRead(read, it->second);
+    return;
+  }
   TypeSwitch<Operation *>(&op)
       .Case([&](arith::AddIOp o) {
         if (auto xy = binary(o)) {
@@ -520,11 +535,171 @@ void Evaluator::evalInt(Operation &op) {
       });
 }
 
+void Evaluator::evalTableRead(tensor::ExtractOp op,
+                              const ModTables::Table &t) {
+  // The other indices are points (the same over the step); the varying one
+  // an interval [lo, hi] inside the dim, covering at most two blocks.
+  SmallVector<Value> at;
+  for (auto [k, index] : llvm::enumerate(op.getIndices())) {
+    if (k == t.dim) {
+      at.push_back(Value());
+      continue;
+    }
+    Abstract a = lookup(index);
+    if (a.kind != Abstract::Point)
+      return;
+    at.push_back(a.point);
+  }
+  std::optional<Interval> x = asInt(lookup(op.getIndices()[t.dim]));
+  if (!x)
+    return;
+  Value size = toI64(t.dimSize), last = sub(size, i64(1));
+  requireNonNeg(*x);
+  guard(lt(x->hi, size));
+  // Clamped, so that the table reads stay in bounds when a guard fails.
+  auto blockOf = [&](Value v) -> Value {
+    Value in = max(i64(0), min(v, last));
+    return b.createOrFold<arith::DivSIOp>(in, i64(t.block));
+  };
+  Value first = blockOf(x->lo), lastBlock = blockOf(x->hi);
+  guard(le(sub(lastBlock, first), i64(1)));
+  auto read = [&](Value blockIndex, int64_t which) {
+    SmallVector<Value> ix(at);
+    ix[t.dim] =
+        b.createOrFold<arith::IndexCastOp>(b.getIndexType(), blockIndex);
+    ix.push_back(arith::ConstantIndexOp::create(b, which));
+    return tensor::ExtractOp::create(b, t.values, ix).getResult();
+  };
+  Interval iv;
+  iv.lo = min(read(first, 0), read(lastBlock, 0));
+  iv.hi = max(read(first, 1), read(lastBlock, 1));
+  unsigned w = widthOf(op.getType());
+  if (w <= 32) {
+    iv.mag = uint64_t(1) << (w - 1);
+  } else {
+    int64_t bound = int64_t(kIndexBound) - 1;
+    guard(andI(le(i64(-bound), iv.lo), le(iv.hi, i64(bound))));
+    iv.mag = uint64_t(bound);
+  }
+  setInt(op.getResult(), iv);
+}
+
 } // namespace
 
+ModTables tile::buildModTables(ImplicitLocOpBuilder &b, Block *block,
+                               ValueRange captures, int64_t qBlock,
+                               int64_t kvBlock) {
+  // Which values depend on q_idx and which on kv_idx.
+  enum { kQuery = 2, kKey = 3, kCaptures = 4 };
+  llvm::DenseSet<Value> onQuery = {block->getArgument(kQuery)};
+  llvm::DenseSet<Value> onKey = {block->getArgument(kKey)};
+  ModTables tables;
+  for (Operation &op : block->without_terminator()) {
+    bool q = llvm::any_of(op.getOperands(),
+                          [&](Value v) { return onQuery.contains(v); });
+    bool k = llvm::any_of(op.getOperands(),
+                          [&](Value v) { return onKey.contains(v); });
+    if (q)
+      onQuery.insert(op.getResults().begin(), op.getResults().end());
+    if (k)
+      onKey.insert(op.getResults().begin(), op.getResults().end());
+    auto read = dyn_cast<tensor::ExtractOp>(op);
+    if (!read || (q && k) || (!q && !k))
+      continue;
+    auto arg = dyn_cast<BlockArgument>(read.getTensor());
+    unsigned w = widthOf(read.getType());
+    if (!arg || arg.getOwner() != block || arg.getArgNumber() < kCaptures ||
+        w < 2)
+      continue;
+    // Exactly one varying index, q_idx or kv_idx plus an offset that does
+    // not vary (doc[b, kv_idx], offsets[q_idx + 1]): its range over a step
+    // is as wide as the step's rows or keys, so it covers at most two
+    // blocks. (A table for an index that moves further, such as a binary
+    // search's probe, could never bound a step, and would cost a pass
+    // over its tensor per call.)
+    std::function<bool(Value)> shifted = [&](Value v) -> bool {
+      if (v == block->getArgument(kQuery) || v == block->getArgument(kKey))
+        return true;
+      Operation *def = v.getDefiningOp();
+      auto fixed = [&](Value o) {
+        return !onQuery.contains(o) && !onKey.contains(o);
+      };
+      if (isa_and_nonnull<arith::IndexCastOp, arith::ExtSIOp>(def))
+        return shifted(def->getOperand(0));
+      if (isa_and_nonnull<arith::AddIOp>(def))
+        return (shifted(def->getOperand(0)) && fixed(def->getOperand(1))) ||
+               (shifted(def->getOperand(1)) && fixed(def->getOperand(0)));
+      if (isa_and_nonnull<arith::SubIOp>(def))
+        return shifted(def->getOperand(0)) && fixed(def->getOperand(1));
+      return false;
+    };
+    std::optional<unsigned> dim;
+    bool one = true;
+    for (auto [i, index] : llvm::enumerate(read.getIndices())) {
+      if (!onQuery.contains(index) && !onKey.contains(index))
+        continue;
+      one = one && !dim && shifted(index);
+      dim = i;
+    }
+    if (!dim || !one)
+      continue;
+    Value tensor = captures[arg.getArgNumber() - kCaptures];
+    auto type = cast<RankedTensorType>(tensor.getType());
+    int64_t blockSize = q ? qBlock : kvBlock;
+    Value blockV = arith::ConstantIndexOp::create(b, blockSize);
+    Value size = tensor::DimOp::create(b, tensor, *dim);
+    // At least one block, so that a step's (clamped) reads stay in bounds.
+    Value count = arith::MaxUIOp::create(
+        b, arith::CeilDivUIOp::create(b, size, blockV),
+        arith::ConstantIndexOp::create(b, 1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      sizes.push_back(d == *dim ? OpFoldResult(count)
+                                : tensor::getMixedSize(b, b.getLoc(), tensor, d));
+    sizes.push_back(b.getIndexAttr(2));
+    Type elem = type.getElementType();
+    Value values = buildGenerated(
+        b, b.getLoc(), sizes, b.getI64Type(),
+        [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
+          ImplicitLocOpBuilder ib(nl, nb);
+          Value from = arith::MulIOp::create(ib, ix[*dim], blockV);
+          Value to = arith::MinSIOp::create(
+              ib, size, arith::AddIOp::create(ib, from, blockV));
+          Value none = arith::ConstantIntOp::create(
+              ib, std::numeric_limits<int64_t>::max(), 64);
+          Value noneMax = arith::ConstantIntOp::create(
+              ib, std::numeric_limits<int64_t>::min(), 64);
+          auto loop = scf::ForOp::create(
+              ib, from, to, arith::ConstantIndexOp::create(ib, 1),
+              ValueRange{none, noneMax},
+              [&](OpBuilder &lb, Location ll, Value i, ValueRange acc) {
+                SmallVector<Value> at(ix.drop_back());
+                at[*dim] = i;
+                Value v = tensor::ExtractOp::create(lb, ll, tensor, at);
+                if (elem.isIndex())
+                  v = arith::IndexCastOp::create(lb, ll, lb.getI64Type(), v);
+                else if (widthOf(elem) < 64)
+                  v = arith::ExtSIOp::create(lb, ll, lb.getI64Type(), v);
+                scf::YieldOp::create(
+                    lb, ll,
+                    ValueRange{arith::MinSIOp::create(lb, ll, acc[0], v),
+                               arith::MaxSIOp::create(lb, ll, acc[1], v)});
+              });
+          Value isMin = arith::CmpIOp::create(
+              ib, arith::CmpIPredicate::eq, ix.back(),
+              arith::ConstantIndexOp::create(ib, 0));
+          return arith::SelectOp::create(ib, isMin, loop.getResult(0),
+                                         loop.getResult(1));
+        });
+    tables.reads[&op] = {values, size, *dim, blockSize};
+  }
+  return tables;
+}
+
 StepClass tile::classifyModBox(ImplicitLocOpBuilder &b, Block *block,
-                               ValueRange captures, const ModBox &box) {
-  Evaluator ev(b);
+                               ValueRange captures, const ModBox &box,
+                               const ModTables *tables) {
+  Evaluator ev(b, tables);
   enum { kBatch = 0, kHead = 1, kQuery = 2, kKey = 3, kCaptures = 4 };
   auto range = [&](Value lo, Value count) {
     // [lo, lo + count - 1] of an index range under the bound.
@@ -591,9 +766,11 @@ ModClassKinds tile::probeModClasses(Block *block) {
     captures.push_back(scratch.addArgument(a.getType(), loc));
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToEnd(&scratch);
+  ModTables tables = buildModTables(b, block, captures, 64, 64);
   StepClass c = classifyModBox(
       b, block, captures,
-      ModBox{box[0], box[1], Value(), box[2], box[3], box[4], box[5]});
+      ModBox{box[0], box[1], Value(), box[2], box[3], box[4], box[5]},
+      &tables);
   ModClassKinds kinds{bool(c.empty), bool(c.full)};
   scratch.dropAllDefinedValueUses();
   scratch.clear();

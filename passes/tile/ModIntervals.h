@@ -25,9 +25,11 @@
 //   (every value the region can compute in the box lies in it);
 // - for an i1: whether it may be true and whether it may be false over the
 //   box (compares of intervals; and, or, xor, select);
-// - unknown (top) for anything else (a read at a varying index such as
-//   `doc[kv_idx]`, float math on a varying value): an unknown i1 may be
-//   either.
+// - a read at an index that varies over the step (`doc[b, kv_idx]`) is
+//   bounded by the per-call block min/max table of its tensor (ModTables);
+// - unknown (top) for anything else (a read with two varying indices or at
+//   an index spanning more than two blocks, float math on a varying value):
+//   an unknown i1 may be either.
 //
 // Where an interval's reasoning needs a fact that only run time knows (the
 // indices below 2^31, a narrow cast that fits, the non-negative operands of
@@ -37,8 +39,8 @@
 // The step is empty iff the guards hold and the yield may not be true, full
 // iff they hold and it may not be false. Causal, windows, dilation (a
 // remainder), global tokens, per-batch lengths and their compositions,
-// written as mask_mods, are classed exactly at block granularity; a
-// data-dependent read (documents, CSR) leaves its steps partial.
+// written as mask_mods, are classed exactly at block granularity; document
+// ids read at q_idx and kv_idx by their blocks' id ranges.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_PASSES_TILE_MODINTERVALS_H
@@ -55,12 +57,37 @@ struct ModBox {
   Value bi, hi, heads, q0, qRows, j0, j1;
 };
 
+/// Per-call tables of a mask_mod's integer reads at an index that varies
+/// with q_idx or kv_idx (`doc[b, kv_idx]`, `offsets[q_idx + 1]`): for a
+/// `tensor.extract` of a captured tensor whose one index depends on q_idx
+/// (or kv_idx) and whose others on neither, the min and max of the tensor
+/// over each block of `block` entries along that dim (FlexAttention's block
+/// mask, built from the data in O(size of the tensor) per call rather than
+/// from the mask in O(q_len x kv_len)). A step then bounds the read by the
+/// one or two blocks its index range covers.
+struct ModTables {
+  struct Table {
+    Value values;  // [dims of the tensor, `dim` in blocks..., 2] x i64
+    Value dimSize; // the tensor's size along `dim` (index)
+    unsigned dim;
+    int64_t block;
+  };
+  llvm::DenseMap<Operation *, Table> reads; // by the region's extract
+};
+
+/// Builds the tables of `block`'s reads (see ModTables) at `b`, for tasks of
+/// at most `qBlock` rows and steps of at most `kvBlock` keys.
+ModTables buildModTables(ImplicitLocOpBuilder &b, Block *block,
+                         ValueRange captures, int64_t qBlock, int64_t kvBlock);
+
 /// Emits the class of a box for the mask_mod block `block` (signature b, h,
 /// q_idx, kv_idx, captures...), whose captures are `captures`: empty if the
 /// region yields false on every coordinate of the box, full if it yields
 /// true on every one (null: not known to be; the step is then partial).
+/// With `tables`, reads it holds are bounded from them.
 StepClass classifyModBox(ImplicitLocOpBuilder &b, Block *block,
-                         ValueRange captures, const ModBox &box);
+                         ValueRange captures, const ModBox &box,
+                         const ModTables *tables = nullptr);
 
 /// Which classes classifyModBox can give `block`'s steps at all (known at
 /// compile time, for a task of one head): with neither, every step of a

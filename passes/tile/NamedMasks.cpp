@@ -247,7 +247,8 @@ private:
 class DocumentClassifier final : public MaskClassifier {
 public:
   DocumentClassifier(Value qIds, Value kvIds) : qIds(qIds), kvIds(kvIds) {}
-  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                           int64_t kvBlock) override {
     // blocks[b', k, 0 | 1]: the min | max id of kvIds[(b',) k * kvBlock ..
     // (k + 1) * kvBlock - 1], over the ids' own length; O(kv_len) per call.
     Ix x{b};
@@ -349,9 +350,10 @@ public:
   CombinedClassifier(bool all,
                      SmallVector<std::unique_ptr<MaskClassifier>> parts)
       : all(all), parts(std::move(parts)) {}
-  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                           int64_t kvBlock) override {
     for (auto &p : parts)
-      p->prepareCall(b, kvBlock);
+      p->prepareCall(b, qBlock, kvBlock);
   }
   KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     Ix x{b};

@@ -36,7 +36,8 @@ class MaskClassifier {
 public:
   virtual ~MaskClassifier() = default;
   /// Once per kernel variant, before its tasks (ScoreEpilogue::prepareCall).
-  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) {}
+  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                           int64_t kvBlock) {}
   /// Once per task: the keys its rows may see (null: unbounded).
   virtual KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) = 0;
   /// Per step [j0, j1) of the task prepared.
@@ -62,8 +63,9 @@ public:
   ~NamedMaskStage() override;
   bool isMask() const override { return true; }
   bool inRegisters() const override { return cloner->perScoreCost() <= 16; }
-  void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) override {
-    classifier->prepareCall(b, kvBlock);
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                           int64_t kvBlock) override {
+    classifier->prepareCall(b, qBlock, kvBlock);
   }
   KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     return classifier->prepare(b, rows);

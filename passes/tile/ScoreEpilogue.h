@@ -81,10 +81,12 @@ public:
   virtual bool isMask() const = 0;
   /// For a mask, once per kernel variant (prefill or decode), before its
   /// tasks and outside their parallel loop: per-call tables of the mask's
-  /// run-time data (a document's per-block id ranges), for the key steps of
-  /// at most `kvBlock` keys its tasks then classify. The values kept are
-  /// for the tasks built next.
-  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t kvBlock) {}
+  /// run-time data (a document's per-block id ranges), for tasks of at most
+  /// `qBlock` rows starting at multiples of it and key steps of at most
+  /// `kvBlock` keys starting at multiples of it. The values kept are for
+  /// the tasks built next.
+  virtual void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                           int64_t kvBlock) {}
   /// For a mask, once per task (outside its key loop): the keys its rows
   /// may see lie in [start, end) (a null Value: 0, kv_len). The stage may
   /// keep per-task values for `classifyStep`.

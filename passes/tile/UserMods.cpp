@@ -2,7 +2,6 @@
 #include "passes/tile/UserMods.h"
 
 #include "dialect/Attn/AttnOps.h"
-#include "passes/tile/ModIntervals.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -173,11 +172,18 @@ Value ModCloner::applyScalar(KernelBuilder &kb, Value score, Value b, Value h,
 // MaskModStage
 //===----------------------------------------------------------------------===//
 
+void MaskModStage::prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                               int64_t kvBlock) {
+  tables = std::make_unique<ModTables>(
+      buildModTables(b, block, captures, qBlock, kvBlock));
+}
+
 StepClass MaskModStage::classifyStep(ImplicitLocOpBuilder &b, Value j0,
                                      Value j1) {
   return classifyModBox(
       b, block, captures,
-      ModBox{rows.bi, rows.hi, rows.heads, rows.q0, rows.qRows, j0, j1});
+      ModBox{rows.bi, rows.hi, rows.heads, rows.q0, rows.qRows, j0, j1},
+      tables.get());
 }
 
 Value MaskModStage::apply(KernelBuilder &kb, const Task &task, Value score,

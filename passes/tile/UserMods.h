@@ -31,6 +31,7 @@
 #ifndef ATTN_PASSES_TILE_USERMODS_H
 #define ATTN_PASSES_TILE_USERMODS_H
 
+#include "passes/tile/ModIntervals.h"
 #include "passes/tile/ScoreEpilogue.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -99,6 +100,8 @@ public:
       : ModStage(block, /*hasScore=*/false, captures), block(block),
         captures(captures.begin(), captures.end()) {}
   bool isMask() const override { return true; }
+  void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
+                   int64_t kvBlock) override;
   KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
     this->rows = rows;
     return {};
@@ -112,6 +115,8 @@ private:
   Block *block;
   SmallVector<Value> captures;
   RowInfo rows; // of the task prepared
+  /// The per-call tables of the region's varying reads (ModIntervals.h).
+  std::unique_ptr<ModTables> tables;
 };
 
 /// `score_mod`: the score, in natural units (the kernels' base-2 score

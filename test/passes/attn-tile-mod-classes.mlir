@@ -156,12 +156,22 @@ func.func @decode_heads(%qm: memref<1x8x?x16xf32, strided<[?, ?, ?, 1], offset: 
 
 // -----
 
-// A region whose yield depends on a read at a varying index (a document id
-// at kv_idx) is not classed: every step runs masked, with no class tests.
+// Document ids read at q_idx and at kv_idx: once per call, a table of the
+// ids' min and max over each block of 16 rows (the query blocks) and one
+// over each block of 60 keys (the steps); per step, two reads of each
+// (the blocks of the range's first and last index), then the classes.
 // CHECK-LABEL: func.func @documents
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c60 iter_args(%[[OT:[a-z0-9]+]] = {{.*}})
-// CHECK-NOT: scf.yield %[[OT]],
-// CHECK: arith.cmpi eq, %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK-SAME: %[[DOC:[a-z0-9]+]]: tensor<?xi32>
+// CHECK-DAG: %[[QT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<?x2xi64>)
+// CHECK-DAG: %[[KT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<?x2xi64>)
+// CHECK: scf.forall
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c60 iter_args(%[[OT:[a-z0-9]+]] = {{.*}})
+// CHECK-DAG: tensor.extract %[[QT]][%{{.+}}, %c0] : tensor<?x2xi64>
+// CHECK-DAG: tensor.extract %[[QT]][%{{.+}}, %c1] : tensor<?x2xi64>
+// CHECK-DAG: tensor.extract %[[KT]][%{{.+}}, %c0] : tensor<?x2xi64>
+// CHECK-DAG: tensor.extract %[[KT]][%{{.+}}, %c1] : tensor<?x2xi64>
+// CHECK:     scf.if
+// CHECK-NEXT:  scf.yield %[[OT]],
 func.func @documents(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
                      %v: tensor<1x1x?x16xf32>, %doc: tensor<?xi32>)
     -> tensor<1x1x?x16xf32> {
@@ -173,6 +183,35 @@ func.func @documents(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
         %dq = tensor.extract %d[%qi] : tensor<?xi32>
         %dk = tensor.extract %d[%ki] : tensor<?xi32>
         %keep = arith.cmpi eq, %dq, %dk : i32
+        attn.yield %keep : i1
+      }
+  return %o : tensor<1x1x?x16xf32>
+}
+
+// -----
+
+// A read at an index that depends on both q_idx and kv_idx (an allowed
+// relative offset) has no table: the steps are not classed, and every step
+// runs masked with no class test.
+// CHECK-LABEL: func.func @relative
+// CHECK-NOT: linalg.generic {{.*}} tensor<?x2xi64>
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c60 iter_args(%[[OT:[a-z0-9]+]] = {{.*}})
+// CHECK-NOT: scf.yield %[[OT]],
+// CHECK: tensor.extract %{{.+}} : tensor<129xi32>
+func.func @relative(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
+                    %v: tensor<1x1x?x16xf32>, %allowed: tensor<129xi32>)
+    -> tensor<1x1x?x16xf32> {
+  %o = attn.sdpa %q, %k, %v captures(%allowed : tensor<129xi32>)
+      : tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>
+      -> tensor<1x1x?x16xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %a: tensor<129xi32>):
+        %c64 = arith.constant 64 : index
+        %zero = arith.constant 0 : i32
+        %d = arith.subi %ki, %qi : index
+        %i = arith.addi %d, %c64 : index
+        %x = tensor.extract %a[%i] : tensor<129xi32>
+        %keep = arith.cmpi ne, %x, %zero : i32
         attn.yield %keep : i1
       }
   return %o : tensor<1x1x?x16xf32>

@@ -169,9 +169,11 @@ OpReport analyze(SdpaOp op, StringRef function,
     std::string how =
         !kinds.empty && !kinds.full
             ? "none: every block partial (the result depends on values the "
-              "intervals do not bound, such as a read at a varying index)"
+              "intervals do not bound, such as a read at an index that "
+              "moves with both q_idx and kv_idx)"
             : std::string("run time: interval evaluation of the region per "
-                          "block, O(its ops); ") +
+                          "block, O(its ops), with per-call block tables of its "
+                          "reads at q_idx or kv_idx; ") +
                   (kinds.empty && kinds.full ? "empty and full blocks"
                    : kinds.empty             ? "empty blocks (none full)"
                                              : "full blocks (none empty)");

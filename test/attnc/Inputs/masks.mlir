@@ -21,8 +21,9 @@ func.func @padding(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
   return %o : tensor<?x?x?x?xf32>
 }
 
-// mask_mods: causal as a region (classed per block at run time) and
-// document ids read at kv_idx (not classed).
+// mask_mods: causal as a region, document ids read at q_idx and kv_idx
+// (both classed per block at run time), and a table read at kv_idx - q_idx
+// (not classed).
 func.func @causal_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                       %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.sdpa %q, %k, %v
@@ -44,6 +45,23 @@ func.func @document_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
         %dq = tensor.extract %doc[%qi] : tensor<?xi32>
         %dk = tensor.extract %doc[%ki] : tensor<?xi32>
         %keep = arith.cmpi eq, %dq, %dk : i32
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @relative_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                        %v: tensor<?x?x?x?xf32>, %a: tensor<129xi32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v captures(%a : tensor<129xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index, %t: tensor<129xi32>):
+        %c64 = arith.constant 64 : index
+        %zero = arith.constant 0 : i32
+        %d = arith.subi %ki, %qi : index
+        %i = arith.addi %d, %c64 : index
+        %x = tensor.extract %t[%i] : tensor<129xi32>
+        %keep = arith.cmpi ne, %x, %zero : i32
         attn.yield %keep : i1
       }
   return %o : tensor<?x?x?x?xf32>

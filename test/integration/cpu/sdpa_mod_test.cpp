@@ -89,6 +89,36 @@ TEST(SdpaMaskMod, DocumentIdsWithCausal) {
   }
 }
 
+// Sorted documents of 50 to 200 tokens: the region's reads doc[b, q_idx]
+// and doc[b, kv_idx] are bounded per step by the per-call block tables
+// (ModIntervals.h), so whole steps are empty (other documents) or full (one
+// document); a wrong table or block index shows in the output.
+TEST(SdpaMaskMod, SortedDocumentsClassedFromBlockTables) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 71 + c.Lk));
+    Buffer<int64_t> doc({c.B, c.Lk});
+    std::mt19937 rng(19);
+    for (int64_t b = 0; b < c.B; ++b) {
+      int64_t id = 3 * b - 2, left = 0;
+      for (int64_t j = 0; j < c.Lk; ++j) {
+        if (left-- == 0) {
+          id += 1 + (int64_t)(rng() % 3);
+          left = 50 + (int64_t)(rng() % 151);
+        }
+        doc.at({b, j}) = id;
+      }
+    }
+    attn_tensor_t d = doc.desc(ATTN_DTYPE_I64);
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t b, int64_t, int64_t i, int64_t j) {
+      return doc.at({b, i}) == doc.at({b, j});
+    };
+    runChecked(c, in, KERNEL(mod_document_causal, &d), defaultScale(c), true,
+               spec);
+  }
+}
+
 TEST(SdpaMaskMod, SlidingWindowFromCapturedShapes) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
