@@ -206,7 +206,11 @@ public:
       if (*c <= 0)
         return std::nullopt;
     } else {
-      guard(le(i64(1), iv->lo));
+      // Guarded, and divided by 1 where the guard fails, so that the
+      // emitted divisions never trap.
+      Value positive = le(i64(1), iv->lo);
+      guard(positive);
+      iv->lo = iv->hi = select(positive, iv->lo, i64(1));
     }
     iv->nonneg = true;
     return iv;
@@ -459,7 +463,9 @@ void Evaluator::evalInt(Operation &op) {
         std::optional<int64_t> c = getConstantIntValue(o->getOperand(1));
         if (Abstract s = lookup(o->getOperand(1)); s.kind == Abstract::Point)
           c = getConstantIntValue(s.point);
-        if (!x || !c || *c < 0 || *c >= 62)
+        // (A shift by the width or more is poison: unknown.)
+        if (!x || !c || *c < 0 || *c >= 62 ||
+            *c >= int64_t(widthOf(r.getType())))
           return;
         Value pow = i64(int64_t(1) << *c);
         if (isa<arith::ShLIOp>(o)) {
@@ -512,7 +518,8 @@ void Evaluator::evalInt(Operation &op) {
         if (from == 1) {
           // An i1 extended: 0/1 (unsigned) or 0/-1 (signed).
           auto [t, f] = asBool(a);
-          bool isSigned = isa<arith::ExtSIOp>(o);
+          // (index_cast sign-extends, as extsi does.)
+          bool isSigned = isa<arith::ExtSIOp, arith::IndexCastOp>(o);
           Value one = i64(isSigned ? -1 : 1);
           Interval iv;
           iv.lo = isSigned ? select(t, one, i64(0)) : select(f, i64(0), one);

@@ -81,15 +81,16 @@ func.func @padding(%q: tensor<2x2x?x16xf32>, %k: tensor<2x2x?x16xf32>,
 
 // Dilation by a run-time stride (kv_idx % p[0] == 0): the remainder's range
 // is exact when the step's keys share a quotient, under a guard that the
-// stride is positive.
+// stride is positive (and divides by 1 where it is not, never trapping).
 // CHECK-LABEL: func.func @strided
 // CHECK: scf.for %[[J0:.+]] = %{{.+}} to %{{.+}} step %c60
 // CHECK:   %[[S:.+]] = tensor.extract %{{.+}}[%c0] : tensor<1xi64>
 // CHECK:   arith.cmpi sge, %[[S]], %c1_i64 : i64
-// CHECK-DAG: %[[QLO:.+]] = arith.divsi %{{.+}}, %[[S]] : i64
-// CHECK-DAG: %[[QHI:.+]] = arith.divsi %{{.+}}, %[[S]] : i64
+// CHECK:   %[[D:.+]] = arith.select %{{.+}}, %[[S]], %c1_i64 : i64
+// CHECK-DAG: %[[QLO:.+]] = arith.divsi %{{.+}}, %[[D]] : i64
+// CHECK-DAG: %[[QHI:.+]] = arith.divsi %{{.+}}, %[[D]] : i64
 // CHECK:   arith.cmpi eq, %{{.+}}, %{{.+}} : i64
-// CHECK:   arith.remsi %{{.+}}, %[[S]] : i64
+// CHECK:   arith.remsi %{{.+}}, %[[D]] : i64
 // CHECK:   scf.if
 func.func @strided(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>,
                    %v: tensor<1x1x?x16xf32>, %p: tensor<1xi64>)
