@@ -16,6 +16,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 
@@ -591,6 +592,21 @@ void Evaluator::evalTableRead(tensor::ExtractOp op,
   setInt(op.getResult(), iv);
 }
 
+/// The ops of a mod block that its yield depends on, in order.
+SmallVector<Operation *> liveOps(Block *block) {
+  llvm::DenseSet<Value> live = {block->getTerminator()->getOperand(0)};
+  SmallVector<Operation *> ops;
+  for (Operation &op : llvm::reverse(block->without_terminator())) {
+    if (llvm::none_of(op.getResults(),
+                      [&](Value r) { return live.contains(r); }))
+      continue;
+    ops.push_back(&op);
+    live.insert(op.getOperands().begin(), op.getOperands().end());
+  }
+  std::reverse(ops.begin(), ops.end());
+  return ops;
+}
+
 } // namespace
 
 ModTables tile::buildModTables(ImplicitLocOpBuilder &b, Block *block,
@@ -601,6 +617,10 @@ ModTables tile::buildModTables(ImplicitLocOpBuilder &b, Block *block,
   llvm::DenseSet<Value> onQuery = {block->getArgument(kQuery)};
   llvm::DenseSet<Value> onKey = {block->getArgument(kKey)};
   ModTables tables;
+  // (Tables only for reads the yield uses: each costs a pass over its
+  // tensor per call.)
+  SmallVector<Operation *> used = liveOps(block);
+  llvm::DenseSet<Operation *> live(used.begin(), used.end());
   for (Operation &op : block->without_terminator()) {
     bool q = llvm::any_of(op.getOperands(),
                           [&](Value v) { return onQuery.contains(v); });
@@ -611,7 +631,7 @@ ModTables tile::buildModTables(ImplicitLocOpBuilder &b, Block *block,
     if (k)
       onKey.insert(op.getResults().begin(), op.getResults().end());
     auto read = dyn_cast<tensor::ExtractOp>(op);
-    if (!read || (q && k) || (!q && !k))
+    if (!read || !live.contains(&op) || (q && k) || (!q && !k))
       continue;
     auto arg = dyn_cast<BlockArgument>(read.getTensor());
     unsigned w = widthOf(read.getType());
@@ -736,16 +756,7 @@ StepClass tile::classifyModBox(ImplicitLocOpBuilder &b, Block *block,
   // Only the ops the yield depends on: a guard of a dead value would keep
   // steps partial for nothing.
   Value yielded = block->getTerminator()->getOperand(0);
-  llvm::DenseSet<Value> live = {yielded};
-  SmallVector<Operation *> ops;
-  for (Operation &op : llvm::reverse(block->without_terminator())) {
-    if (llvm::none_of(op.getResults(),
-                      [&](Value r) { return live.contains(r); }))
-      continue;
-    ops.push_back(&op);
-    live.insert(op.getOperands().begin(), op.getOperands().end());
-  }
-  for (Operation *op : llvm::reverse(ops))
+  for (Operation *op : liveOps(block))
     ev.eval(*op);
 
   auto [mayTrue, mayFalse] = ev.asBool(ev.lookup(yielded));

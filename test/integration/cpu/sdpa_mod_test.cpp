@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
+#include <utility>
 
 using namespace attn_test;
 
@@ -62,30 +64,47 @@ TEST(SdpaMaskMod, KeyPaddingFromPerBatchLengths) {
   }
 }
 
+/// Document ids [B, Lk] along each batch's keys: `next(rng, id, b, first)`
+/// gives the next document's id (after `id`; `first` for the batch's first
+/// document) and its length minus one.
+template <typename Next>
+Buffer<int64_t> drawDocuments(const Case &c, uint32_t seed, Next next) {
+  Buffer<int64_t> doc({c.B, c.Lk});
+  std::mt19937 rng(seed);
+  for (int64_t b = 0; b < c.B; ++b) {
+    int64_t id = 0, left = 0;
+    for (int64_t j = 0; j < c.Lk; ++j) {
+      if (left-- == 0)
+        std::tie(id, left) = next(rng, id, b, j == 0);
+      doc.at({b, j}) = id;
+    }
+  }
+  return doc;
+}
+
+/// mod_document_causal (doc[b, q_idx] == doc[b, kv_idx], with causal)
+/// against the reference.
+void checkDocumentCausal(const Case &c, Inputs &in, Buffer<int64_t> &doc) {
+  attn_tensor_t d = doc.desc(ATTN_DTYPE_I64);
+  MaskSpec spec;
+  spec.keepFn = [&](int64_t b, int64_t, int64_t i, int64_t j) {
+    return doc.at({b, i}) == doc.at({b, j});
+  };
+  runChecked(c, in, KERNEL(mod_document_causal, &d), defaultScale(c), true,
+             spec);
+}
+
 TEST(SdpaMaskMod, DocumentIdsWithCausal) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 37 + c.Lk));
     // Documents of 1 to 40 tokens; ids need not be sorted.
-    Buffer<int64_t> doc({c.B, c.Lk});
-    std::mt19937 rng(11);
-    for (int64_t b = 0; b < c.B; ++b) {
-      int64_t id = 0, left = 0;
-      for (int64_t j = 0; j < c.Lk; ++j) {
-        if (left-- == 0) {
-          id = (int64_t)(rng() % 1000) - 500;
-          left = (int64_t)(rng() % 40);
-        }
-        doc.at({b, j}) = id;
-      }
-    }
-    attn_tensor_t d = doc.desc(ATTN_DTYPE_I64);
-    MaskSpec spec;
-    spec.keepFn = [&](int64_t b, int64_t, int64_t i, int64_t j) {
-      return doc.at({b, i}) == doc.at({b, j});
-    };
-    runChecked(c, in, KERNEL(mod_document_causal, &d), defaultScale(c), true,
-               spec);
+    Buffer<int64_t> doc =
+        drawDocuments(c, 11, [](std::mt19937 &rng, int64_t, int64_t, bool) {
+          return std::make_pair((int64_t)(rng() % 1000) - 500,
+                                (int64_t)(rng() % 40));
+        });
+    checkDocumentCausal(c, in, doc);
   }
 }
 
@@ -97,25 +116,14 @@ TEST(SdpaMaskMod, SortedDocumentsClassedFromBlockTables) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 71 + c.Lk));
-    Buffer<int64_t> doc({c.B, c.Lk});
-    std::mt19937 rng(19);
-    for (int64_t b = 0; b < c.B; ++b) {
-      int64_t id = 3 * b - 2, left = 0;
-      for (int64_t j = 0; j < c.Lk; ++j) {
-        if (left-- == 0) {
-          id += 1 + (int64_t)(rng() % 3);
-          left = 50 + (int64_t)(rng() % 151);
-        }
-        doc.at({b, j}) = id;
-      }
-    }
-    attn_tensor_t d = doc.desc(ATTN_DTYPE_I64);
-    MaskSpec spec;
-    spec.keepFn = [&](int64_t b, int64_t, int64_t i, int64_t j) {
-      return doc.at({b, i}) == doc.at({b, j});
-    };
-    runChecked(c, in, KERNEL(mod_document_causal, &d), defaultScale(c), true,
-               spec);
+    Buffer<int64_t> doc =
+        drawDocuments(c, 19, [](std::mt19937 &rng, int64_t id, int64_t b,
+                                bool first) {
+          return std::make_pair((first ? 3 * b - 2 : id) + 1 +
+                                    (int64_t)(rng() % 3),
+                                50 + (int64_t)(rng() % 151));
+        });
+    checkDocumentCausal(c, in, doc);
   }
 }
 
