@@ -146,7 +146,56 @@ def main(out_dir):
     save(os.path.join(out_dir, "named_documents"), q=q, k=k, v=v,
          qdoc=qdoc.numpy(), kdoc=kdoc.numpy(),
          out=sdpa(q, k, v, additive(qdoc[:, None] == kdoc[None, :])))
-    print(f"torch_cases: wrote 10 cases to {out_dir} (PyTorch {torch.__version__})")
+
+    # Dilated window, top-left: 0 <= q_idx - kv_idx <= 40, a multiple of 3.
+    q, k, v = r(1, 4, 70, 32), r(1, 2, 110, 32), r(1, 2, 110, 32)
+    d = torch.arange(70)[:, None] - torch.arange(110)[None, :]
+    save(os.path.join(out_dir, "named_dilated"), q=q, k=k, v=v,
+         out=sdpa(q, k, v, additive((d >= 0) & (d <= 40) & (d % 3 == 0))))
+
+    # Longformer: a bottom-right band of 16 each side, or one of the first
+    # 3 tokens (as a query or as a key).
+    q, k, v = r(2, 2, 60, 32), r(2, 2, 130, 32), r(2, 2, 130, 32)
+    i, j = torch.arange(60)[:, None], torch.arange(130)[None, :]
+    keep = band(60, 130, 16, 16) | (i < 3) | (j < 3)
+    save(os.path.join(out_dir, "named_longformer"), q=q, k=k, v=v,
+         out=sdpa(q, k, v, additive(keep)))
+
+    # A static layout of 16 x 16 blocks (named_block_layout's 5 x 8), as
+    # PyTorch's dense mask; q_len 80 so that every row keeps a key.
+    layout = torch.tensor(
+        [[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 0, 1, 1],
+         [1, 0, 1, 0, 1, 0, 0, 1], [0, 1, 1, 1, 0, 1, 0, 0],
+         [1, 0, 1, 1, 1, 1, 0, 0]], dtype=torch.bool)
+    q, k, v = r(1, 4, 80, 32), r(1, 1, 100, 32), r(1, 1, 100, 32)
+    i, j = torch.arange(80)[:, None], torch.arange(100)[None, :]
+    keep = layout[i // 16, (j // 16).clamp(max=7)] & (j < 128)
+    save(os.path.join(out_dir, "named_block_layout"), q=q, k=k, v=v,
+         out=sdpa(q, k, v, additive(keep)))
+
+    # Graph adjacency in CSR (i32 offsets and sorted columns): a random
+    # graph, each query with at least one neighbour.
+    q, k, v = r(1, 2, 45, 16), r(1, 2, 45, 16), r(1, 2, 45, 16)
+    adj = torch.rand(45, 45) < 0.15
+    adj[torch.arange(45), (torch.arange(45) * 7) % 45] = True
+    offsets = torch.zeros(46, dtype=torch.int32)
+    offsets[1:] = adj.sum(1).cumsum(0).to(torch.int32)
+    columns = adj.nonzero()[:, 1].to(torch.int32)  # row-major: sorted per row
+    save(os.path.join(out_dir, "named_csr"), q=q, k=k, v=v,
+         offsets=offsets.numpy(), columns=columns.numpy(),
+         out=sdpa(q, k, v, additive(adj)))
+
+    # A union of an intersection: (bottom-right causal and key padding from
+    # i64 lengths) or a global token (the first 2 queries and keys).
+    q, k, v = r(3, 4, 50, 32), r(3, 2, 70, 32), r(3, 2, 70, 32)
+    lens = torch.tensor([70, 33, 1], dtype=torch.int64)
+    i = torch.arange(50)[None, None, :, None]
+    j = torch.arange(70)[None, None, None, :]
+    keep = (((j <= i + 20) & (j < lens[:, None, None, None]))
+            | (i < 2) | (j < 2))
+    save(os.path.join(out_dir, "named_union"), q=q, k=k, v=v,
+         lens=lens.numpy(), out=sdpa(q, k, v, additive(keep)))
+    print(f"torch_cases: wrote 15 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

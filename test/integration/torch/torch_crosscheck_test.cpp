@@ -241,4 +241,46 @@ TEST(TorchCrossCheck, NamedDocumentsInCrossAttention) {
                });
 }
 
+// The rest of the named masks against PyTorch with the dense mask each one
+// means (torch_cases.py builds it).
+TEST(TorchCrossCheck, NamedDilatedWindow) {
+  runNamedCase("named_dilated", {},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *, attn_tensor_t *o) {
+                 return named_dilated(q, k, v, o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedLongformer) {
+  runNamedCase("named_longformer", {},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *, attn_tensor_t *o) {
+                 return named_longformer(q, k, v, o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedStaticBlockLayout) {
+  runNamedCase("named_block_layout", {},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *, attn_tensor_t *o) {
+                 return named_block_layout(q, k, v, o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedGraphAdjacencyInCsr) {
+  runNamedCase("named_csr", {"offsets", "columns"},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *c, attn_tensor_t *o) {
+                 return named_csr(q, k, v, &c[0], &c[1], o);
+               });
+}
+
+TEST(TorchCrossCheck, NamedUnionOfAnIntersection) {
+  runNamedCase("named_union", {"lens"},
+               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                  attn_tensor_t *c, attn_tensor_t *o) {
+                 return named_union(q, k, v, &c[0], o);
+               });
+}
+
 } // namespace
