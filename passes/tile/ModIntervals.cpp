@@ -634,9 +634,11 @@ ModTables tile::buildModTables(ImplicitLocOpBuilder &b, Block *block,
     if (!read || !live.contains(&op) || (q && k) || (!q && !k))
       continue;
     auto arg = dyn_cast<BlockArgument>(read.getTensor());
+    // (Signless integers and index only: extsi and the i64 compares are
+    // for them; i1 reads are booleans, not tabled.)
     unsigned w = widthOf(read.getType());
     if (!arg || arg.getOwner() != block || arg.getArgNumber() < kCaptures ||
-        w < 2)
+        !read.getType().isSignlessIntOrIndex() || w < 2)
       continue;
     // Exactly one varying index, q_idx or kv_idx plus an offset that does
     // not vary (doc[b, kv_idx], offsets[q_idx + 1]): its range over a step
@@ -731,7 +733,10 @@ StepClass tile::classifyModBox(ImplicitLocOpBuilder &b, Block *block,
   auto range = [&](Value lo, Value count) {
     // [lo, lo + count - 1] of an index range under the bound.
     Value lo64 = ev.toI64(lo), end64 = ev.add(lo64, ev.toI64(count));
-    ev.guard(ev.le(end64, ev.i64(kIndexBound)));
+    // (Kernel indices are never negative; the guard keeps `nonneg` true
+    // by construction rather than by trust.)
+    ev.guard(ev.andI(ev.le(ev.i64(0), lo64),
+                     ev.le(end64, ev.i64(kIndexBound))));
     Abstract a;
     a.kind = Abstract::Int;
     a.iv = {lo64, ev.sub(end64, ev.i64(1)), kIndexBound - 1, true};

@@ -410,3 +410,30 @@ func.func @mod_head_halves(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A strict window of 16 keys behind each query, written with a sign mask:
+// index_cast of an i1 sign-extends (true is -1), so %sign is -1 for a key
+// before the query and 0 otherwise. A model of the cast as 0/1 would call
+// every step empty.
+func.func @mod_sign_window(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                           %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                           %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %c0 = arith.constant 0 : index
+        %cm16 = arith.constant -16 : index
+        %before = arith.cmpi ult, %ki, %qi : index
+        %sign = arith.index_cast %before : i1 to index
+        %d = arith.subi %qi, %ki : index
+        %w = arith.muli %d, %sign : index
+        %near = arith.cmpi sge, %w, %cm16 : index
+        %neg = arith.cmpi slt, %sign, %c0 : index
+        %keep = arith.andi %near, %neg : i1
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -276,4 +276,18 @@ TEST(SdpaMaskMod, HeadGroupsSeeAlternateHalvesClassedByIntervals) {
   }
 }
 
+TEST(SdpaMaskMod, SignMaskFromIndexCastOfI1) {
+  // index_cast i1 -> index is -1 for true: the region keeps keys with
+  // 0 < q_idx - kv_idx <= 16 (row 0 keeps none: zeros).
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 71 + c.Lk));
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return j < i && i - j <= 16;
+    };
+    runChecked(c, in, KERNEL(mod_sign_window), defaultScale(c), false, spec);
+  }
+}
+
 } // namespace
