@@ -20,7 +20,8 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
            (options.l1Bytes > 0
                 ? " l1-bytes=" + std::to_string(options.l1Bytes)
                 : std::string()) +
-           (options.bf16Dot ? " bf16-dot=1" : "") + "},";
+           (options.bf16Dot ? " bf16-dot=1" : "") +
+           (options.countBlocks ? " count-blocks=1" : "") + "},";
   return "builtin.module("
          "inline,symbol-dce,"
          "attn-export-functions{unit-stride-variant=1}," +

@@ -39,6 +39,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::desc("L1 data cache size in bytes (0: unknown); attnc sets "
                      "it from the target model"),
       llvm::cl::init(0)};
+  Option<bool> countBlocks{
+      *this, "count-blocks",
+      llvm::cl::desc("The vector kernels count their visited and skipped "
+                     "blocks (attn_get_block_stats)"),
+      llvm::cl::init(false)};
   Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 inputs use avx512_bf16 dot products; attnc sets "

@@ -134,7 +134,11 @@ def AttnTile : Pass<"attn-tile"> {
            "Vector registers of the target, for the register blocking">,
     Option<"bf16DotOption", "bf16-dot", "bool", "false",
            "bf16 inputs: avx512_bf16 dot products (x86vector.avx512.dot, "
-           "vector width 8 or 16) instead of widening to f32">
+           "vector width 8 or 16) instead of widening to f32">,
+    Option<"countBlocks", "count-blocks", "bool", "false",
+           "The vector kernels call the runtime's attn_count_blocks for "
+           "each task and key step (attn_get_block_stats); needs the pass "
+           "on a module">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",

@@ -60,6 +60,25 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
     }
     SmallVector<SdpaOp> ops;
     getOperation()->walk([&](SdpaOp op) { ops.push_back(op); });
+    if (countBlocks && !ops.empty()) {
+      // The runtime's counter, declared once in the module.
+      auto module = dyn_cast<ModuleOp>(getOperation());
+      if (!module) {
+        getOperation()->emitError(
+            "attn-tile: count-blocks needs the pass on a module (it "
+            "declares attn_count_blocks)");
+        return signalPassFailure();
+      }
+      constexpr StringLiteral name = "attn_count_blocks";
+      if (!module.lookupSymbol<func::FuncOp>(name)) {
+        OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+        Type i64 = b.getI64Type();
+        auto fn = func::FuncOp::create(b, module.getLoc(), name,
+                                       b.getFunctionType({i64, i64, i64}, {}));
+        fn.setPrivate();
+      }
+      counter = FlatSymbolRefAttr::get(&getContext(), name);
+    }
     for (SdpaOp op : ops) {
       // Without vectors, an op with mods is left to attn-decompose, which
       // applies them in its (untiled) scores.
@@ -71,6 +90,9 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   }
 
   void tile(SdpaOp op);
+
+  /// The runtime's block counter (count-blocks), else null.
+  FlatSymbolRefAttr counter;
 
   /// The register blocking for an op, or none for the scalar body (no
   /// vector width, or a q-block that is not a multiple of it).
@@ -347,8 +369,9 @@ void AttnTilePass::tile(SdpaOp op) {
         tb, loc, qBlockV, arith::SubIOp::create(tb, loc, qLen, q0));
     Value kvHead = arith::DivUIOp::create(tb, loc, hi, safeGroup);
     ImplicitLocOpBuilder ib(loc, tb);
+    // (The scalar body is not counted: its steps are attn.online_sdpa ops.)
     KeyRange range(ib, epilogue, RowInfo{bi, hi, q0, rows}, kvLen, kvBlock,
-                   part, splits);
+                   part, splits, vec ? counter : FlatSymbolRefAttr());
     if (!vec)
       return place({buildScalarBody(tb, loc, op, bi, hi, kvHead, q0, rows,
                                     range.end, diagonal, kvBlock)},
@@ -398,7 +421,7 @@ void AttnTilePass::tile(SdpaOp op) {
     Value rows = arith::MulIOp::create(tb, loc, group, qLen);
     ImplicitLocOpBuilder ib(loc, tb);
     KeyRange range(ib, epilogue, RowInfo{bi, hi, zero, qLen, groupHeads}, kvLen,
-                   decodeKvBlock, part, splits);
+                   decodeKvBlock, part, splits, counter);
     Task task{q,         k,         v,          bi,       hi,
               kvHead,    zero,      rows,       qLen,     range.start,
               range.end, &range,    headDimV, vHeadDimV, scale,
@@ -470,15 +493,17 @@ void AttnTilePass::tile(SdpaOp op) {
       return ifOp.getResult(0);
     };
     // The masks' per-call tables, for the steps of the tasks built next.
-    auto prepareCall = [&](OpBuilder &pb, int64_t stepKeys) {
-      // (A decode task's rows, at most 4 from 0, lie in one block too.)
+    // (Decode tasks' rows, at most 4 from 0, are one block of 4: a table
+    // of q-block rows would bound them by ids of rows they do not have.)
+    auto prepareCall = [&](OpBuilder &pb, int64_t rowsBlock,
+                           int64_t stepKeys) {
       ImplicitLocOpBuilder ib(loc, pb);
       for (ScoreEpilogue *stage : epilogue)
         if (stage->isMask())
-          stage->prepareCall(ib, qBlock, stepKeys);
+          stage->prepareCall(ib, rowsBlock, stepKeys);
     };
     auto prefill = [&](OpBuilder &pb) {
-      prepareCall(pb, kvBlock);
+      prepareCall(pb, qBlock, kvBlock);
       return withSplits(pb, {batch, qHeads, numQBlocks}, prefillTask);
     };
     // At most 4 queries with contiguous rows of Q, K and V (decode): the
@@ -490,7 +515,7 @@ void AttnTilePass::tile(SdpaOp op) {
       result = scf::IfOp::create(
                    b, loc, isDecode,
                    [&](OpBuilder &tb, Location) {
-                     prepareCall(tb, decodeKvBlock);
+                     prepareCall(tb, 4, decodeKvBlock);
                      scf::YieldOp::create(
                          tb, loc,
                          withSplits(tb, {batch, kvHeads}, decodeTask));

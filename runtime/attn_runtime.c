@@ -786,3 +786,53 @@ attn_status_t attn_unsupported_cpu(const char *name) {
               "of the kernel (attnc --multiversion)",
               name ? name : "kernel");
 }
+
+/* ---------------------------------------------------------------------- */
+/* Block statistics                                                        */
+/* ---------------------------------------------------------------------- */
+
+/* In the order of attn_block_stats_t's fields. Relaxed atomics: the sums
+ * are read after the kernels' parallel loops have joined. */
+static _Atomic int64_t block_stats[7];
+
+void attn_count_blocks(int64_t kind, int64_t blocks, int64_t scores) {
+  switch (kind) {
+  case 0:
+    atomic_fetch_add_explicit(&block_stats[0], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&block_stats[1], blocks, memory_order_relaxed);
+    atomic_fetch_add_explicit(&block_stats[5], scores, memory_order_relaxed);
+    break;
+  case 1:
+    atomic_fetch_add_explicit(&block_stats[4], blocks, memory_order_relaxed);
+    break;
+  case 2:
+  case 3:
+    atomic_fetch_add_explicit(&block_stats[kind == 2 ? 3 : 2], blocks,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&block_stats[6], scores, memory_order_relaxed);
+    break;
+  default:
+    break;
+  }
+}
+
+attn_status_t attn_get_block_stats(attn_block_stats_t *out) {
+  if (!out)
+    return fail(ATTN_ERR_NULL_ARGUMENT, "attn_get_block_stats: out is NULL");
+  int64_t v[7];
+  for (int i = 0; i < 7; ++i)
+    v[i] = atomic_load_explicit(&block_stats[i], memory_order_relaxed);
+  out->tasks = v[0];
+  out->blocks = v[1];
+  out->blocks_full = v[2];
+  out->blocks_partial = v[3];
+  out->blocks_empty = v[4];
+  out->scores_dense = v[5];
+  out->scores_visited = v[6];
+  return ATTN_OK;
+}
+
+void attn_reset_block_stats(void) {
+  for (int i = 0; i < 7; ++i)
+    atomic_store_explicit(&block_stats[i], 0, memory_order_relaxed);
+}

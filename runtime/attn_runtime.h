@@ -161,6 +161,43 @@ void attn_set_num_threads(int32_t num_threads);
 int32_t attn_get_num_threads(void);
 
 /* ---------------------------------------------------------------------- */
+/* Block statistics (kernels built with attnc --count-blocks)              */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * What the tiled vector kernels did with their (task, key step) blocks,
+ * summed over every call since the last attn_reset_block_stats(), from all
+ * threads. A block is one task's rows (a query block of one head; in decode,
+ * a KV head's whole query group) by one step of kv-block keys, steps
+ * starting at multiples of kv-block; scores are (query row, key) pairs.
+ * Only kernels compiled with `attnc --count-blocks` count (the scalar and
+ * reference lowerings never do); counting costs a call per step.
+ *
+ * blocks - visited - blocks_empty blocks were outside the keys the masks'
+ * spans allow (causal, windows, key padding): never visited, not even
+ * tested. The FLOPs of a call against dense are scores_visited /
+ * scores_dense.
+ */
+typedef struct attn_block_stats {
+  int64_t tasks;          /**< tasks (a split-K task counts once) */
+  int64_t blocks;         /**< blocks of the tasks' whole key ranges */
+  int64_t blocks_full;    /**< visited without the masks */
+  int64_t blocks_partial; /**< visited with the masks */
+  int64_t blocks_empty;   /**< classed empty and skipped */
+  int64_t scores_dense;   /**< rows x kv_len, summed over tasks */
+  int64_t scores_visited; /**< rows x keys of the visited blocks */
+} attn_block_stats_t;
+
+/**
+ * Copies the statistics into `*out`; ATTN_ERR_NULL_ARGUMENT if `out` is
+ * NULL. Read them when no kernel is running.
+ */
+attn_status_t attn_get_block_stats(attn_block_stats_t *out);
+
+/** Sets every statistic to 0. */
+void attn_reset_block_stats(void);
+
+/* ---------------------------------------------------------------------- */
 /* Called by generated code                                                */
 /* ---------------------------------------------------------------------- */
 
@@ -195,6 +232,15 @@ attn_status_t attn_run_tasks(const char *names, int64_t n, attn_task_fn task,
 void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
+
+/**
+ * Adds to the block statistics (attn_get_block_stats): `kind` 0, a task's
+ * whole key range of `blocks` blocks and `scores` scores; 1, `blocks` empty
+ * blocks skipped; 2 and 3, `blocks` partial and full blocks of `scores`
+ * scores visited. Kernels built with --count-blocks call it; other kinds
+ * are ignored.
+ */
+void attn_count_blocks(int64_t kind, int64_t blocks, int64_t scores);
 
 /**
  * Runs an outlined parallel loop of a kernel, `task` over [0, n), through

@@ -1,6 +1,7 @@
 //===- BlockIteration.cpp - Which key steps a task visits -------------------===//
 #include "passes/tile/BlockIteration.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -9,7 +10,8 @@ using namespace mlir::attn::tile;
 
 KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
                    const RowInfo &rows, Value kvLen, int64_t kvBlock,
-                   Value part, Value splits) {
+                   Value part, Value splits, FlatSymbolRefAttr counter)
+    : counter(counter) {
   auto idx = [&](int64_t c) -> Value {
     return arith::ConstantIndexOp::create(b, c);
   };
@@ -51,6 +53,40 @@ KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
     end = arith::MinSIOp::create(b, end, arith::AddIOp::create(b, from, chunk));
     start = from;
   }
+  if (counter) {
+    rowCount = rows.heads ? arith::MulIOp::create(b, rows.qRows, rows.heads)
+                                .getResult()
+                          : rows.qRows;
+    // The whole key range, once per task (part 0 of a split one).
+    auto i64 = [&](Value v) {
+      return arith::IndexCastOp::create(b, b.getI64Type(), v).getResult();
+    };
+    Value blocks = arith::CeilDivUIOp::create(b, kvLen, kvBlockV);
+    Value scores = arith::MulIOp::create(b, rowCount, kvLen);
+    Value kind = arith::ConstantIntOp::create(b, 0, 64);
+    if (part) {
+      Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, part,
+                                          zero);
+      kind = arith::SelectOp::create(
+          b, first, kind, arith::ConstantIntOp::create(b, -1, 64));
+    }
+    func::CallOp::create(b, counter, TypeRange{},
+                         ValueRange{kind, i64(blocks), i64(scores)});
+  }
+}
+
+void KeyRange::count(ImplicitLocOpBuilder &b, int64_t kind, Value keys) const {
+  if (!counter)
+    return;
+  Value scores =
+      kind == 1 ? Value(arith::ConstantIntOp::create(b, 0, 64))
+                : Value(arith::IndexCastOp::create(
+                      b, b.getI64Type(),
+                      arith::MulIOp::create(b, rowCount, keys)));
+  func::CallOp::create(b, counter, TypeRange{},
+                       ValueRange{arith::ConstantIntOp::create(b, kind, 64),
+                                  arith::ConstantIntOp::create(b, 1, 64),
+                                  scores});
 }
 
 StepClass KeyRange::classify(ImplicitLocOpBuilder &b, Value j0,
@@ -79,8 +115,20 @@ SmallVector<Value>
 tile::buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range,
                           Value j0, Value j1, ValueRange state,
                           function_ref<SmallVector<Value>(bool)> body) {
+  // (Counted when the kernel counts blocks: kinds of attn_count_blocks.)
+  // (The step's keys computed here, outside the branches that use them.)
+  Value keys = range.counts() ? arith::SubIOp::create(b, j1, j0).getResult()
+                              : Value();
+  auto counted = [&](int64_t kind, auto fn) {
+    return [&, kind, fn]() -> SmallVector<Value> {
+      range.count(b, kind, keys);
+      return fn();
+    };
+  };
+  auto full = [&] { return body(/*partial=*/false); };
+  auto partialBody = [&] { return body(/*partial=*/true); };
   if (!range.masked())
-    return body(/*partial=*/false);
+    return counted(3, full)();
   StepClass c = range.classify(b, j0, j1);
   auto branch = [&](function_ref<SmallVector<Value>()> fn) {
     return [&, fn](OpBuilder &nb, Location) {
@@ -91,17 +139,17 @@ tile::buildClassifiedStep(ImplicitLocOpBuilder &b, const KeyRange &range,
   };
   auto nonEmpty = [&]() -> SmallVector<Value> {
     if (!c.full)
-      return body(/*partial=*/true);
-    auto ifOp = scf::IfOp::create(
-        b, c.full, branch([&] { return body(/*partial=*/false); }),
-        branch([&] { return body(/*partial=*/true); }));
+      return counted(2, partialBody)();
+    auto ifOp = scf::IfOp::create(b, c.full, branch(counted(3, full)),
+                                  branch(counted(2, partialBody)));
     return SmallVector<Value>(ifOp.getResults());
   };
   if (!c.empty)
     return nonEmpty();
   auto ifOp = scf::IfOp::create(
-      b, c.empty,
-      branch([&] { return SmallVector<Value>(state.begin(), state.end()); }),
+      b, c.empty, branch(counted(1, [&] {
+        return SmallVector<Value>(state.begin(), state.end());
+      })),
       branch(nonEmpty));
   return SmallVector<Value>(ifOp.getResults());
 }

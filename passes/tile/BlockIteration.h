@@ -30,11 +30,20 @@ public:
   /// for the masks among `stages` (each prepared for `rows`, here); with
   /// `splits` (non-null), part `part` of the visited range, split into
   /// `splits` runs of whole kv-block steps.
+  /// With `counter` (a function (i64 kind, i64 blocks, i64 scores), the
+  /// runtime's attn_count_blocks), the task's whole key range is counted
+  /// here (once per task: by part 0 when split), and each step by
+  /// buildClassifiedStep.
   KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
            const RowInfo &rows, Value kvLen, int64_t kvBlock, Value part,
-           Value splits);
+           Value splits, FlatSymbolRefAttr counter = {});
 
   Value start, end; // the keys visited
+
+  /// Emits counter(kind, blocks, scores) when counting (kinds as
+  /// attn_count_blocks'); `keys` of the task's rows give the scores.
+  void count(ImplicitLocOpBuilder &b, int64_t kind, Value keys) const;
+  bool counts() const { return bool(counter); }
 
   /// True if any stage is a mask (else every step is full).
   bool masked() const { return !masks.empty(); }
@@ -45,6 +54,8 @@ public:
 
 private:
   SmallVector<ScoreEpilogue *> masks;
+  FlatSymbolRefAttr counter;
+  Value rowCount; // the task's rows (when counting)
 };
 
 /// A key step of a task's loop, as the bodies emit it: `body(partial)`

@@ -82,6 +82,11 @@ cl::opt<std::string> mtriple("mtriple",
                              cl::cat(attncCat));
 cl::opt<unsigned> optLevel("opt-level", cl::desc("LLVM optimization level"),
                            cl::init(3), cl::cat(attncCat));
+cl::opt<bool> countBlocks(
+    "count-blocks",
+    cl::desc("The kernels count the blocks they visit and skip, for "
+             "attn_get_block_stats (a runtime call per key step)"),
+    cl::init(false), cl::cat(attncCat));
 cl::opt<bool> noTile("no-tile",
                      cl::desc("Use the reference lowering (materialized "
                               "scores) instead of the tiled online softmax"),
@@ -378,6 +383,7 @@ int main(int argc, char **argv) {
                             : std::max<int64_t>(model.vectorRegisters, 4);
     o.bf16Dot = model.bf16Dot && o.vectorWidth > 0;
     o.l1Bytes = model.l1Bytes;
+    o.countBlocks = countBlocks;
   };
   attn::LowerToLLVMOptions pipelineOptions;
   fillOptions(pipelineOptions, **tm, mcpu.empty() || mcpu == "host");
