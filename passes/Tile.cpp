@@ -19,6 +19,7 @@
 #include "passes/Passes.h"
 #include "passes/tile/BlockIteration.h"
 #include "passes/tile/DecodeBody.h"
+#include "passes/tile/KernelBlocks.h"
 #include "passes/tile/KernelBuilder.h"
 #include "passes/tile/Merge.h"
 #include "passes/tile/PrefillBody.h"
@@ -82,7 +83,8 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
     for (SdpaOp op : ops) {
       // Without vectors, an op with mods is left to attn-decompose, which
       // applies them in its (untiled) scores.
-      if (!vectorTiling(op) && op.hasCoordinateMasks())
+      if (!chooseKernelBlocks(op, blockOptions()).vec &&
+          op.hasCoordinateMasks())
         continue;
       tile(op);
       ++numTiled;
@@ -94,9 +96,10 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   /// The runtime's block counter (count-blocks), else null.
   FlatSymbolRefAttr counter;
 
-  /// The register blocking for an op, or none for the scalar body (no
-  /// vector width, or a q-block that is not a multiple of it).
-  std::optional<VectorTiling> vectorTiling(SdpaOp op) const;
+  BlockOptions blockOptions() const {
+    return {qBlock, kvBlock, vectorWidth, vectorRegisters, l1Bytes,
+            bf16DotOption};
+  }
 };
 
 /// One result of a task and where it goes in the forall's shared output.
@@ -106,31 +109,6 @@ struct TaskResult {
 };
 
 } // namespace
-
-std::optional<VectorTiling> AttnTilePass::vectorTiling(SdpaOp op) const {
-  if (vectorWidth < 1)
-    return std::nullopt;
-  VectorTiling t;
-  t.width = vectorWidth;
-  t.registers = vectorRegisters ? vectorRegisters : 32;
-  t.bf16Dot = bf16DotOption && op.getQueryType().getElementType().isBF16() &&
-              (t.width == 8 || t.width == 16);
-  // 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16 (6 x 2).
-  // Causal ops (and windows) take 2 with 32 registers too (8 x 2 blocks): half the
-  // wasted triangle on each diagonal block, which short causal rows feel
-  // (seq_len 512: 3% faster; 4096: the same).
-  bool causal = op.getCausal() ||
-                llvm::any_of(op.getNamedMasks(), [](Attribute m) {
-                  return isa<CausalAttr, WindowAttr>(m);
-                });
-  int64_t rowVecs = t.registers >= 32 && !causal ? 4 : 2;
-  if (qBlock) {
-    if (qBlock % t.width != 0)
-      return std::nullopt;
-    rowVecs = qBlock / t.width;
-  }
-  return t.withRowVecs(rowVecs);
-}
 
 /// True if `t` reads a memref whose innermost stride is statically 1 (the
 /// unit-stride copy of a kernel, attn-export-functions): its rows can be
@@ -228,66 +206,14 @@ buildForall(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> ubs,
   return forall;
 }
 
-/// The gcd of the blocks of the #attn.block_layout masks among `masks`
-/// (nested in all_of/any_of too), or 0.
-static int64_t layoutBlock(ArrayRef<Attribute> masks) {
-  int64_t g = 0;
-  for (Attribute m : masks) {
-    if (auto l = dyn_cast<BlockLayoutAttr>(m))
-      g = std::gcd(g, l.getBlock());
-    else if (auto a = dyn_cast<AllOfAttr>(m))
-      g = std::gcd(g, layoutBlock(a.getMasks().getValue()));
-    else if (auto a = dyn_cast<AnyOfAttr>(m))
-      g = std::gcd(g, layoutBlock(a.getMasks().getValue()));
-  }
-  return g;
-}
-
 void AttnTilePass::tile(SdpaOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
-  std::optional<VectorTiling> vec = vectorTiling(op);
-  int64_t qBlock = vec ? vec->qBlock() : (this->qBlock ? this->qBlock : 64);
-  // Keys per step from the target model: the step's scores (kv-block x
-  // q-block f32) take half of L1, the rest holding Q's and the
-  // accumulator's rows in use; 16 to 512, a multiple of the register
-  // block's keys so that only the last step has a remainder. 64 without
-  // vectors or an L1 size.
-  int64_t kvBlock = this->kvBlock;
-  if (!kvBlock) {
-    kvBlock = 64;
-    if (vec && l1Bytes > 0)
-      kvBlock = std::clamp<int64_t>(l1Bytes / 2 / (4 * vec->qBlock()), 16, 512);
-    if (vec)
-      kvBlock = std::max(vec->keyRows, kvBlock - kvBlock % vec->keyRows);
-    // A block layout's blocks are whole steps (the largest divisor of its
-    // block of at most kvBlock keys, if at least 16), so that its steps
-    // are all empty or full, none partial.
-    // (A multiple of the register block's keys when one divides it.)
-    if (int64_t layout = layoutBlock(op.getNamedMasks())) {
-      int64_t unit = vec ? vec->keyRows : 1, best = 0;
-      for (int64_t d = std::min(kvBlock, layout); d >= 16; --d)
-        if (layout % d == 0 && (!best || d % unit == 0)) {
-          if (!best)
-            best = d;
-          if (d % unit == 0) {
-            best = d;
-            break;
-          }
-        }
-      if (best)
-        kvBlock = best;
-    }
-  }
-  // The decode body's steps: whole vectors and groups of 4 keys; 128 keys
-  // (64 KiB of K and V at head_dim 128) unless kv-block says otherwise.
-  int64_t decodeKvBlock = 0;
-  if (vec) {
-    int64_t unit = std::lcm<int64_t>(vec->width, 4);
-    int64_t want = this->kvBlock ? this->kvBlock : 128;
-    decodeKvBlock = (want + unit - 1) / unit * unit;
-  }
+  KernelBlocks blocks = chooseKernelBlocks(op, blockOptions());
+  std::optional<VectorTiling> vec = blocks.vec;
+  int64_t qBlock = blocks.qBlock, kvBlock = blocks.kvBlock,
+          decodeKvBlock = blocks.decodeKvBlock;
   auto idx = [&](int64_t c) -> Value {
     return arith::ConstantIndexOp::create(b, loc, c);
   };

@@ -2,7 +2,7 @@
 // A mask_mod's key steps classed by interval evaluation of its region
 // (passes/tile/ModIntervals.h): per step, the region's values as ranges
 // over the task's rows and the step's keys (i64 bounds, with run-time
-// guards that the indices stay below 2^31), then an empty test (the step
+// guards that the indices lie in [0, 2^31)), then an empty test (the step
 // is skipped: its state passes through), a full test (the step runs with no
 // mask code) and the masked step.
 
@@ -13,11 +13,15 @@
 // CHECK: scf.for %[[J0:.+]] = %{{.+}} to %{{.+}} step %c60 iter_args(%[[OT:[a-z0-9]+]] = {{.*}}) -> (tensor<16x16xf32>,
 // CHECK:   %[[Q0:.+]] = arith.index_cast %{{.+}} : index to i64
 // CHECK:   %[[QEND:.+]] = arith.addi %[[Q0]], %{{.+}} : i64
-// CHECK:   %[[QOK:.+]] = arith.cmpi sle, %[[QEND]], %c2147483648_i64 : i64
+// CHECK:   %[[QIN:.+]] = arith.cmpi sle, %[[QEND]], %c2147483648_i64 : i64
+// CHECK:   %[[QPOS:.+]] = arith.cmpi sge, %[[Q0]], %c0_i64 : i64
+// CHECK:   %[[QOK:.+]] = arith.andi %[[QPOS]], %[[QIN]] : i1
 // CHECK:   %[[QMAX:.+]] = arith.subi %[[QEND]], %c1_i64 : i64
 // CHECK:   %[[K0:.+]] = arith.index_cast %[[J0]] : index to i64
 // CHECK:   %[[KEND:.+]] = arith.addi %[[K0]], %{{.+}} : i64
-// CHECK:   %[[KOK:.+]] = arith.cmpi sle, %[[KEND]], %c2147483648_i64 : i64
+// CHECK:   %[[KIN:.+]] = arith.cmpi sle, %[[KEND]], %c2147483648_i64 : i64
+// CHECK:   %[[KPOS:.+]] = arith.cmpi sge, %[[K0]], %c0_i64 : i64
+// CHECK:   %[[KOK:.+]] = arith.andi %[[KPOS]], %[[KIN]] : i1
 // CHECK:   %[[OK:.+]] = arith.andi %[[QOK]], %[[KOK]] : i1
 // CHECK:   %[[KMAX:.+]] = arith.subi %[[KEND]], %c1_i64 : i64
 // CHECK:   %[[PAST:.+]] = arith.cmpi sgt, %[[K0]], %[[QMAX]] : i64

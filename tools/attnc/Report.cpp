@@ -4,8 +4,14 @@
 // has, whether its blocks are classed at compile time or at run time, and,
 // for a given shape, how much of the dense work it does. The block counts
 // come from the masks' element predicates evaluated here on the host (the
-// same semantics as MaskAttrInterface::buildKeep, in C++), at the report's
-// block size: the kernels' own blocks depend on the target.
+// same semantics as MaskAttrInterface::buildKeep, in C++), at the kernels'
+// own blocks (chooseKernelBlocks, for the target attnc compiles for) and
+// over the key spans their tasks visit (BlockIteration's KeyRange, mirrored
+// in spanOf). Blocks are classed here by their elements; the kernels' own
+// classes can be coarser (a union full only where a part is), which moves a
+// block from full to partial but never changes what is visited. A
+// --count-blocks build reports the kernels' own counts at run time
+// (attn_get_block_stats).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/attnc/Report.h"
@@ -129,6 +135,63 @@ std::optional<bool> keepAt(Attribute m, int64_t i, int64_t j, int64_t lq,
       .Default([](Attribute) { return std::nullopt; });
 }
 
+/// The keys a task of rows [q0, q1) may see for mask `m`, as the kernels'
+/// classifiers bound them (passes/tile/NamedMasks.cpp): [start, end), each
+/// unbounded when absent.
+struct Span {
+  std::optional<int64_t> start, end;
+};
+Span spanOf(Attribute m, int64_t q0, int64_t q1, int64_t lq, int64_t lk) {
+  auto offset = [&](Alignment a) { return a == Alignment::top_left ? 0 : lk - lq; };
+  return llvm::TypeSwitch<Attribute, Span>(m)
+      .Case([&](CausalAttr a) {
+        return Span{std::nullopt, q1 + offset(a.getAlignment())};
+      })
+      .Case([&](WindowAttr a) {
+        int64_t off = offset(a.getAlignment());
+        return Span{q0 + off - a.getLeft(), q1 - 1 + off + a.getRight() + 1};
+      })
+      .Case([&](GlobalTokensAttr a) {
+        return Span{std::nullopt, q0 < a.getCount() ? lk : a.getCount()};
+      })
+      .Case([&](BlockLayoutAttr a) {
+        auto t = cast<ShapedType>(a.getLayout().getType());
+        return Span{std::nullopt, q0 / a.getBlock() >= t.getDimSize(0)
+                                      ? 0
+                                      : t.getDimSize(1) * a.getBlock()};
+      })
+      .Case([&](AllOfAttr a) {
+        Span out;
+        for (Attribute p : a.getMasks()) {
+          Span s = spanOf(p, q0, q1, lq, lk);
+          if (s.start)
+            out.start = out.start ? std::max(*out.start, *s.start) : *s.start;
+          if (s.end)
+            out.end = out.end ? std::min(*out.end, *s.end) : *s.end;
+        }
+        return out;
+      })
+      .Case([&](AnyOfAttr a) {
+        Span out;
+        bool openStart = false, openEnd = false;
+        for (Attribute p : a.getMasks()) {
+          Span s = spanOf(p, q0, q1, lq, lk);
+          openStart |= !s.start;
+          openEnd |= !s.end;
+          if (s.start && !openStart)
+            out.start = out.start ? std::min(*out.start, *s.start) : *s.start;
+          if (s.end && !openEnd)
+            out.end = out.end ? std::max(*out.end, *s.end) : *s.end;
+        }
+        if (openStart)
+          out.start.reset();
+        if (openEnd)
+          out.end.reset();
+        return out;
+      })
+      .Default([](Attribute) { return Span{}; });
+}
+
 struct OpReport {
   std::string function, location;
   SmallVector<std::pair<std::string, std::string>> masks; // (mask, class)
@@ -137,11 +200,14 @@ struct OpReport {
   bool counted = false;
   std::string notCounted;
   int64_t empty = 0, partial = 0, full = 0;
+  int64_t rowBlock = 0, keyBlock = 0; // the kernels' blocks
+  bool decode = false;
   double keptFraction = 0, workFraction = 0, flopDense = 0, flopVisited = 0;
 };
 
 OpReport analyze(SdpaOp op, StringRef function,
-                 std::optional<ReportShape> shape, int64_t qb, int64_t kb) {
+                 std::optional<ReportShape> shape,
+                 const tile::BlockOptions &options, bool tiled) {
   OpReport r;
   r.function = function.str();
   if (auto fl = op.getLoc()->findInstanceOf<FileLineColLoc>())
@@ -197,28 +263,59 @@ OpReport analyze(SdpaOp op, StringRef function,
     r.notCounted = "q_len x kv_len is past 2^32: too large to count here";
     return r;
   }
+  tile::KernelBlocks blocks = tile::chooseKernelBlocks(op, options);
+  if (!tiled) {
+    r.notCounted = "the reference lowering (--no-tile): every score computed";
+    return r;
+  }
+  if (!blocks.vec && op.hasCoordinateMasks()) {
+    r.notCounted = "no vector width: lowered untiled (attn-decompose), every "
+                   "score computed";
+    return r;
+  }
+  // Decode tasks (q_len <= 4, contiguous rows: the entry points'
+  // unit-stride variant) hold all the queries of a head group.
+  r.decode = blocks.vec && lq <= 4;
+  int64_t qb = r.decode ? std::max<int64_t>(lq, 1) : blocks.qBlock;
+  int64_t kb = r.decode ? blocks.decodeKvBlock : blocks.kvBlock;
+  r.rowBlock = qb;
+  r.keyBlock = kb;
   r.counted = true;
   double kept = 0, visited = 0;
-  for (int64_t q0 = 0; q0 < lq; q0 += qb)
+  for (int64_t q0 = 0; q0 < lq; q0 += qb) {
+    int64_t q1 = std::min(lq, q0 + qb);
+    // The task's keys, as KeyRange bounds them: the masks' spans, the
+    // start rounded down to a multiple of the step.
+    int64_t start = 0, end = lk;
+    for (Attribute m : named) {
+      Span s = spanOf(m, q0, q1, lq, lk);
+      if (s.end)
+        end = std::clamp<int64_t>(*s.end, 0, end);
+      if (s.start)
+        start = std::max(start, *s.start);
+    }
+    start = std::min(end, start / kb * kb);
     for (int64_t j0 = 0; j0 < lk; j0 += kb) {
-      int64_t q1 = std::min(lq, q0 + qb), j1 = std::min(lk, j0 + kb);
-      int64_t n = 0;
+      int64_t j1 = std::min(end, j0 + kb), n = 0;
       for (int64_t i = q0; i < q1; ++i)
-        for (int64_t j = j0; j < j1; ++j) {
+        for (int64_t j = j0; j < std::min(lk, j0 + kb); ++j) {
           bool k = true;
           for (Attribute m : named)
             k = k && *keepAt(m, i, j, lq, lk);
           n += k;
         }
-      int64_t area = (q1 - q0) * (j1 - j0);
       kept += n;
-      if (n == 0)
+      // Outside [start, end) or without a kept score: skipped (a step is
+      // cut at the span's end, and classed as it runs).
+      int64_t area = (q1 - q0) * (j1 - j0);
+      if (j0 < start || j1 <= j0 || n == 0) {
         ++r.empty;
-      else {
-        ++(n == area ? r.full : r.partial);
-        visited += area;
+        continue;
       }
+      ++(n == area ? r.full : r.partial);
+      visited += area;
     }
+  }
   double all = (double)lq * (double)lk;
   r.keptFraction = all ? kept / all : 0;
   r.workFraction = all ? visited / all : 0;
@@ -229,14 +326,14 @@ OpReport analyze(SdpaOp op, StringRef function,
 } // namespace
 
 void attn::writeMaskReport(ModuleOp module, raw_ostream &os, bool json,
-                           std::optional<ReportShape> shape, int64_t qBlock,
-                           int64_t kvBlock) {
+                           std::optional<ReportShape> shape,
+                           const tile::BlockOptions &blocks, bool tiled) {
   std::vector<OpReport> reports;
   for (auto f : module.getOps<func::FuncOp>()) {
     if (!f.isPublic() || f.isExternal())
       continue;
     f.walk([&](SdpaOp op) {
-      reports.push_back(analyze(op, f.getName(), shape, qBlock, kvBlock));
+      reports.push_back(analyze(op, f.getName(), shape, blocks, tiled));
     });
   }
   if (json) {
@@ -249,8 +346,6 @@ void attn::writeMaskReport(ModuleOp module, raw_ostream &os, bool json,
           j.attribute("q_len", shape->qLen);
           j.attribute("kv_len", shape->kvLen);
           j.attribute("head_dim", shape->headDim);
-          j.attribute("q_block", qBlock);
-          j.attribute("kv_block", kvBlock);
         });
       }
       j.attributeArray("kernels", [&] {
@@ -272,6 +367,9 @@ void attn::writeMaskReport(ModuleOp module, raw_ostream &os, bool json,
               j.attribute("blocks", r.notCounted);
               return;
             }
+            j.attribute("row_block", r.rowBlock);
+            j.attribute("kv_block", r.keyBlock);
+            j.attribute("decode", r.decode);
             j.attributeObject("blocks", [&] {
               j.attribute("empty", r.empty);
               j.attribute("partial", r.partial);
@@ -295,12 +393,14 @@ void attn::writeMaskReport(ModuleOp module, raw_ostream &os, bool json,
       continue;
     os << "  shape batch " << shape->batch << ", q_heads " << shape->qHeads
        << ", q_len " << shape->qLen << ", kv_len " << shape->kvLen
-       << ", head_dim " << shape->headDim << "; blocks of " << qBlock << " x "
-       << kvBlock << ":\n";
+       << ", head_dim " << shape->headDim << ":\n";
     if (!r.counted) {
       os << "    " << r.notCounted << "\n";
       continue;
     }
+    os << "    the kernel's " << (r.decode ? "decode " : "") << "blocks: "
+       << r.rowBlock << (r.decode ? " queries (of each head group)" : " rows")
+       << " x " << r.keyBlock << " keys\n";
     int64_t total = r.empty + r.partial + r.full;
     os << "    blocks: " << total << ", visited " << r.partial + r.full
        << " (" << r.full << " full, " << r.partial << " partial), skipped "

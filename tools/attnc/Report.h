@@ -2,6 +2,8 @@
 #ifndef ATTN_TOOLS_ATTNC_REPORT_H
 #define ATTN_TOOLS_ATTNC_REPORT_H
 
+#include "passes/tile/KernelBlocks.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -16,13 +18,15 @@ struct ReportShape {
 
 /// Writes, for each public function of `module` and each attn.sdpa in it,
 /// its masks and how the tiled kernels class their blocks (compile time,
-/// run time, or not at all: every block partial); with `shape`, the blocks
-/// of `qBlock` x `kvBlock` that are empty, partial and full for that shape
-/// when the masks are known at compile time, and the FLOPs of the non-empty
-/// blocks against dense. Text, or JSON when `json`.
+/// run time, or not at all: every block partial); with `shape`, when the
+/// masks are known at compile time, the kernels' blocks for that shape
+/// (attn-tile's choice under `blocks`, the options attnc gives it for the
+/// target; decode blocks for q_len <= 4) that are skipped, partial and
+/// full, and the FLOPs of the scores computed against dense. `tiled`
+/// false: the reference lowering (every score). Text, or JSON when `json`.
 void writeMaskReport(ModuleOp module, llvm::raw_ostream &os, bool json,
-                     std::optional<ReportShape> shape, int64_t qBlock,
-                     int64_t kvBlock);
+                     std::optional<ReportShape> shape,
+                     const tile::BlockOptions &blocks, bool tiled);
 
 } // namespace mlir::attn
 

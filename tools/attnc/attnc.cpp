@@ -481,8 +481,12 @@ int main(int argc, char **argv) {
                     "kv_len,head_dim), got '" + reportShape + "'");
       shape = attn::ReportShape{v[0], v[1], v[2], v[3], v[4]};
     }
-    attn::writeMaskReport(*module, outs(), report == "json", shape,
-                          qBlock > 0 ? qBlock : 64, kvBlock > 0 ? kvBlock : 64);
+    const attn::LowerToLLVMOptions &o = pipelineOptions;
+    attn::tile::BlockOptions blocks{o.qBlock,          o.kvBlock,
+                                    o.vectorWidth,     o.vectorRegisters,
+                                    o.l1Bytes,         o.bf16Dot};
+    attn::writeMaskReport(*module, outs(), report == "json", shape, blocks,
+                          o.tile);
     return 0;
   }
   if (reportShape.getNumOccurrences())
