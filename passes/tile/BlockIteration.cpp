@@ -39,7 +39,7 @@ KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
         b, end,
         arith::MulIOp::create(b, arith::DivSIOp::create(b, start, kvBlockV),
                               kvBlockV));
-  if (splits) {
+  if (splits && !splitNonEmpty(b, kvBlock, part, splits)) {
     // Part `part` of `splits` equal runs of whole steps.
     Value visited = arith::SubIOp::create(b, end, start);
     Value chunk = arith::MulIOp::create(
@@ -73,6 +73,70 @@ KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
     func::CallOp::create(b, counter, TypeRange{},
                          ValueRange{kind, i64(blocks), i64(scores)});
   }
+}
+
+bool KeyRange::splitNonEmpty(ImplicitLocOpBuilder &b, int64_t kvBlock,
+                             Value part, Value splits) {
+  Value zero = arith::ConstantIndexOp::create(b, 0);
+  Value one = arith::ConstantIndexOp::create(b, 1);
+  Value kvBlockV = arith::ConstantIndexOp::create(b, kvBlock);
+  Value steps = arith::CeilDivUIOp::create(
+      b, arith::SubIOp::create(b, end, start), kvBlockV);
+  // Whether step `s` may hold a kept score (not classed empty).
+  bool anyEmpty = false;
+  auto nonEmpty = [&](ImplicitLocOpBuilder &lb, Value s) {
+    Value j0 = arith::AddIOp::create(lb, start,
+                                     arith::MulIOp::create(lb, s, kvBlockV));
+    Value j1 = arith::MinSIOp::create(lb, end,
+                                      arith::AddIOp::create(lb, j0, kvBlockV));
+    StepClass c = classify(lb, j0, j1);
+    anyEmpty |= bool(c.empty);
+    Value ne = c.empty ? arith::XOrIOp::create(
+                             lb, c.empty,
+                             arith::ConstantIntOp::create(lb, 1, 1))
+                             .getResult()
+                       : arith::ConstantIntOp::create(lb, 1, 1).getResult();
+    return std::make_pair(j0, ne);
+  };
+  auto countLoop = scf::ForOp::create(
+      b, zero, steps, one, ValueRange{zero},
+      [&](OpBuilder &nb, Location nl, Value s, ValueRange acc) {
+        ImplicitLocOpBuilder lb(nl, nb);
+        Value ne = nonEmpty(lb, s).second;
+        scf::YieldOp::create(
+            lb, ValueRange{arith::AddIOp::create(
+                    lb, acc[0],
+                    arith::IndexCastUIOp::create(lb, lb.getIndexType(), ne))});
+      });
+  if (!anyEmpty) {
+    // No mask can empty a step: the visited steps are the non-empty ones.
+    countLoop.erase();
+    return false;
+  }
+  // Part `part` takes the non-empty steps [lo, hi) of them, in order: it
+  // starts at the lo-th one and stops at the hi-th (or the end).
+  Value chunk = arith::CeilDivUIOp::create(b, countLoop.getResult(0), splits);
+  Value lo = arith::MulIOp::create(b, part, chunk);
+  Value hi = arith::AddIOp::create(b, lo, chunk);
+  auto findLoop = scf::ForOp::create(
+      b, zero, steps, one, ValueRange{zero, end, end},
+      [&](OpBuilder &nb, Location nl, Value s, ValueRange acc) {
+        ImplicitLocOpBuilder lb(nl, nb);
+        auto [j0, ne] = nonEmpty(lb, s);
+        auto at = [&](Value n) {
+          return arith::AndIOp::create(
+              lb, ne,
+              arith::CmpIOp::create(lb, arith::CmpIPredicate::eq, acc[0], n));
+        };
+        Value from = arith::SelectOp::create(lb, at(lo), j0, acc[1]);
+        Value to = arith::SelectOp::create(lb, at(hi), j0, acc[2]);
+        Value n = arith::AddIOp::create(
+            lb, acc[0], arith::IndexCastUIOp::create(lb, lb.getIndexType(), ne));
+        scf::YieldOp::create(lb, ValueRange{n, from, to});
+      });
+  start = findLoop.getResult(1);
+  end = findLoop.getResult(2);
+  return true;
 }
 
 void KeyRange::count(ImplicitLocOpBuilder &b, int64_t kind, Value keys) const {

@@ -13,8 +13,9 @@
 //   others (partial) run with them.
 //
 // With a split key range (flash-decoding), the task's part is a run of
-// whole steps of the visited range, so the parts split the visited keys,
-// not the key range.
+// whole steps of the visited range: of its non-empty steps when a mask can
+// class steps empty (documents, layouts, CSR, mask_mods), so that the parts
+// split the attended blocks, not the key range.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_PASSES_TILE_BLOCKITERATION_H
@@ -53,6 +54,13 @@ public:
   StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) const;
 
 private:
+  /// With a split key range: part `part` of `splits` runs of the non-empty
+  /// steps of [start, end) (two scans of the steps' classes), so that the
+  /// parts share the work, not the keys. False (nothing built) when no
+  /// mask can class a step empty.
+  bool splitNonEmpty(ImplicitLocOpBuilder &b, int64_t kvBlock, Value part,
+                     Value splits);
+
   SmallVector<ScoreEpilogue *> masks;
   FlatSymbolRefAttr counter;
   Value rowCount; // the task's rows (when counting)
