@@ -205,9 +205,10 @@ inline float fromBf16(uint16_t h) {
 ///   since |p~_j - p_j| <= u p_j (the row sum stays f32);
 /// - a bf16 result rounds |O| <= max|v| once more.
 inline double bf16Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
-                            float maxK, float maxV, bool bf16Out) {
+                            float maxK, float maxV, bool bf16Out,
+                            float maxBias = 0) {
   const double u = 1.0 / 512;
-  return f32Tolerance(D, Lk, scale, maxQ, maxK, maxV) +
+  return f32Tolerance(D, Lk, scale, maxQ, maxK, maxV, maxBias) +
          (double)maxV * u * (bf16Out ? 2.0 : 1.0);
 }
 

@@ -150,9 +150,12 @@ TEST(Bf16Mask, KeepMaskOnTheScalarSteps) { checkKeepMask(5, 37, 90, 64, 37); }
 /// A named-mask kernel on seeded bf16 inputs [1, 4, Lq, D] over [1, 2, Lk,
 /// D] (GQA), against the float64 reference with the mask as `keep`.
 template <typename Call>
-void checkNamed(uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
-                std::function<bool(int64_t, int64_t, int64_t, int64_t)> keep,
-                Call call) {
+void checkNamed(
+    uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
+    std::function<bool(int64_t, int64_t, int64_t, int64_t)> keep, Call call,
+    std::function<double(double, int64_t, int64_t, int64_t, int64_t)> score =
+        nullptr,
+    float maxBias = 0) {
   std::mt19937 rng(seed);
   Bf16Tensor q({1, 4, Lq, D}, rng), k({1, 2, Lk, D}, rng), v({1, 2, Lk, D}, rng);
   Buffer<float> out({1, 4, Lq, D}, NAN);
@@ -162,14 +165,18 @@ void checkNamed(uint32_t seed, int64_t Lq, int64_t Lk, int64_t D,
   ASSERT_EQ(call(qd, kd, vd, od), ATTN_OK) << attn_last_error();
   MaskSpec spec;
   spec.keepFn = keep;
+  spec.scoreFn = score;
   double scale = 1.0 / std::sqrt((double)D);
   std::vector<double> ref = referenceSdpa(q.values, k.values, v.values, 1, 4,
                                           2, Lq, Lk, D, D, scale, false, spec);
   double err = 0;
   for (size_t i = 0; i < out.data.size(); ++i)
-    err = std::max(err, std::fabs((double)out.data[i] - ref[i]));
+    err = std::max(err, std::isfinite(out.data[i])
+                            ? std::fabs((double)out.data[i] - ref[i])
+                            : INFINITY);
   EXPECT_LE(err, bf16Tolerance(D, Lk, scale, maxAbs(q.values),
-                               maxAbs(k.values), maxAbs(v.values), false))
+                               maxAbs(k.values), maxAbs(v.values), false,
+                               maxBias))
       << "Lq=" << Lq << " Lk=" << Lk << " D=" << D;
 }
 
@@ -199,6 +206,50 @@ TEST(Bf16NamedMask, KeyPaddingWithCausal) {
             attn_tensor_t &o) {
           return bf16_padding_causal_f32out(&q, &k, &v, &l, &o);
         });
+  }
+}
+
+TEST(Bf16Mods, MaskModWindowWithKeyPadding) {
+  for (auto [Lq, Lk] : {std::pair<int64_t, int64_t>{130, 130}, {20, 300},
+                        {3, 300}, {1, 1000}}) {
+    Buffer<int32_t> lens({1});
+    lens.data[0] = (int32_t)(Lk * 2 / 3);
+    attn_tensor_t l = lens.desc(ATTN_DTYPE_I32);
+    checkNamed(
+        (uint32_t)(Lq * 7 + Lk), Lq, Lk, 64,
+        [&](int64_t, int64_t, int64_t i, int64_t j) {
+          return j < lens.data[0] && j <= i && i <= j + 64;
+        },
+        [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,
+            attn_tensor_t &o) {
+          return bf16_mod_window_padding_f32out(&q, &k, &v, &l, &o);
+        });
+  }
+}
+
+TEST(Bf16Mods, ScoreModAlibiThenSoftCap) {
+  for (auto [Lq, Lk] : {std::pair<int64_t, int64_t>{130, 130}, {20, 300},
+                        {1, 1000}}) {
+    // Press et al.'s slopes 2^(-8 (h + 1) / 4) for the 4 query heads.
+    Buffer<float> slopes({4});
+    for (int64_t h = 0; h < 4; ++h)
+      slopes.data[h] = std::exp2(-8.0f * (float)(h + 1) / 4.0f);
+    attn_tensor_t s = slopes.desc(ATTN_DTYPE_F32);
+    // The bias reaches slope * kv_len before the cap; rounded about 4
+    // times at that size (as sdpa_mod_test's ALiBi budgets it).
+    float maxBias = 2 * slopes.data[0] * (float)Lk;
+    checkNamed(
+        (uint32_t)(Lq * 11 + Lk), Lq, Lk, 64,
+        [](int64_t, int64_t, int64_t, int64_t) { return true; },
+        [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,
+            attn_tensor_t &o) {
+          return bf16_mod_alibi_softcap_f32out(&q, &k, &v, &s, &o);
+        },
+        [&](double x, int64_t, int64_t h, int64_t i, int64_t j) {
+          return 8.0 * std::tanh((x + (double)slopes.data[h] * (double)(j - i)) /
+                                 8.0);
+        },
+        maxBias);
   }
 }
 
