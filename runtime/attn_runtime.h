@@ -173,9 +173,10 @@ int32_t attn_get_num_threads(void);
  * Only kernels compiled with `attnc --count-blocks` count (the scalar and
  * reference lowerings never do); counting costs a call per step.
  *
- * blocks - visited - blocks_empty blocks were outside the keys the masks'
- * spans allow (causal, windows, key padding): never visited, not even
- * tested. The FLOPs of a call against dense are scores_visited /
+ * blocks - visited - blocks_empty blocks were never visited, not even
+ * tested: outside the keys the masks' spans allow (causal, windows, key
+ * padding), or passed over by a split task's search for its share of the
+ * non-empty blocks. The FLOPs of a call against dense are scores_visited /
  * scores_dense.
  */
 typedef struct attn_block_stats {

@@ -5,17 +5,18 @@
 // with no mask code) and the masked step.
 
 // A window: the loop starts at the band's first key block (rounded down
-// to a multiple of the 64-key step; windows, like causal, take 32-row
-// query blocks), not at 0 (here the start of a part of a split key range);
+// to a multiple of the step: a window's steps are at most an eighth of it,
+// here the 16-key minimum; windows, like causal, take 32-row query
+// blocks), not at 0 (here the start of a part of a split key range);
 // the full branch has no mask compares; the masked one compares the lanes'
 // diagonal distances with the extents.
 // CHECK-LABEL: func.func @window
 // CHECK-DAG: %[[LEFT:.+]] = arith.constant dense<37> : vector<16xindex>
 // CHECK-DAG: %[[RIGHT:.+]] = arith.constant dense<-5> : vector<16xindex>
 // CHECK: scf.forall
-// CHECK:   arith.divsi %{{.+}}, %c64 : index
-// CHECK-NEXT: arith.muli %{{.+}}, %c64 : index
-// CHECK:   scf.for %[[J0:.+]] = %{{.+}} to %{{.+}} step %c64 iter_args(%[[OT:[a-z0-9]+]] = {{.*}}) -> (tensor<16x16xf32>,
+// CHECK:   arith.divsi %{{.+}}, %c16 : index
+// CHECK-NEXT: arith.muli %{{.+}}, %c16 : index
+// CHECK:   scf.for %[[J0:.+]] = %{{.+}} to %{{.+}} step %c16 iter_args(%[[OT:[a-z0-9]+]] = {{.*}}) -> (tensor<16x16xf32>,
 // CHECK:     %[[EMPTY:.+]] = arith.ori %{{.+}}, %{{.+}} : i1
 // CHECK:     %[[FULL:.+]] = arith.andi %{{.+}}, %{{.+}} : i1
 // CHECK:     scf.if %[[EMPTY]]

@@ -7,9 +7,11 @@
 // same semantics as MaskAttrInterface::buildKeep, in C++), at the kernels'
 // own blocks (chooseKernelBlocks, for the target attnc compiles for) and
 // over the key spans their tasks visit (BlockIteration's KeyRange, mirrored
-// in spanOf). Blocks are classed here by their elements; the kernels' own
-// classes can be coarser (a union full only where a part is), which moves a
-// block from full to partial but never changes what is visited. A
+// in spanOf). Blocks are skipped as the kernels' classes skip them
+// (classEmpty); visited ones are called full here when all their elements
+// are kept, where the kernels' own full class can be coarser (a union is
+// full only where a part is): a block may move from full to partial, never
+// between skipped and visited. A
 // --count-blocks build reports the kernels' own counts at run time
 // (attn_get_block_stats).
 //
@@ -192,6 +194,31 @@ Span spanOf(Attribute m, int64_t q0, int64_t q1, int64_t lq, int64_t lk) {
       .Default([](Attribute) { return Span{}; });
 }
 
+/// Whether the kernels class the block of rows [q0, q1) x keys [j0, j1)
+/// empty for mask `m` (and skip it): as the classifiers of
+/// passes/tile/NamedMasks.cpp decide it. Bands, global tokens and layouts
+/// are exact (no kept element); strides never empty a block; an
+/// intersection is empty where one of its parts is (not where the parts
+/// only fail to meet), a union where all of them are.
+bool classEmpty(Attribute m, int64_t q0, int64_t q1, int64_t j0, int64_t j1,
+                int64_t lq, int64_t lk) {
+  if (auto a = dyn_cast<AllOfAttr>(m))
+    return llvm::any_of(a.getMasks(), [&](Attribute p) {
+      return classEmpty(p, q0, q1, j0, j1, lq, lk);
+    });
+  if (auto a = dyn_cast<AnyOfAttr>(m))
+    return llvm::all_of(a.getMasks(), [&](Attribute p) {
+      return classEmpty(p, q0, q1, j0, j1, lq, lk);
+    });
+  if (isa<StridedAttr>(m))
+    return false;
+  for (int64_t i = q0; i < q1; ++i)
+    for (int64_t j = j0; j < j1; ++j)
+      if (*keepAt(m, i, j, lq, lk))
+        return false;
+  return true;
+}
+
 struct OpReport {
   std::string function, location;
   SmallVector<std::pair<std::string, std::string>> masks; // (mask, class)
@@ -305,10 +332,14 @@ OpReport analyze(SdpaOp op, StringRef function,
           n += k;
         }
       kept += n;
-      // Outside [start, end) or without a kept score: skipped (a step is
-      // cut at the span's end, and classed as it runs).
+      // Outside [start, end) or classed empty: skipped (a step is cut at
+      // the span's end, and classed as it runs); a block with no kept
+      // score that no class empties is still visited, as partial.
       int64_t area = (q1 - q0) * (j1 - j0);
-      if (j0 < start || j1 <= j0 || n == 0) {
+      if (j0 < start || j1 <= j0 ||
+          llvm::any_of(named, [&](Attribute m) {
+            return classEmpty(m, q0, q1, j0, j1, lq, lk);
+          })) {
         ++r.empty;
         continue;
       }

@@ -66,3 +66,13 @@ func.func @relative_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A stride of 128 (top-left): blocks without a kept score that the kernels
+// still visit (a stride never empties a block).
+func.func @strided_128(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                       %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v masks [#attn.strided<stride = 128, alignment = top_left>]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
