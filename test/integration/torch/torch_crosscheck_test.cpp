@@ -207,80 +207,74 @@ void runNamedCase(
       << name;
 }
 
+/// runNamedCase for a kernel with no captures, one, or two.
+using Kernel0 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, attn_tensor_t *);
+using Kernel1 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, const attn_tensor_t *,
+                                  attn_tensor_t *);
+using Kernel2 = attn_status_t (*)(const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, const attn_tensor_t *,
+                                  const attn_tensor_t *, attn_tensor_t *);
+void runNamed(const std::string &name, Kernel0 fn) {
+  runNamedCase(name, {},
+               [fn](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                    attn_tensor_t *, attn_tensor_t *o) { return fn(q, k, v, o); });
+}
+void runNamed(const std::string &name, const char *capture, Kernel1 fn) {
+  runNamedCase(name, {capture},
+               [fn](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                    attn_tensor_t *c, attn_tensor_t *o) {
+                 return fn(q, k, v, &c[0], o);
+               });
+}
+void runNamed(const std::string &name, const char *capture0,
+              const char *capture1, Kernel2 fn) {
+  runNamedCase(name, {capture0, capture1},
+               [fn](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
+                    attn_tensor_t *c, attn_tensor_t *o) {
+                 return fn(q, k, v, &c[0], &c[1], o);
+               });
+}
+
 // #attn.causal<top_left> is PyTorch's is_causal (torch_cases.py checks that
 // it is top-left for q_len != kv_len).
 TEST(TorchCrossCheck, NamedCausalTopLeftIsTorchsIsCausal) {
-  runNamedCase("named_causal_top_left", {},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *, attn_tensor_t *o) {
-                 return named_causal_top_left(q, k, v, o);
-               });
+  runNamed("named_causal_top_left", named_causal_top_left);
 }
 
 TEST(TorchCrossCheck, NamedWindow) {
-  runNamedCase("named_window", {},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *, attn_tensor_t *o) {
-                 return named_window(q, k, v, o);
-               });
+  runNamed("named_window", named_window);
 }
 
 TEST(TorchCrossCheck, NamedKeyPaddingWithCausal) {
-  runNamedCase("named_key_padding", {"lens"},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *c, attn_tensor_t *o) {
-                 return named_key_padding_causal(q, k, v, &c[0], o);
-               });
+  runNamed("named_key_padding", "lens", named_key_padding_causal);
 }
 
 TEST(TorchCrossCheck, NamedDocumentsInCrossAttention) {
-  runNamedCase("named_documents", {"qdoc", "kdoc"},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *c, attn_tensor_t *o) {
-                 return named_document_cross(q, k, v, &c[0], &c[1], o);
-               });
+  runNamed("named_documents", "qdoc", "kdoc", named_document_cross);
 }
 
 // The rest of the named masks against PyTorch with the dense mask each one
 // means (torch_cases.py builds it).
 TEST(TorchCrossCheck, NamedDilatedWindow) {
-  runNamedCase("named_dilated", {},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *, attn_tensor_t *o) {
-                 return named_dilated(q, k, v, o);
-               });
+  runNamed("named_dilated", named_dilated);
 }
 
 TEST(TorchCrossCheck, NamedLongformer) {
-  runNamedCase("named_longformer", {},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *, attn_tensor_t *o) {
-                 return named_longformer(q, k, v, o);
-               });
+  runNamed("named_longformer", named_longformer);
 }
 
 TEST(TorchCrossCheck, NamedStaticBlockLayout) {
-  runNamedCase("named_block_layout", {},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *, attn_tensor_t *o) {
-                 return named_block_layout(q, k, v, o);
-               });
+  runNamed("named_block_layout", named_block_layout);
 }
 
 TEST(TorchCrossCheck, NamedGraphAdjacencyInCsr) {
-  runNamedCase("named_csr", {"offsets", "columns"},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *c, attn_tensor_t *o) {
-                 return named_csr(q, k, v, &c[0], &c[1], o);
-               });
+  runNamed("named_csr", "offsets", "columns", named_csr);
 }
 
 TEST(TorchCrossCheck, NamedUnionOfAnIntersection) {
-  runNamedCase("named_union", {"lens"},
-               [](attn_tensor_t *q, attn_tensor_t *k, attn_tensor_t *v,
-                  attn_tensor_t *c, attn_tensor_t *o) {
-                 return named_union(q, k, v, &c[0], o);
-               });
+  runNamed("named_union", "lens", named_union);
 }
 
 } // namespace
