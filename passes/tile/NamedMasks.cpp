@@ -130,17 +130,39 @@ private:
   Value qLen, kvLen, off;
 };
 
-/// #attn.strided: no interval (stride 1 keeps everything).
-class StridedClassifier final : public IntervalClassifier {
+/// #attn.strided: a step's diagonal distances d = q_idx + off - kv_idx
+/// fill one interval [d0 - (j1 - 1), d1 - j0] for the task's diagonals
+/// [d0, d1]; the step is empty when no multiple of the stride lies in it
+/// (strides longer than the step), never full unless the stride is 1.
+class StridedClassifier final : public MaskClassifier {
 public:
-  explicit StridedClassifier(int64_t stride) : stride(stride) {}
-  KeySpan prepare(ImplicitLocOpBuilder &, const RowInfo &) override {
-    hasFull = stride == 1;
+  StridedClassifier(int64_t stride, Alignment a, Value qLen, Value kvLen)
+      : stride(stride), alignment(a), qLen(qLen), kvLen(kvLen) {}
+  KeySpan prepare(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
+    Ix x{b};
+    d0 = x.add(rows.q0, diagonalOffset(b, alignment, qLen, kvLen));
+    d1 = x.sub(x.add(d0, rows.qRows), x.c(1));
     return {};
+  }
+  StepClass classify(ImplicitLocOpBuilder &b, Value j0, Value j1) override {
+    Ix x{b};
+    StepClass c;
+    if (stride == 1) {
+      c.full = x.truth();
+      return c;
+    }
+    Value lo = x.sub(d0, x.sub(j1, x.c(1))), hi = x.sub(d1, j0);
+    // The largest multiple of the stride at or below hi.
+    Value m = x.mul(arith::FloorDivSIOp::create(b, hi, x.c(stride)),
+                    x.c(stride));
+    c.empty = x.lt(m, lo);
+    return c;
   }
 
 private:
   int64_t stride;
+  Alignment alignment;
+  Value qLen, kvLen, d0, d1;
 };
 
 /// #attn.global_tokens: rows below `count` see every key; the others see
@@ -443,7 +465,8 @@ tile::buildClassifier(Attribute mask, ValueRange captures, Value qLen,
             a.getAlignment(), a.getLeft(), a.getRight(), qLen, kvLen);
       })
       .Case([&](StridedAttr a) {
-        return std::make_unique<StridedClassifier>(a.getStride());
+        return std::make_unique<StridedClassifier>(
+            a.getStride(), a.getAlignment(), qLen, kvLen);
       })
       .Case([&](GlobalTokensAttr a) {
         return std::make_unique<GlobalClassifier>(a.getCount(), kvLen);

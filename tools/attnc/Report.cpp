@@ -57,8 +57,11 @@ std::string howClassed(Attribute m, bool top) {
         return "compile time: band, interval arithmetic on the diagonals";
       })
       .Case([](StridedAttr a) -> std::string {
-        return a.getStride() == 1 ? "compile time: every block full"
-                                  : "none: every block partial";
+        return a.getStride() == 1
+                   ? "compile time: every block full"
+                   : "compile time: interval arithmetic on the diagonals "
+                     "(blocks without a multiple of the stride skipped, the "
+                     "others partial)";
       })
       .Case([](GlobalTokensAttr) {
         return "compile time: interval arithmetic on the token count";
@@ -196,10 +199,10 @@ Span spanOf(Attribute m, int64_t q0, int64_t q1, int64_t lq, int64_t lk) {
 
 /// Whether the kernels class the block of rows [q0, q1) x keys [j0, j1)
 /// empty for mask `m` (and skip it): as the classifiers of
-/// passes/tile/NamedMasks.cpp decide it. Bands, global tokens and layouts
-/// are exact (no kept element); strides never empty a block; an
-/// intersection is empty where one of its parts is (not where the parts
-/// only fail to meet), a union where all of them are.
+/// passes/tile/NamedMasks.cpp decide it. Bands, strides, global tokens and
+/// layouts are exact (no kept element); an intersection is empty where one
+/// of its parts is (not where the parts only fail to meet), a union where
+/// all of them are.
 bool classEmpty(Attribute m, int64_t q0, int64_t q1, int64_t j0, int64_t j1,
                 int64_t lq, int64_t lk) {
   if (auto a = dyn_cast<AllOfAttr>(m))
@@ -210,8 +213,6 @@ bool classEmpty(Attribute m, int64_t q0, int64_t q1, int64_t j0, int64_t j1,
     return llvm::all_of(a.getMasks(), [&](Attribute p) {
       return classEmpty(p, q0, q1, j0, j1, lq, lk);
     });
-  if (isa<StridedAttr>(m))
-    return false;
   for (int64_t i = q0; i < q1; ++i)
     for (int64_t j = j0; j < j1; ++j)
       if (*keepAt(m, i, j, lq, lk))

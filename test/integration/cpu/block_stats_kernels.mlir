@@ -78,3 +78,15 @@ func.func @stats_document_mod(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A stride of 100 keys (bottom-right): steps without a multiple of 100
+// among their diagonal distances are skipped.
+func.func @stats_strided(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.strided<stride = 100>]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

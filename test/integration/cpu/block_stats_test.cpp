@@ -168,6 +168,18 @@ TEST(BlockStats, KeyPaddingStopsAtEachLength) {
   }
 }
 
+TEST(BlockStats, LongStrideSkipsStepsWithoutItsDiagonals) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 59 + c.Lk));
+    runCounted(c, in, KERNEL(stats_strided),
+               [&](int64_t, int64_t, int64_t i, int64_t j) {
+                 int64_t d = i + (c.Lk - c.Lq) - j;
+                 return ((d % 100) + 100) % 100 == 0;
+               });
+  }
+}
+
 TEST(BlockStats, BlockLayoutVisitsItsBlocks) {
   static const bool layout[4][6] = {{1, 0, 1, 0, 0, 1},
                                     {1, 1, 0, 0, 1, 0},
