@@ -21,7 +21,11 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
                 ? " l1-bytes=" + std::to_string(options.l1Bytes)
                 : std::string()) +
            (options.bf16Dot ? " bf16-dot=1" : "") +
-           (options.countBlocks ? " count-blocks=1" : "") + "},";
+           (options.countBlocks ? " count-blocks=1" : "") +
+           (options.gatherDensity != 8
+                ? " gather-density=" + std::to_string(options.gatherDensity)
+                : std::string()) +
+           "},";
   return "builtin.module("
          "inline,symbol-dce,"
          "attn-export-functions{unit-stride-variant=1}," +

@@ -44,6 +44,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::desc("The vector kernels count their visited and skipped "
                      "blocks (attn_get_block_stats)"),
       llvm::cl::init(false)};
+  Option<int64_t> gatherDensity{
+      *this, "gather-density",
+      llvm::cl::desc("Tasks whose CSR rows list at most 1/N of their "
+                     "span's keys gather them (0: never)"),
+      llvm::cl::init(8)};
   Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 inputs use avx512_bf16 dot products; attnc sets "

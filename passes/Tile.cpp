@@ -54,9 +54,11 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (qBlock < 0 || kvBlock < 0 || vectorWidth < 0 || vectorRegisters < 0) {
-      getOperation()->emitError("attn-tile: q-block, kv-block, vector-width "
-                                "and vector-registers must not be negative");
+    if (qBlock < 0 || kvBlock < 0 || vectorWidth < 0 || vectorRegisters < 0 ||
+        gatherDensity < 0) {
+      getOperation()->emitError("attn-tile: q-block, kv-block, vector-width, "
+                                "vector-registers and gather-density must "
+                                "not be negative");
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;
@@ -257,6 +259,18 @@ void AttnTilePass::tile(SdpaOp op) {
   for (auto &s : stages)
     epilogue.push_back(s.get());
 
+  // The gather body's key list: the op's only mask, when it lists each
+  // row's keys (#attn.csr; score modifiers may come with it).
+  ScoreEpilogue *lister = nullptr;
+  {
+    SmallVector<ScoreEpilogue *> masks;
+    for (ScoreEpilogue *s : epilogue)
+      if (s->isMask())
+        masks.push_back(s);
+    if (masks.size() == 1 && masks[0]->listsKeys() && !op.getMask())
+      lister = masks[0];
+  }
+
   // Where a task's results go: [b, h(, part), q0(, 0)] in the output or
   // the parts' (acc, max, sum); sizes `rows` per head over `heads` heads.
   auto fold = [](OpFoldResult o) -> OpFoldResult {
@@ -285,9 +299,11 @@ void AttnTilePass::tile(SdpaOp op) {
     return out;
   };
 
-  // A prefill task (bi, hi, query block qb[, part of splits]).
-  auto prefillTask = [&](OpBuilder &tb, ValueRange ivs,
-                         Value splits) -> SmallVector<TaskResult> {
+  // A prefill task (bi, hi, query block qb[, part of splits]). With
+  // `gather` (contiguous rows of Q, K and V) and a key list, a task whose
+  // rows list few keys runs the gather body instead.
+  auto prefillTask = [&](OpBuilder &tb, ValueRange ivs, Value splits,
+                         bool gather) -> SmallVector<TaskResult> {
     Value bi = ivs[0], hi = ivs[1];
     Value part = splits ? ivs[3] : Value();
     Value q0 = arith::MulIOp::create(tb, loc, ivs[2], qBlockV);
@@ -307,10 +323,9 @@ void AttnTilePass::tile(SdpaOp op) {
               range.end, &range,    headDimV, vHeadDimV, scale,
               kvBlock,  outElem, epilogue};
     bool normalize = !splits;
-    SmallVector<Value> results;
-    if (vec->rowVecs == 1) {
-      results = buildPrefillBody(ib, task, *vec, normalize);
-    } else {
+    auto blockBody = [&](ImplicitLocOpBuilder &bb) -> SmallVector<Value> {
+      if (vec->rowVecs == 1)
+        return buildPrefillBody(bb, task, *vec, normalize);
       // Few rows (a last partial block): one row vector, so that padding
       // rows cost no FMAs.
       auto body = [&](VectorTiling cfg) {
@@ -320,13 +335,48 @@ void AttnTilePass::tile(SdpaOp op) {
                                buildPrefillBody(nib, task, cfg, normalize));
         };
       };
-      Value few = arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::ule,
-                                        rows, idx(vec->width));
-      auto ifOp = scf::IfOp::create(tb, loc, few, body(vec->withRowVecs(1)),
+      Value few = arith::CmpIOp::create(bb, arith::CmpIPredicate::ule, rows,
+                                        idx(vec->width));
+      auto ifOp = scf::IfOp::create(bb, few, body(vec->withRowVecs(1)),
                                     body(*vec));
-      results.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-    }
-    return place(results, bi, hi, part, q0, oneAttr, rows);
+      return SmallVector<Value>(ifOp.getResults());
+    };
+    if (!gather || !lister || splits || gatherDensity <= 0)
+      return place(blockBody(ib), bi, hi, part, q0, oneAttr, rows);
+    // Sparse rows: when the task's rows list at most 1/gather-density of
+    // the keys of its span, gathering the listed keys (about 4x the
+    // cost per score of the register-blocked body: decode-like dot
+    // products, rows gathered from cache) beats computing every score of
+    // the blocks they touch; a random graph's edges touch every block.
+    Value edges = lister->listedCount(ib, q0, arith::AddIOp::create(ib, q0, rows));
+    Value span = arith::SubIOp::create(ib, range.end, range.start);
+    Value dense = arith::CmpIOp::create(
+        ib, arith::CmpIPredicate::sgt,
+        arith::MulIOp::create(ib, edges, idx(gatherDensity)),
+        arith::MulIOp::create(ib, rows, span));
+    Task gatherTask = task;
+    gatherTask.kvBlock = decodeKvBlock;
+    SmallVector<Type> types;
+    auto ifOp = scf::IfOp::create(
+        ib, dense,
+        [&](OpBuilder &nb, Location nl) {
+          ImplicitLocOpBuilder nib(nl, nb);
+          SmallVector<Value> r = blockBody(nib);
+          for (Value x : r)
+            types.push_back(x.getType());
+          scf::YieldOp::create(nib, r);
+        },
+        [&](OpBuilder &nb, Location nl) {
+          ImplicitLocOpBuilder nib(nl, nb);
+          SmallVector<Value> r =
+              buildGatherBody(nib, gatherTask, *vec, *lister, normalize);
+          for (auto [x, type] : llvm::zip(r, types))
+            if (x.getType() != type)
+              x = tensor::CastOp::create(nib, type, x);
+          scf::YieldOp::create(nib, r);
+        });
+    return place(SmallVector<Value>(ifOp.getResults()), bi, hi, part, q0,
+                 oneAttr, rows);
   };
 
   // A decode task (bi, KV head kvh[, part of splits]): every query of the
@@ -362,7 +412,7 @@ void AttnTilePass::tile(SdpaOp op) {
     result = buildForall(b, loc, {batch, qHeads, numQBlocks},
                          ValueRange{outInit},
                          [&](OpBuilder &tb, ValueRange ivs) {
-                           return prefillTask(tb, ivs, Value());
+                           return prefillTask(tb, ivs, Value(), false);
                          })
                  .getResult(0);
   } else {
@@ -428,9 +478,12 @@ void AttnTilePass::tile(SdpaOp op) {
         if (stage->isMask())
           stage->prepareCall(ib, rowsBlock, stepKeys);
     };
-    auto prefill = [&](OpBuilder &pb) {
+    auto prefill = [&](OpBuilder &pb, bool gather) {
       prepareCall(pb, qBlock, kvBlock);
-      return withSplits(pb, {batch, qHeads, numQBlocks}, prefillTask);
+      return withSplits(pb, {batch, qHeads, numQBlocks},
+                        [&](OpBuilder &tb, ValueRange ivs, Value splits) {
+                          return prefillTask(tb, ivs, splits, gather);
+                        });
     };
     // At most 4 queries with contiguous rows of Q, K and V (decode): the
     // body vectorized over head_dim, one task per KV head.
@@ -447,11 +500,11 @@ void AttnTilePass::tile(SdpaOp op) {
                          withSplits(tb, {batch, kvHeads}, decodeTask));
                    },
                    [&](OpBuilder &eb, Location) {
-                     scf::YieldOp::create(eb, loc, prefill(eb));
+                     scf::YieldOp::create(eb, loc, prefill(eb, true));
                    })
                    .getResult(0);
     } else {
-      result = prefill(b);
+      result = prefill(b, false);
     }
     ++numVectorized;
   }

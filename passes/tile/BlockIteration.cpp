@@ -139,14 +139,15 @@ bool KeyRange::splitNonEmpty(ImplicitLocOpBuilder &b, int64_t kvBlock,
   return true;
 }
 
-void KeyRange::count(ImplicitLocOpBuilder &b, int64_t kind, Value keys) const {
+void KeyRange::count(ImplicitLocOpBuilder &b, int64_t kind, Value keys,
+                     Value rows) const {
   if (!counter)
     return;
   Value scores =
       kind == 1 ? Value(arith::ConstantIntOp::create(b, 0, 64))
                 : Value(arith::IndexCastOp::create(
                       b, b.getI64Type(),
-                      arith::MulIOp::create(b, rowCount, keys)));
+                      arith::MulIOp::create(b, rows ? rows : rowCount, keys)));
   func::CallOp::create(b, counter, TypeRange{},
                        ValueRange{arith::ConstantIntOp::create(b, kind, 64),
                                   arith::ConstantIntOp::create(b, 1, 64),

@@ -42,8 +42,10 @@ public:
   Value start, end; // the keys visited
 
   /// Emits counter(kind, blocks, scores) when counting (kinds as
-  /// attn_count_blocks'); `keys` of the task's rows give the scores.
-  void count(ImplicitLocOpBuilder &b, int64_t kind, Value keys) const;
+  /// attn_count_blocks'); `keys` of the task's rows (or of `rows` rows)
+  /// give the scores.
+  void count(ImplicitLocOpBuilder &b, int64_t kind, Value keys,
+             Value rows = Value()) const;
   bool counts() const { return bool(counter); }
 
   /// True if any stage is a mask (else every step is full).

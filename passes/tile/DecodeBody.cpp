@@ -60,8 +60,9 @@ constexpr int64_t kPrefetchRows = 8;
 
 class DecodeBuilder : public KernelBuilder {
 public:
-  DecodeBuilder(ImplicitLocOpBuilder &b, const Task &t, VectorTiling cfg)
-      : KernelBuilder(b, cfg), t(t) {}
+  DecodeBuilder(ImplicitLocOpBuilder &b, const Task &t, VectorTiling cfg,
+                ScoreEpilogue *lister = nullptr)
+      : KernelBuilder(b, cfg), t(t), lister(lister) {}
 
   SmallVector<Value> build(OpFoldResult group, bool normalize);
 
@@ -88,12 +89,26 @@ private:
                                        arith::FastMathFlags::reassoc);
   }
   Value widen(Value x) { return buildWidenToF32(b, b.getLoc(), x); }
-  /// The key row to prefetch while reading row `key`: kPrefetchRows ahead,
-  /// clamped to the task's last key (so the address stays in bounds).
-  Value prefetchKey(Value key) {
-    Value last = arith::SubIOp::create(b, t.kvEnd, idx(1));
-    return arith::MinSIOp::create(
-        b, arith::AddIOp::create(b, key, idx(kPrefetchRows)), last);
+  /// Key `jl` of the step at j0: j0 + jl, or with a key list (the gather
+  /// body) the key at position j0 + jl of the list, clamped to [0, kv_len)
+  /// so that invalid lists read some key, never past the tensors.
+  Value keyAt(Value j0, Value jl) {
+    Value p = arith::AddIOp::create(b, j0, jl);
+    if (!lister)
+      return p;
+    return arith::MinUIOp::create(b, lister->listedKey(b, p), lastKey);
+  }
+  /// The key row to prefetch while reading key `jl` of the step at j0:
+  /// kPrefetchRows ahead, clamped to the task's (or the row's list's) last
+  /// key, so that the address stays in bounds.
+  Value prefetchKey(Value j0, Value jl) {
+    Value ahead = arith::AddIOp::create(
+        b, arith::AddIOp::create(b, j0, jl), idx(kPrefetchRows));
+    Value last = arith::SubIOp::create(b, lister ? listEnd : t.kvEnd, idx(1));
+    Value p = arith::MinSIOp::create(b, ahead, last);
+    if (!lister)
+      return p;
+    return arith::MinUIOp::create(b, lister->listedKey(b, p), lastKey);
   }
   Value load(Value m, ValueRange at) { return memref::LoadOp::create(b, m, at); }
   void store(Value x, Value m, ValueRange at) {
@@ -140,6 +155,10 @@ private:
                              int64_t maxVecs, bool partial);
 
   const Task &t;
+  /// The gather body's key list (a mask with listsKeys()), the current
+  /// row's end in it, and kv_len - 1; else null.
+  ScoreEpilogue *lister;
+  Value listEnd, lastKey;
   /// The state: acc [rows, v_head_dim], max and sum [rows], P [rows,
   /// kv-block].
   Value acc, mbuf, lbuf, pbuf;
@@ -194,11 +213,11 @@ void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
     for (int64_t k = 0; k < nk; ++k) {
       locals.push_back(k ? arith::AddIOp::create(b, jl, idx(k)).getResult()
                          : jl);
-      keys.push_back(arith::AddIOp::create(b, j0, locals.back()));
+      keys.push_back(keyAt(j0, locals.back()));
     }
     // sums[i * nk + k]: row i, key k.
     SmallVector<Value> init(R * nk, splat(0.0f));
-    Value ahead = prefetchKey(keys.back());
+    Value ahead = prefetchKey(j0, locals.back());
     scf::ForOp full = buildFor(
         b, zero, dFull, wV, init, [&](Value c, ValueRange sums) {
           SmallVector<Value> kv;
@@ -327,8 +346,8 @@ void DecodeBuilder::valueBlockInRegisters(Value j0, Value n, Value r0,
         init.push_back(readRow(acc, ValueRange{blk.rows[i], c}, true));
     scf::ForOp keys = buildFor(
         b, zero, blk.nMax, one, init, [&](Value jl, ValueRange a) {
-          Value key = arith::AddIOp::create(b, j0, jl);
-          Value ahead = prefetchKey(key);
+          Value key = keyAt(j0, jl);
+          Value ahead = prefetchKey(j0, jl);
           SmallVector<Value> pv;
           for (int64_t i = 0; i < R; ++i)
             pv.push_back(vector::BroadcastOp::create(
@@ -348,7 +367,7 @@ void DecodeBuilder::valueBlockInRegisters(Value j0, Value n, Value r0,
   });
   // The scalar remainder of v_head_dim, keys outermost.
   loop(zero, blk.nMax, one, [&](Value jl) {
-    Value key = arith::AddIOp::create(b, j0, jl);
+    Value key = keyAt(j0, jl);
     loop(dvFull, t.vHeadDim, one, [&](Value c) {
       Value v = widen(tensor::ExtractOp::create(
           b, t.v, ValueRange{t.bi, t.kvHead, key, c}));
@@ -374,7 +393,7 @@ void DecodeBuilder::valueBlock(Value j0, Value n, Value r0, int64_t R,
     for (int64_t k = 0; k < nk; ++k) {
       locals.push_back(k ? arith::AddIOp::create(b, jl, idx(k)).getResult()
                          : jl);
-      keys.push_back(arith::AddIOp::create(b, j0, locals.back()));
+      keys.push_back(keyAt(j0, locals.back()));
     }
     SmallVector<Value> p, pv; // p[i * nk + k]
     for (int64_t i = 0; i < R; ++i)
@@ -382,7 +401,7 @@ void DecodeBuilder::valueBlock(Value j0, Value n, Value r0, int64_t R,
         p.push_back(load(pbuf, {blk.rows[i], locals[k]}));
         pv.push_back(vector::BroadcastOp::create(b, vecType, p.back()));
       }
-    Value ahead = prefetchKey(keys.back());
+    Value ahead = prefetchKey(j0, locals.back());
     loop(zero, dvFull, wV, [&](Value c) {
       SmallVector<Value> v;
       for (Value key : keys)
@@ -431,8 +450,10 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
   Value kvBlockV = idx(t.kvBlock);
   // Rows in blocks of up to 4 (a GQA group's rows share each K and V row).
   SmallVector<int64_t> rowBlocks = {4, 2, 1};
-  auto stepBody = [&](Value j0, Value n, bool partial) {
-      blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
+  // One step for the rows [rowLo, rowHi).
+  auto stepBody = [&](Value j0, Value n, Value rowLo, Value rowHi,
+                      bool partial) {
+      blocks(rowLo, rowHi, rowBlocks, [&](Value r0, int64_t R) {
         scoreBlock(j0, n, r0, R, partial);
       });
       // acc += P V with acc in registers when a V row fits in 8 of them
@@ -449,7 +470,7 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
           [&](OpBuilder &nb, Location) {
             OpBuilder::InsertionGuard guard(b);
             b.restoreInsertionPoint(nb.saveInsertionPoint());
-            blocks(zero, t.rows, regBlocks, [&](Value r0, int64_t R) {
+            blocks(rowLo, rowHi, regBlocks, [&](Value r0, int64_t R) {
               valueBlockInRegisters(j0, n, r0, R, maxVecs, partial);
             });
             scf::YieldOp::create(b);
@@ -457,23 +478,43 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
           [&](OpBuilder &nb, Location) {
             OpBuilder::InsertionGuard guard(b);
             b.restoreInsertionPoint(nb.saveInsertionPoint());
-            blocks(zero, t.rows, rowBlocks, [&](Value r0, int64_t R) {
+            blocks(rowLo, rowHi, rowBlocks, [&](Value r0, int64_t R) {
               valueBlock(j0, n, r0, R, partial);
             });
             scf::YieldOp::create(b);
           });
   };
-  // One loop over the visited steps, each run with the masks or without
-  // them as its class says (BlockIteration.h).
-  loop(t.kvStart, t.kvEnd, kvBlockV, [&](Value j0) {
-    Value n = arith::MinSIOp::create(b, kvBlockV,
-                                     arith::SubIOp::create(b, t.kvEnd, j0));
-    Value j1 = arith::AddIOp::create(b, j0, n);
-    buildClassifiedStep(b, *t.keys, j0, j1, ValueRange(), [&](bool partial) {
-      stepBody(j0, n, partial);
-      return SmallVector<Value>();
+  if (lister) {
+    // The gather body: row by row, the row's listed keys in [kvStart,
+    // kvEnd), kv-block of them per step, with no mask code (the list is
+    // the mask). Each step counts as a full block of its keys.
+    lastKey = arith::SubIOp::create(
+        b, tensor::DimOp::create(b, t.k, 2).getResult(), one);
+    loop(zero, t.rows, one, [&](Value r) {
+      Value query = arith::AddIOp::create(b, t.q0, r);
+      auto [p0, p1] = lister->listedKeys(b, query, t.kvStart, t.kvEnd);
+      listEnd = p1;
+      Value rowHi = arith::AddIOp::create(b, r, one);
+      loop(p0, p1, kvBlockV, [&](Value j0) {
+        Value n = arith::MinSIOp::create(b, kvBlockV,
+                                         arith::SubIOp::create(b, p1, j0));
+        t.keys->count(b, 3, n, one);
+        stepBody(j0, n, r, rowHi, /*partial=*/false);
+      });
     });
-  });
+  } else {
+    // One loop over the visited steps, each run with the masks or without
+    // them as its class says (BlockIteration.h).
+    loop(t.kvStart, t.kvEnd, kvBlockV, [&](Value j0) {
+      Value n = arith::MinSIOp::create(b, kvBlockV,
+                                       arith::SubIOp::create(b, t.kvEnd, j0));
+      Value j1 = arith::AddIOp::create(b, j0, n);
+      buildClassifiedStep(b, *t.keys, j0, j1, ValueRange(), [&](bool partial) {
+        stepBody(j0, n, zero, t.rows, partial);
+        return SmallVector<Value>();
+      });
+    });
+  }
 
   // Rows r = g * qRows + i back to [1, group, (1,) qRows(, v_head_dim)],
   // read from the state (no write to it follows).
@@ -532,4 +573,11 @@ SmallVector<Value> tile::buildDecodeBody(ImplicitLocOpBuilder &b,
                                          const Task &t, VectorTiling cfg,
                                          OpFoldResult group, bool normalize) {
   return DecodeBuilder(b, t, cfg).build(group, normalize);
+}
+
+SmallVector<Value> tile::buildGatherBody(ImplicitLocOpBuilder &b,
+                                         const Task &t, VectorTiling cfg,
+                                         ScoreEpilogue &keys, bool normalize) {
+  assert(keys.listsKeys() && !t.qRows && "one head, a key list");
+  return DecodeBuilder(b, t, cfg, &keys).build(b.getIndexAttr(1), normalize);
 }

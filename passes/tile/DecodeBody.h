@@ -11,6 +11,7 @@
 #define ATTN_PASSES_TILE_DECODEBODY_H
 
 #include "passes/tile/KernelBuilder.h"
+#include "passes/tile/ScoreEpilogue.h"
 
 namespace mlir::attn::tile {
 
@@ -22,6 +23,18 @@ namespace mlir::attn::tile {
 /// units).
 SmallVector<Value> buildDecodeBody(ImplicitLocOpBuilder &b, const Task &t,
                                    VectorTiling cfg, OpFoldResult group,
+                                   bool normalize);
+
+/// The gather body, for a task of one head (t.qRows null) whose only mask
+/// lists each row's keys (`keys.listsKeys()`: a graph's CSR adjacency):
+/// row by row, only the row's listed keys in [t.kvStart, t.kvEnd), their K
+/// and V rows gathered by index, t.kvBlock of them per step, with no mask
+/// code. O(edges x head_dim), not O(rows x kv_len x head_dim): the body
+/// for sparse rows, whose key blocks are rarely empty (a random graph's
+/// edges touch every block). Results as buildDecodeBody's with a group of
+/// 1.
+SmallVector<Value> buildGatherBody(ImplicitLocOpBuilder &b, const Task &t,
+                                   VectorTiling cfg, ScoreEpilogue &keys,
                                    bool normalize);
 
 } // namespace mlir::attn::tile

@@ -662,6 +662,31 @@ void CsrStage::beginStep(KernelBuilder &kb, const Task &task,
   stepTerms = rows.getResult(0);
 }
 
+std::pair<Value, Value> CsrStage::listedKeys(ImplicitLocOpBuilder &b,
+                                             Value query, Value kvStart,
+                                             Value kvEnd) {
+  // The row's positions, clipped to the column list (rows past its end are
+  // invalid data: they must not read outside it), then the keys in
+  // [kvStart, kvEnd) by two binary searches.
+  Ix x{b};
+  Value size = tensor::DimOp::create(b, columns, 0);
+  auto clip = [&](Value pos) { return x.max(x.c(0), x.min(pos, size)); };
+  Value start = clip(x.read(offsets, query));
+  Value end = x.max(start, clip(x.read(offsets, x.add(query, x.c(1)))));
+  Value lb = lowerBound(b, columns, start, end, kvStart);
+  Value ub = lowerBound(b, columns, lb, end, kvEnd);
+  return {lb, ub};
+}
+
+Value CsrStage::listedKey(ImplicitLocOpBuilder &b, Value p) {
+  return Ix{b}.read(columns, p);
+}
+
+Value CsrStage::listedCount(ImplicitLocOpBuilder &b, Value q0, Value q1) {
+  Ix x{b};
+  return x.sub(x.read(offsets, q1), x.read(offsets, q0));
+}
+
 Value CsrStage::apply(KernelBuilder &kb, const Task &task, Value score,
                       const ScoreCoords &at) {
   if (at.rowVec < 0) { // the decode body: one search per score

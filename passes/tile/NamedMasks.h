@@ -111,6 +111,11 @@ public:
                  const StepInfo &step) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,
               const ScoreCoords &at) override;
+  bool listsKeys() const override { return true; }
+  std::pair<Value, Value> listedKeys(ImplicitLocOpBuilder &b, Value query,
+                                     Value kvStart, Value kvEnd) override;
+  Value listedKey(ImplicitLocOpBuilder &b, Value p) override;
+  Value listedCount(ImplicitLocOpBuilder &b, Value q0, Value q1) override;
 
 private:
   CsrAttr attr;

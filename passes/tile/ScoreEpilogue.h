@@ -107,6 +107,24 @@ public:
   virtual Value rowKeyEnd(ImplicitLocOpBuilder &b, Value query) {
     return Value();
   }
+  /// For a mask that lists each query row's visible keys, sorted (a graph's
+  /// neighbours, #attn.csr): the positions [begin, end) in its list of the
+  /// keys of global query `query` that lie in [kvStart, kvEnd), as index
+  /// Values; {} for other masks. A body that visits only the listed keys
+  /// (the gather body, DecodeBody.h) needs no code of this mask.
+  virtual std::pair<Value, Value> listedKeys(ImplicitLocOpBuilder &b,
+                                             Value query, Value kvStart,
+                                             Value kvEnd) {
+    return {};
+  }
+  /// For a mask with `listedKeys`: the key at position `p` of its list
+  /// (index, as stored: invalid data may put it outside [0, kv_len)), and
+  /// the number of listed keys of queries [q0, q1).
+  virtual Value listedKey(ImplicitLocOpBuilder &b, Value p) { return Value(); }
+  virtual Value listedCount(ImplicitLocOpBuilder &b, Value q0, Value q1) {
+    return Value();
+  }
+  virtual bool listsKeys() const { return false; }
   /// False for a stage too large to clone into every score of a register
   /// block (a user's mod with per-lane reads, a long search): the vector
   /// body then applies it, and every stage after it, in one loop over the

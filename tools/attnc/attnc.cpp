@@ -87,6 +87,12 @@ cl::opt<bool> countBlocks(
     cl::desc("The kernels count the blocks they visit and skip, for "
              "attn_get_block_stats (a runtime call per key step)"),
     cl::init(false), cl::cat(attncCat));
+cl::opt<int64_t> gatherDensity(
+    "gather-density",
+    cl::desc("Tasks whose #attn.csr rows list at most 1/N of the keys of "
+             "their span gather those keys instead of running the block "
+             "body (default 8; 0: never)"),
+    cl::init(8), cl::cat(attncCat));
 cl::opt<bool> noTile("no-tile",
                      cl::desc("Use the reference lowering (materialized "
                               "scores) instead of the tiled online softmax"),
@@ -359,6 +365,8 @@ int main(int argc, char **argv) {
   if (vectorRegisters < 0 ||
       vectorRegisters.getNumOccurrences() && vectorRegisters < 4)
     return fail("--vector-registers must be at least 4");
+  if (gatherDensity < 0)
+    return fail("--gather-density must be 0 (never gather) or positive");
 
   // Check the target first: an unknown CPU is an error before any work.
   attn::TargetOptions targetOptions;
@@ -384,6 +392,7 @@ int main(int argc, char **argv) {
     o.bf16Dot = model.bf16Dot && o.vectorWidth > 0;
     o.l1Bytes = model.l1Bytes;
     o.countBlocks = countBlocks;
+    o.gatherDensity = gatherDensity;
   };
   attn::LowerToLLVMOptions pipelineOptions;
   fillOptions(pipelineOptions, **tm, mcpu.empty() || mcpu == "host");

@@ -88,17 +88,25 @@ inline double defaultScale(const Case &c) {
 }
 
 /// A random graph in CSR for a case's q_len x kv_len: each key is a
-/// neighbour of a query with probability 1/6; every 5th query has none (a
-/// zero row). Rows are sorted.
+/// neighbour of query i with probability 1 / oneIn(i) (0: every key);
+/// every 5th query has none (a zero row). Rows are sorted. The default,
+/// 1/6 everywhere, is dense enough that the kernels' tasks take the
+/// block body; sparser rows (1/8 of the keys or fewer per task) take the
+/// gather body.
 struct CsrGraph {
   Buffer<int32_t> offsets, columns;
-  explicit CsrGraph(const Case &c) : offsets({c.Lq + 1}) {
+  explicit CsrGraph(const Case &c,
+                    std::function<int(int64_t)> oneIn = [](int64_t) {
+                      return 6;
+                    })
+      : offsets({c.Lq + 1}) {
     std::mt19937 rng(19);
     std::vector<int32_t> cols;
     for (int64_t i = 0; i < c.Lq; ++i) {
       offsets.data[i] = (int32_t)cols.size();
+      int n = oneIn(i);
       for (int64_t j = 0; j < c.Lk; ++j)
-        if (i % 5 != 4 && rng() % 6 == 0)
+        if (i % 5 != 4 && (n == 0 || rng() % n == 0))
           cols.push_back((int32_t)j);
     }
     offsets.data[c.Lq] = (int32_t)cols.size();

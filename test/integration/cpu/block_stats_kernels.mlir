@@ -90,3 +90,17 @@ func.func @stats_strided(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Graph adjacency in CSR: sparse rows take the gather body.
+func.func @stats_csr(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+    %offsets: tensor<?xi32> {attn.name = "offsets"},
+    %columns: tensor<?xi32> {attn.name = "columns"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.csr<offsets = 0, columns = 1>]
+      captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -221,6 +221,58 @@ TEST(BlockStats, DocumentModVisitsEachDocumentsBlocks) {
   }
 }
 
+// A graph whose rows list a key in 40 (and one row every key): every
+// prefill task lists at most 1/8 of its scores, so it gathers its edges (the
+// default --gather-density): it computes exactly one score per edge, in
+// steps of up to 64 of a row's edges, each counted full. Decode tasks keep
+// the block body, and skip the blocks no row has an edge in.
+TEST(BlockStats, SparseCsrRowsComputeTheirEdgesOnly) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 59 + c.Lk));
+    CsrGraph g(c, [&](int64_t i) { return i == c.Lq - 2 ? 0 : 40; });
+    attn_tensor_t offs = g.offsets.desc(ATTN_DTYPE_I32);
+    attn_tensor_t colT = g.columns.desc(ATTN_DTYPE_I32);
+    KeepFn keep = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return g.edge(i, j);
+    };
+    if (c.Lq <= 4) {
+      runCounted(c, in, KERNEL(stats_csr, &offs, &colT), keep);
+      continue;
+    }
+    MaskSpec spec;
+    spec.keepFn = keep;
+    attn_reset_block_stats();
+    runChecked(c, in, KERNEL(stats_csr, &offs, &colT), defaultScale(c), false,
+               spec);
+    attn_block_stats_t got, want{};
+    ASSERT_EQ(attn_get_block_stats(&got), ATTN_OK);
+    const int32_t *off = g.offsets.data.data();
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t h = 0; h < c.Hq; ++h)
+        for (int64_t q0 = 0; q0 < c.Lq; q0 += kQBlock) {
+          int64_t q1 = std::min(c.Lq, q0 + kQBlock), rows = q1 - q0;
+          ASSERT_LE((off[q1] - off[q0]) * 8, rows * c.Lk)
+              << "the test's premise: every prefill task gathers";
+          ++want.tasks;
+          want.blocks += (c.Lk + kKvBlock - 1) / kKvBlock;
+          want.scores_dense += rows * c.Lk;
+          for (int64_t i = q0; i < q1; ++i) {
+            int64_t degree = off[i + 1] - off[i];
+            want.blocks_full += (degree + kKvBlock - 1) / kKvBlock;
+            want.scores_visited += degree;
+          }
+        }
+    EXPECT_EQ(got.tasks, want.tasks);
+    EXPECT_EQ(got.blocks, want.blocks);
+    EXPECT_EQ(got.blocks_full, want.blocks_full);
+    EXPECT_EQ(got.blocks_partial, 0);
+    EXPECT_EQ(got.blocks_empty, 0);
+    EXPECT_EQ(got.scores_dense, want.scores_dense);
+    EXPECT_EQ(got.scores_visited, want.scores_visited);
+  }
+}
+
 TEST(BlockStats, NullOutputIsAnError) {
   EXPECT_EQ(attn_get_block_stats(nullptr), ATTN_ERR_NULL_ARGUMENT);
   EXPECT_NE(std::string(attn_last_error()).find("attn_get_block_stats"),

@@ -112,6 +112,34 @@ func.func @named_csr(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
   return %o : tensor<?x?x?x?xf32>
 }
 
+// Graph adjacency in CSR with a relative-position bias, score + 0.05 *
+// (kv_idx - q_idx) (a score_mod): the gather body's scores see each listed
+// key's own index.
+func.func @named_csr_distance(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+    %offsets: tensor<?xi32> {attn.name = "offsets"},
+    %columns: tensor<?xi32> {attn.name = "columns"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.csr<offsets = 0, columns = 1>]
+      captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index,
+           %offs: tensor<?xi32>, %cols: tensor<?xi32>):
+        %qi64 = arith.index_cast %qi : index to i64
+        %ki64 = arith.index_cast %ki : index to i64
+        %dist = arith.subi %ki64, %qi64 : i64
+        %df = arith.sitofp %dist : i64 to f32
+        %c = arith.constant 0.05 : f32
+        %t = arith.mulf %c, %df : f32
+        %r = arith.addf %s, %t : f32
+        attn.yield %r : f32
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // A union of an intersection: (causal and key padding) or a global token.
 func.func @named_union(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
     %k: tensor<?x?x?x?xf32> {attn.name = "k"},

@@ -234,6 +234,34 @@ TEST(SdpaNamedMask, GraphAdjacencyInCsr) {
   }
 }
 
+// Rows sparse enough for the gather body (a key in 40, and one row that
+// lists every key: several steps of listed keys), after rows dense enough
+// for the block body (a key in 2): one call runs both, per task. With a
+// score_mod that reads each key's index.
+TEST(SdpaNamedMask, GraphAdjacencySparseAndDenseRowsInCsr) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 73 + c.Lk));
+    CsrGraph g(c, [&](int64_t i) {
+      return i == c.Lq - 2 ? 0 : i < c.Lq / 2 ? 2 : 40;
+    });
+    attn_tensor_t offs = g.offsets.desc(ATTN_DTYPE_I32);
+    attn_tensor_t colT = g.columns.desc(ATTN_DTYPE_I32);
+    MaskSpec spec;
+    spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return g.edge(i, j);
+    };
+    runChecked(c, in, KERNEL(named_csr, &offs, &colT), defaultScale(c), false,
+               spec);
+    // The score_mod's bias is in natural-log units, as the op's scores.
+    spec.scoreFn = [](double s, int64_t, int64_t, int64_t i, int64_t j) {
+      return s + 0.05 * (double)(j - i);
+    };
+    runChecked(c, in, KERNEL(named_csr_distance, &offs, &colT),
+               defaultScale(c), false, spec);
+  }
+}
+
 TEST(SdpaNamedMask, UnionOfAnIntersection) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
