@@ -13,12 +13,14 @@
 //   Documents/H/L/n (n packed documents of equal length, sorted ids)
 //   ClassifyOnly/H/L (query and key ids disjoint: every step is classed
 //     and skipped, so the time is the run-time classification per call)
-//   Csr/H/N/degree and DenseI1/H/N/degree (one random graph with N nodes,
-//     as #attn.csr and as a dense i1 mask operand)
+//   Csr/H/N/degree, CsrBlocks/H/N/degree and DenseI1/H/N/degree (one
+//     random graph with N nodes, as #attn.csr, as #attn.csr with the gather
+//     body off, and as a dense i1 mask operand)
 //
 //===----------------------------------------------------------------------===//
 #include "bench_common.h"
 
+#include "csr_block_kernels.h"
 #include "mask_kernels.h"
 
 #include <algorithm>
@@ -158,6 +160,20 @@ void Csr(benchmark::State &state) {
   });
 }
 
+void CsrBlocks(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  int64_t n = state.range(1);
+  Inputs in(state.range(0), n, n, kHeadDim);
+  Graph g(n, state.range(2));
+  int64_t os[] = {n + 1}, cs[] = {(int64_t)g.columns.size()};
+  attn_tensor_t oT, cT;
+  attn_tensor_contiguous(&oT, g.offsets.data(), ATTN_DTYPE_I32, 1, os);
+  attn_tensor_contiguous(&cT, g.columns.data(), ATTN_DTYPE_I32, 1, cs);
+  run(state, in, rss0, [&](Tensors &t) {
+    return mask_csr_blocks(&t.q, &t.k, &t.v, &oT, &cT, &t.o);
+  });
+}
+
 void DenseI1(benchmark::State &state) {
   int64_t rss0 = bench::startMemory();
   int64_t n = state.range(1);
@@ -195,8 +211,15 @@ BENCHMARK(Layout)
 // 8 packed documents in 8192 tokens.
 BENCHMARK(Documents)->Args({2, 8192, 8})->Apply(units);
 BENCHMARK(ClassifyOnly)->Args({2, 8192})->Args({2, 32768})->Apply(units);
-// Graph attention, 16384 nodes of degree 64 (about 1M edges).
-BENCHMARK(Csr)->Args({1, 16384, 64})->Apply(units);
+// Graph attention, 16384 nodes of degree 64 (about 1M edges), against the
+// same graph as a dense mask; and at densities around the gather body's
+// threshold (1/8 of the keys by default), with the block body forced.
+BENCHMARK(Csr)
+    ->Args({1, 4096, 64})->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
+    ->Args({1, 16384, 4096})->Apply(units);
+BENCHMARK(CsrBlocks)
+    ->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
+    ->Args({1, 16384, 4096})->Apply(units);
 BENCHMARK(DenseI1)->Args({1, 16384, 64})->Apply(units);
 
 } // namespace

@@ -56,6 +56,9 @@ namespace {
 
 /// How far ahead (in key rows) the K and V loops prefetch. See the file
 /// comment.
+/// Gathered K rows too (positions ahead in the key list): on the Xeon of
+/// BENCHMARKS.md, graph rows of degree 64 over 4096 and 16384 nodes ran
+/// 1.3-1.5x slower 4 or 16 positions ahead (bench/mask_bench Csr).
 constexpr int64_t kPrefetchRows = 8;
 
 class DecodeBuilder : public KernelBuilder {
@@ -99,16 +102,31 @@ private:
     return arith::MinUIOp::create(b, lister->listedKey(b, p), lastKey);
   }
   /// The key row to prefetch while reading key `jl` of the step at j0:
-  /// kPrefetchRows ahead, clamped to the task's (or the row's list's) last
-  /// key, so that the address stays in bounds.
+  /// kPrefetchRows ahead, clamped to the task's last key, so that the
+  /// address stays in bounds (gathered: positions ahead in the list, into
+  /// the next rows' keys, up to the end of the task's last row).
   Value prefetchKey(Value j0, Value jl) {
+    Value here = arith::AddIOp::create(b, j0, jl);
     Value ahead = arith::AddIOp::create(
-        b, arith::AddIOp::create(b, j0, jl), idx(kPrefetchRows));
+        b, here, idx(kPrefetchRows));
     Value last = arith::SubIOp::create(b, lister ? listEnd : t.kvEnd, idx(1));
     Value p = arith::MinSIOp::create(b, ahead, last);
     if (!lister)
       return p;
+    // (Never before the position read now: rows out of order, invalid
+    // data, must not move it out of the list.)
+    p = arith::MaxSIOp::create(b, p, here);
     return arith::MinUIOp::create(b, lister->listedKey(b, p), lastKey);
+  }
+  /// Prefetches row `key` of K or V (`size` elements), one prefetch per
+  /// 64-byte line (and the last element: rows need not be aligned).
+  void prefetchRow(Value tensor, Value key, Value size) {
+    Value last = arith::SubIOp::create(b, size, idx(1));
+    loop(idx(0), arith::AddIOp::create(b, size, idx(15)), idx(16),
+         [&](Value c) {
+           prefetch(tensor, ValueRange{t.bi, t.kvHead, key,
+                                       arith::MinSIOp::create(b, c, last)});
+         });
   }
   Value load(Value m, ValueRange at) { return memref::LoadOp::create(b, m, at); }
   void store(Value x, Value m, ValueRange at) {
@@ -155,8 +173,8 @@ private:
                              int64_t maxVecs, bool partial);
 
   const Task &t;
-  /// The gather body's key list (a mask with listsKeys()), the current
-  /// row's end in it, and kv_len - 1; else null.
+  /// The gather body's key list (a mask with listsKeys()), the end of the
+  /// task's last row in it, and kv_len - 1; else null.
   ScoreEpilogue *lister;
   Value listEnd, lastKey;
   /// The state: acc [rows, v_head_dim], max and sum [rows], P [rows,
@@ -217,14 +235,22 @@ void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
     }
     // sums[i * nk + k]: row i, key k.
     SmallVector<Value> init(R * nk, splat(0.0f));
-    Value ahead = prefetchKey(j0, locals.back());
+    // The K rows ahead: of the last key, one prefetch per vector read (a
+    // stream); gathered, of each key, one per cache line of its row.
+    SmallVector<Value> ahead;
+    if (lister)
+      for (Value jl : locals)
+        prefetchRow(t.k, prefetchKey(j0, jl), t.headDim);
+    else
+      ahead.push_back(prefetchKey(j0, locals.back()));
     scf::ForOp full = buildFor(
         b, zero, dFull, wV, init, [&](Value c, ValueRange sums) {
           SmallVector<Value> kv;
           for (Value key : keys)
             kv.push_back(
                 readRow(t.k, ValueRange{t.bi, t.kvHead, key, c}, true));
-          prefetch(t.k, ValueRange{t.bi, t.kvHead, ahead, c});
+          for (Value a : ahead)
+            prefetch(t.k, ValueRange{t.bi, t.kvHead, a, c});
           SmallVector<Value> next(sums);
           for (int64_t i = 0; i < R; ++i) {
             Value qv = readRow(
@@ -254,6 +280,12 @@ void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
           }
           return next;
         });
+    // Gathered keys: their V rows are fetched now, while the step's scores
+    // are formed, so that the P V pass after them reads from L1 (a step's V
+    // rows fit it) rather than waiting on rows no prefetcher predicts.
+    if (lister)
+      for (Value key : keys)
+        prefetchRow(t.v, key, t.vHeadDim);
     SmallVector<Value> maxes(maxesIn);
     for (int64_t i = 0; i < R; ++i)
       for (int64_t k = 0; k < nk; ++k) {
@@ -279,7 +311,13 @@ void DecodeBuilder::scoreBlock(Value j0, Value n, Value r0, int64_t R,
     return maxes;
   };
   SmallVector<Value> maxInit(R, f32Const(std::numeric_limits<float>::lowest()));
-  SmallVector<Value> bmax = forBlocks(zero, blk.nMax, {1}, maxInit,
+  // Keys one at a time (see the file comment); gathered ones 4 at a time:
+  // a gathered row is not a stream, and one row's dot product alone is a
+  // chain of dependent FMAs.
+  SmallVector<int64_t> keyBlocks = {1};
+  if (lister)
+    keyBlocks = {4, 1};
+  SmallVector<Value> bmax = forBlocks(zero, blk.nMax, keyBlocks, maxInit,
                                       [&](Value jl, int64_t nk, ValueRange a) {
                                         return scoreKeys(jl, nk, a);
                                       });
@@ -355,7 +393,8 @@ void DecodeBuilder::valueBlockInRegisters(Value j0, Value n, Value r0,
           SmallVector<Value> next(a);
           for (auto [g, c] : llvm::enumerate(cols)) {
             Value v = readRow(t.v, ValueRange{t.bi, t.kvHead, key, c}, true);
-            prefetch(t.v, ValueRange{t.bi, t.kvHead, ahead, c});
+            if (!lister) // (gathered rows: fetched with the scores)
+              prefetch(t.v, ValueRange{t.bi, t.kvHead, ahead, c});
             for (int64_t i = 0; i < R; ++i)
               next[i * G + g] = vector::FMAOp::create(b, pv[i], v, a[i * G + g]);
           }
@@ -406,7 +445,8 @@ void DecodeBuilder::valueBlock(Value j0, Value n, Value r0, int64_t R,
       SmallVector<Value> v;
       for (Value key : keys)
         v.push_back(readRow(t.v, ValueRange{t.bi, t.kvHead, key, c}, true));
-      prefetch(t.v, ValueRange{t.bi, t.kvHead, ahead, c});
+      if (!lister)
+        prefetch(t.v, ValueRange{t.bi, t.kvHead, ahead, c});
       for (int64_t i = 0; i < R; ++i) {
         Value x = readRow(acc, ValueRange{blk.rows[i], c}, true);
         for (int64_t k = 0; k < nk; ++k)
@@ -490,10 +530,16 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
     // the mask). Each step counts as a full block of its keys.
     lastKey = arith::SubIOp::create(
         b, tensor::DimOp::create(b, t.k, 2).getResult(), one);
+    listEnd = lister
+                  ->listedKeys(b,
+                               arith::SubIOp::create(
+                                   b, arith::AddIOp::create(b, t.q0, t.rows),
+                                   one),
+                               t.kvStart, t.kvEnd)
+                  .second;
     loop(zero, t.rows, one, [&](Value r) {
       Value query = arith::AddIOp::create(b, t.q0, r);
       auto [p0, p1] = lister->listedKeys(b, query, t.kvStart, t.kvEnd);
-      listEnd = p1;
       Value rowHi = arith::AddIOp::create(b, r, one);
       loop(p0, p1, kvBlockV, [&](Value j0) {
         Value n = arith::MinSIOp::create(b, kvBlockV,

@@ -673,7 +673,9 @@ std::pair<Value, Value> CsrStage::listedKeys(ImplicitLocOpBuilder &b,
   auto clip = [&](Value pos) { return x.max(x.c(0), x.min(pos, size)); };
   Value start = clip(x.read(offsets, query));
   Value end = x.max(start, clip(x.read(offsets, x.add(query, x.c(1)))));
-  Value lb = lowerBound(b, columns, start, end, kvStart);
+  std::optional<int64_t> from = getConstantIntValue(kvStart);
+  Value lb = from && *from == 0 ? start
+                                : lowerBound(b, columns, start, end, kvStart);
   Value ub = lowerBound(b, columns, lb, end, kvEnd);
   return {lb, ub};
 }

@@ -243,7 +243,7 @@ TEST(SdpaNamedMask, GraphAdjacencySparseAndDenseRowsInCsr) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 73 + c.Lk));
     CsrGraph g(c, [&](int64_t i) {
-      return i == c.Lq - 2 ? 0 : i < c.Lq / 2 ? 2 : 40;
+      return i == c.Lq / 2 + 1 ? 0 : i < c.Lq / 2 ? 2 : 40;
     });
     attn_tensor_t offs = g.offsets.desc(ATTN_DTYPE_I32);
     attn_tensor_t colT = g.columns.desc(ATTN_DTYPE_I32);
