@@ -218,7 +218,7 @@ BENCHMARK(Csr)
     ->Args({1, 4096, 64})->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
     ->Args({1, 16384, 4096})->Apply(units);
 BENCHMARK(CsrBlocks)
-    ->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
+    ->Args({1, 4096, 64})->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
     ->Args({1, 16384, 4096})->Apply(units);
 BENCHMARK(DenseI1)->Args({1, 16384, 64})->Apply(units);
 

@@ -117,6 +117,25 @@ def section(bench_path, torch_path):
           "PyTorch dense-mask ms | vs PyTorch |", "|---|---|---|---|---|---|---|---|"]
     L += rows
     L += ["",
+          "Graph attention's two bodies (`#attn.csr`, 1 head, head_dim 64): a "
+          "task whose rows list at most 1/8 of its keys (attnc's default "
+          "`--gather-density=8`) gathers its edges, O(edges); denser ones run "
+          "the block body, which skips the key blocks no row has an edge in. "
+          "\"block body\" is the same kernel built with `--gather-density=0` "
+          "(`bench/csr_block_kernels.mlir`):",
+          "",
+          "| nodes | degree (density) | edges | attnc ms | block body ms | "
+          "ratio | ns per edge |",
+          "|---|---|---|---|---|---|---|"]
+    for n, d in ((4096, 64), (16384, 64), (16384, 1024), (16384, 2048),
+                 (16384, 4096)):
+        t = ms.get(f"Csr/1/{n}/{d}")
+        blk = ms.get(f"CsrBlocks/1/{n}/{d}")
+        per = None if t is None else t * 1e6 / (n * d)
+        L.append(f"| {n} | {d} ({d / n:.4g}) | {n * d} | {fmt(t)} | "
+                 f"{fmt(blk)} | {fmt(ratio(blk, t), '{:.2f}×')} | "
+                 f"{fmt(per, '{:.1f}')} |")
+    L += ["",
           "Run-time classification per call (documents whose query and key "
           "ids never meet: every key step is classed and skipped; the time is "
           "the classification, the rows' id ranges and the zero output):"
