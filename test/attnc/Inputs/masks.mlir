@@ -67,11 +67,22 @@ func.func @relative_mod(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
   return %o : tensor<?x?x?x?xf32>
 }
 
-// A stride of 128 (top-left): blocks without a kept score that the kernels
-// still visit (a stride never empties a block).
+// A stride of 128 (top-left): the blocks without a multiple of the stride
+// among their diagonals are skipped, the others partial.
 func.func @strided_128(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                        %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.sdpa %q, %k, %v masks [#attn.strided<stride = 128, alignment = top_left>]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A CSR graph: classified at run time, its sparse rows gathered.
+func.func @graph(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                 %v: tensor<?x?x?x?xf32>, %offsets: tensor<?xi32>,
+                 %columns: tensor<?xi32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.sdpa %q, %k, %v masks [#attn.csr<offsets = 0, columns = 1>]
+      captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
       -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
