@@ -259,17 +259,16 @@ void AttnTilePass::tile(SdpaOp op) {
   for (auto &s : stages)
     epilogue.push_back(s.get());
 
-  // The gather body's key list: the op's only mask, when it lists each
-  // row's keys (#attn.csr; score modifiers may come with it).
+  // The gather body's key list: the op's first mask that lists each row's
+  // keys (a top-level #attn.csr); its other masks and score modifiers
+  // apply per score there. Not with a dense mask operand.
   ScoreEpilogue *lister = nullptr;
-  {
-    SmallVector<ScoreEpilogue *> masks;
+  if (!op.getMask())
     for (ScoreEpilogue *s : epilogue)
-      if (s->isMask())
-        masks.push_back(s);
-    if (masks.size() == 1 && masks[0]->listsKeys() && !op.getMask())
-      lister = masks[0];
-  }
+      if (s->isMask() && s->listsKeys()) {
+        lister = s;
+        break;
+      }
 
   // Where a task's results go: [b, h(, part), q0(, 0)] in the output or
   // the parts' (acc, max, sum); sizes `rows` per head over `heads` heads.

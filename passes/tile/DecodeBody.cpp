@@ -187,6 +187,23 @@ private:
 DecodeBuilder::RowBlock DecodeBuilder::rowBlock(Value j0, Value n, Value r0,
                                                 int64_t R, bool partial) {
   RowBlock blk;
+  if (lister) {
+    // Gathered keys: the list is its own mask; the others (and the score
+    // modifiers) apply per score.
+    for (ScoreEpilogue *stage : t.epilogue)
+      if (stage != lister)
+        blk.perScore.push_back(stage);
+    for (int64_t i = 0; i < R; ++i) {
+      Value r = arith::AddIOp::create(b, r0, idx(i));
+      auto [head, query] = rowAt(r);
+      blk.rows.push_back(r);
+      blk.heads.push_back(head);
+      blk.queries.push_back(query);
+      blk.visible.push_back(n);
+    }
+    blk.nMax = n;
+    return blk;
+  }
   for (ScoreEpilogue *stage : t.epilogue) {
     if (!stage->isMask())
       blk.perScore.push_back(stage);

@@ -25,11 +25,11 @@ SmallVector<Value> buildDecodeBody(ImplicitLocOpBuilder &b, const Task &t,
                                    VectorTiling cfg, OpFoldResult group,
                                    bool normalize);
 
-/// The gather body, for a task of one head (t.qRows null) whose only mask
+/// The gather body, for a task of one head (t.qRows null) with a mask that
 /// lists each row's keys (`keys.listsKeys()`: a graph's CSR adjacency):
 /// row by row, only the row's listed keys in [t.kvStart, t.kvEnd), their K
-/// and V rows gathered by index, t.kvBlock of them per step, with no mask
-/// code. O(edges x head_dim), not O(rows x kv_len x head_dim): the body
+/// and V rows gathered by index, t.kvBlock of them per step, with no code
+/// of that mask (the task's other masks apply per score). O(edges x head_dim), not O(rows x kv_len x head_dim): the body
 /// for sparse rows, whose key blocks are rarely empty (a random graph's
 /// edges touch every block). Results as buildDecodeBody's with a group of
 /// 1.

@@ -78,11 +78,11 @@ std::string howClassed(Attribute m, bool top) {
                "O(kv-block) per block";
       })
       .Case([&](CsrAttr) -> std::string {
-        return top ? "run time: as the only mask, tasks whose rows list at "
-                     "most 1/N of their keys (--gather-density, 8) visit "
-                     "their edges only; else one edge search per row, per "
-                     "block (empty blocks skipped; the element mask a tile "
-                     "scattered from the edges)"
+        return top ? "run time: tasks whose rows list at most 1/N of their "
+                     "keys (--gather-density, 8) visit their edges only; "
+                     "else one edge search per row, per block (empty "
+                     "blocks skipped; the element mask a tile scattered "
+                     "from the edges)"
                    : "none: every block partial (a search per score)";
       })
       .Case([](AllOfAttr) {

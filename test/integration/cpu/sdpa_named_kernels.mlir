@@ -140,6 +140,22 @@ func.func @named_csr_distance(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
   return %o : tensor<?x?x?x?xf32>
 }
 
+// Graph adjacency in CSR and top-left causal: the gather body applies the
+// causal mask per score (and its span bounds each row's edges).
+func.func @named_csr_causal(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+    %offsets: tensor<?xi32> {attn.name = "offsets"},
+    %columns: tensor<?xi32> {attn.name = "columns"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      masks [#attn.csr<offsets = 0, columns = 1>, #attn.causal<top_left>]
+      captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // A union of an intersection: (causal and key padding) or a global token.
 func.func @named_union(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
     %k: tensor<?x?x?x?xf32> {attn.name = "k"},

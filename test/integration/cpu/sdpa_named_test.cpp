@@ -237,7 +237,7 @@ TEST(SdpaNamedMask, GraphAdjacencyInCsr) {
 // Rows sparse enough for the gather body (a key in 40, and one row that
 // lists every key: several steps of listed keys), after rows dense enough
 // for the block body (a key in 2): one call runs both, per task. With a
-// score_mod that reads each key's index.
+// score_mod that reads each key's index; and with a causal mask.
 TEST(SdpaNamedMask, GraphAdjacencySparseAndDenseRowsInCsr) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
@@ -259,6 +259,14 @@ TEST(SdpaNamedMask, GraphAdjacencySparseAndDenseRowsInCsr) {
     };
     runChecked(c, in, KERNEL(named_csr_distance, &offs, &colT),
                defaultScale(c), false, spec);
+    // With top-left causal: rows with no edge at or below their diagonal
+    // are fully masked (zeros).
+    spec.scoreFn = nullptr;
+    spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return j <= i && g.edge(i, j);
+    };
+    runChecked(c, in, KERNEL(named_csr_causal, &offs, &colT), defaultScale(c),
+               false, spec);
   }
 }
 

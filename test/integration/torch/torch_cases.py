@@ -185,6 +185,18 @@ def main(out_dir):
          offsets=offsets.numpy(), columns=columns.numpy(),
          out=sdpa(q, k, v, additive(adj)))
 
+    # A sparse graph (about 4 neighbours of 300 nodes: attnc's tasks gather
+    # the edges), each query with at least one neighbour.
+    q, k, v = r(1, 2, 300, 32), r(1, 2, 300, 32), r(1, 2, 300, 32)
+    adj = torch.rand(300, 300) < 3.0 / 300
+    adj[torch.arange(300), (torch.arange(300) * 11) % 300] = True
+    offsets = torch.zeros(301, dtype=torch.int32)
+    offsets[1:] = adj.sum(1).cumsum(0).to(torch.int32)
+    columns = adj.nonzero()[:, 1].to(torch.int32)
+    save(os.path.join(out_dir, "named_csr_sparse"), q=q, k=k, v=v,
+         offsets=offsets.numpy(), columns=columns.numpy(),
+         out=sdpa(q, k, v, additive(adj)))
+
     # A union of an intersection: (bottom-right causal and key padding from
     # i64 lengths) or a global token (the first 2 queries and keys).
     q, k, v = r(3, 4, 50, 32), r(3, 2, 70, 32), r(3, 2, 70, 32)

@@ -273,6 +273,11 @@ TEST(TorchCrossCheck, NamedGraphAdjacencyInCsr) {
   runNamed("named_csr", "offsets", "columns", named_csr);
 }
 
+// Sparse enough that the kernel's tasks gather the edges.
+TEST(TorchCrossCheck, NamedSparseGraphAdjacencyInCsr) {
+  runNamed("named_csr_sparse", "offsets", "columns", named_csr);
+}
+
 TEST(TorchCrossCheck, NamedUnionOfAnIntersection) {
   runNamed("named_union", "lens", named_union);
 }
