@@ -140,7 +140,7 @@ def AttnTile : Pass<"attn-tile"> {
            "each task and key step (attn_get_block_stats); needs the pass "
            "on a module">,
     Option<"gatherDensity", "gather-density", "int64_t", "8",
-           "A task whose only mask lists its rows' keys (#attn.csr) "
+           "A task with a mask that lists its rows' keys (#attn.csr) "
            "gathers the listed keys when they are at most 1/N of its "
            "span's scores, else runs the block body (0: never gathers)">
   ];

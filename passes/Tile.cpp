@@ -343,16 +343,24 @@ void AttnTilePass::tile(SdpaOp op) {
     if (!gather || !lister || splits || gatherDensity <= 0)
       return place(blockBody(ib), bi, hi, part, q0, oneAttr, rows);
     // Sparse rows: when the task's rows list at most 1/gather-density of
-    // the keys of its span, gathering the listed keys (about 4x the
-    // cost per score of the register-blocked body: decode-like dot
-    // products, rows gathered from cache) beats computing every score of
-    // the blocks they touch; a random graph's edges touch every block.
-    Value edges = lister->listedCount(ib, q0, arith::AddIOp::create(ib, q0, rows));
+    // the keys of its span, gathering the listed keys (about 8x the cost
+    // per score of the register-blocked body on the Xeon of BENCHMARKS.md:
+    // decode-like dot products, rows gathered from cache) beats computing
+    // every score of the blocks they touch; a random graph's edges touch
+    // every block. (The count includes edges outside a causal or window
+    // span: such tasks lean to the block body.) An empty span (kv_len 0)
+    // takes the block body, which then reads nothing, whatever the lists
+    // hold.
+    Value edges =
+        lister->listedCount(ib, q0, arith::AddIOp::create(ib, q0, rows));
     Value span = arith::SubIOp::create(ib, range.end, range.start);
-    Value dense = arith::CmpIOp::create(
-        ib, arith::CmpIPredicate::sgt,
-        arith::MulIOp::create(ib, edges, idx(gatherDensity)),
-        arith::MulIOp::create(ib, rows, span));
+    Value dense = arith::OrIOp::create(
+        ib,
+        arith::CmpIOp::create(
+            ib, arith::CmpIPredicate::sgt,
+            arith::MulIOp::create(ib, edges, idx(gatherDensity)),
+            arith::MulIOp::create(ib, rows, span)),
+        arith::CmpIOp::create(ib, arith::CmpIPredicate::sle, span, idx(0)));
     Task gatherTask = task;
     gatherTask.kvBlock = decodeKvBlock;
     SmallVector<Type> types;

@@ -176,7 +176,10 @@ int32_t attn_get_num_threads(void);
  * blocks - visited - blocks_empty blocks were never visited, not even
  * tested: outside the keys the masks' spans allow (causal, windows, key
  * padding), or passed over by a split task's search for its share of the
- * non-empty blocks. The FLOPs of a call against dense are scores_visited /
+ * non-empty blocks. A task that gathers a graph's edges (#attn.csr) counts
+ * each step of one row's listed keys as a visited block instead (full, or
+ * partial when other masks apply), of as many scores as keys: its visited
+ * blocks can outnumber its blocks, and its scores_visited are its edges. The FLOPs of a call against dense are scores_visited /
  * scores_dense.
  */
 typedef struct attn_block_stats {

@@ -50,6 +50,11 @@ public:
 
   /// True if any stage is a mask (else every step is full).
   bool masked() const { return !masks.empty(); }
+  /// True if a mask other than `stage` applies.
+  bool masksOtherThan(const ScoreEpilogue *stage) const {
+    return llvm::any_of(masks,
+                        [&](ScoreEpilogue *m) { return m != stage; });
+  }
   /// The class of the step [j0, j1) for all the masks: empty if one of
   /// them hides it whole, full if all of them keep it whole (null: not
   /// known to be). Built at `b`, inside the task's key loop.

@@ -561,7 +561,8 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
       loop(p0, p1, kvBlockV, [&](Value j0) {
         Value n = arith::MinSIOp::create(b, kvBlockV,
                                          arith::SubIOp::create(b, p1, j0));
-        t.keys->count(b, 3, n, one);
+        // (Full: no mask code; partial when other masks apply per score.)
+        t.keys->count(b, t.keys->masksOtherThan(lister) ? 2 : 3, n, one);
         stepBody(j0, n, r, rowHi, /*partial=*/false);
       });
     });

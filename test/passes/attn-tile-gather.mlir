@@ -3,7 +3,7 @@
 // RUN: not attn-opt %s --attn-tile="vector-width=8 gather-density=-1" 2>&1 | FileCheck %s --check-prefix=BAD
 // The gather body of #attn.csr (DecodeBody.h): a prefill task whose rows
 // list at most 1/8 of its span's keys (8 x edges <= rows x kv_len, the
-// edges read from the offsets of its first and last row) visits each row's
+// edges read from the offsets of its first and last row; kv_len > 0) visits each row's
 // listed keys only: the row's positions by binary search, then steps of
 // 128 positions, 4 keys at a time, each key read from the columns and
 // clamped to kv_len - 1 before K is read at it. Denser tasks run the block
@@ -25,9 +25,11 @@
 // CHECK-NEXT:      %[[O1:.+]] = tensor.extract %[[OFFSETS]][%[[Q1]]] : tensor<?xi32>
 // CHECK-NEXT:      %[[O1I:.+]] = arith.index_cast %[[O1]]
 // CHECK-NEXT:      %[[EDGES:.+]] = arith.subi %[[O1I]], %[[O0I]] : index
-// CHECK-NEXT:      %[[AREA:.+]] = arith.muli %[[ROWS]], %[[KVLEN:.+]] : index
+// CHECK-NEXT:      %[[NOKEYS:.+]] = arith.cmpi sle, %[[KVLEN:.+]], %c0 : index
+// CHECK-NEXT:      %[[AREA:.+]] = arith.muli %[[ROWS]], %[[KVLEN]] : index
 // CHECK-NEXT:      %[[E8:.+]] = arith.muli %[[EDGES]], %c8 : index
-// CHECK-NEXT:      %[[DENSE:.+]] = arith.cmpi sgt, %[[E8]], %[[AREA]] : index
+// CHECK-NEXT:      %[[MANY:.+]] = arith.cmpi sgt, %[[E8]], %[[AREA]] : index
+// CHECK-NEXT:      %[[DENSE:.+]] = arith.ori %[[MANY]], %[[NOKEYS]] : i1
 // CHECK-NEXT:      scf.if %[[DENSE]]
 // CHECK:           %[[LAST:.+]] = arith.subi %[[KVLEN]], %c1 : index
 // CHECK:           scf.for %[[R:.+]] = %c0 to %[[ROWS]] step %c1 {
@@ -42,7 +44,7 @@
 
 // With gather-density=0 there is no gather body: no choice, no listed key.
 // NEVER-LABEL: func.func @gather
-// NEVER-NOT:     arith.cmpi sgt, %{{[0-9]+}}, %{{[0-9]+}} : index
+// NEVER-NOT:     arith.cmpi sgt, %{{.+}}, %{{.+}} : index
 // NEVER:         return
 
 // BAD: attn-tile: q-block, kv-block, vector-width, vector-registers and gather-density must not be negative

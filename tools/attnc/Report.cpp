@@ -79,7 +79,7 @@ std::string howClassed(Attribute m, bool top) {
       })
       .Case([&](CsrAttr) -> std::string {
         return top ? "run time: tasks whose rows list at most 1/N of their "
-                     "keys (--gather-density, 8) visit their edges only; "
+                     "keys (--gather-density, default 8) visit their edges only; "
                      "else one edge search per row, per block (empty "
                      "blocks skipped; the element mask a tile scattered "
                      "from the edges)"
