@@ -146,7 +146,10 @@ struct Graph {
   }
 };
 
-void Csr(benchmark::State &state) {
+/// One random graph of state.range(1) nodes and degree state.range(2) as
+/// CSR captures of `kernel` (mask_csr or mask_csr_blocks).
+template <typename Kernel>
+void runCsr(benchmark::State &state, Kernel kernel) {
   int64_t rss0 = bench::startMemory();
   int64_t n = state.range(1);
   Inputs in(state.range(0), n, n, kHeadDim);
@@ -156,23 +159,13 @@ void Csr(benchmark::State &state) {
   attn_tensor_contiguous(&oT, g.offsets.data(), ATTN_DTYPE_I32, 1, os);
   attn_tensor_contiguous(&cT, g.columns.data(), ATTN_DTYPE_I32, 1, cs);
   run(state, in, rss0, [&](Tensors &t) {
-    return mask_csr(&t.q, &t.k, &t.v, &oT, &cT, &t.o);
+    return kernel(&t.q, &t.k, &t.v, &oT, &cT, &t.o);
   });
 }
 
-void CsrBlocks(benchmark::State &state) {
-  int64_t rss0 = bench::startMemory();
-  int64_t n = state.range(1);
-  Inputs in(state.range(0), n, n, kHeadDim);
-  Graph g(n, state.range(2));
-  int64_t os[] = {n + 1}, cs[] = {(int64_t)g.columns.size()};
-  attn_tensor_t oT, cT;
-  attn_tensor_contiguous(&oT, g.offsets.data(), ATTN_DTYPE_I32, 1, os);
-  attn_tensor_contiguous(&cT, g.columns.data(), ATTN_DTYPE_I32, 1, cs);
-  run(state, in, rss0, [&](Tensors &t) {
-    return mask_csr_blocks(&t.q, &t.k, &t.v, &oT, &cT, &t.o);
-  });
-}
+void Csr(benchmark::State &state) { runCsr(state, mask_csr); }
+
+void CsrBlocks(benchmark::State &state) { runCsr(state, mask_csr_blocks); }
 
 void DenseI1(benchmark::State &state) {
   int64_t rss0 = bench::startMemory();
