@@ -2,8 +2,10 @@
 # Builds and runs the mask benchmarks (issue 8) and writes their section of
 # BENCHMARKS.md: bench/mask_bench (attnc's named masks and its dense
 # kernel), bench/mask_torch_bench.py (PyTorch 1.13 with dense masks), in
-# one invocation on one machine; each attnc row 3 times, the best
-# reported. About 10 minutes on 2 cores.
+# one invocation on one machine; each attnc row 5 times, the repetitions
+# of all rows interleaved in random order (so that a slow minute of a
+# shared host does not fall on one row), the best reported. About 8
+# minutes on 2 cores.
 #   BENCH_ISA=native (default) | avx2, as bench/run.sh.
 #   BENCH_FILTER=regex  runs only the matching Google Benchmark rows.
 set -euo pipefail
@@ -19,7 +21,8 @@ esac
 cmake "$build" -DATTN_BENCH_ISA="$isa" >/dev/null
 "$root/scripts/build.sh" --target mask_bench
 out="$build/bench"
-"$build/bench/mask_bench" --benchmark_min_time=0.5 --benchmark_repetitions=3 \
+"$build/bench/mask_bench" --benchmark_min_time=0.5 --benchmark_repetitions=5 \
+  --benchmark_enable_random_interleaving=true \
   --benchmark_out_format=json --benchmark_out="$out/mask_bench.json" \
   --benchmark_filter="${BENCH_FILTER:-.}"
 /usr/bin/python3 "$root/bench/mask_torch_bench.py" "$out/mask_torch_bench.json"

@@ -22,11 +22,13 @@ KeyRange::KeyRange(ImplicitLocOpBuilder &b, ArrayRef<ScoreEpilogue *> stages,
   // Keys no row can see are not visited.
   start = zero;
   end = kvLen;
+  RowInfo taskRows = rows;
+  taskRows.kvLen = kvLen;
   for (ScoreEpilogue *stage : stages) {
     if (!stage->isMask())
       continue;
     masks.push_back(stage);
-    KeySpan span = stage->prepareTask(b, rows);
+    KeySpan span = stage->prepareTask(b, taskRows);
     if (span.end)
       end = clamp(span.end, zero, end);
     if (span.start)

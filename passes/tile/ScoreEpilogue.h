@@ -71,6 +71,8 @@ struct StepClass {
 /// covers its KV head's query group.)
 struct RowInfo {
   Value bi, hi, q0, qRows, heads;
+  /// The keys (index): set by KeyRange for prepareTask.
+  Value kvLen;
 };
 
 class ScoreEpilogue {

@@ -178,6 +178,69 @@ void MaskModStage::prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
       buildModTables(b, block, captures, qBlock, kvBlock));
 }
 
+KeySpan MaskModStage::prepareTask(ImplicitLocOpBuilder &b,
+                                  const RowInfo &rows) {
+  this->rows = rows;
+  if (!rows.kvLen || !probeModClasses(block).empty)
+    return {};
+  // Bisection on "the keys [j0, j1) are empty for every row", which holds
+  // for every subrange of a range it holds for (intervals are inclusion
+  // monotone); each bound it returns is one found empty, so an imprecise
+  // evaluation only visits more keys. Every box evaluated is non-empty
+  // (mid < hi <= kv_len; mid >= 1), so its reads are ones the region
+  // makes for some score of the task.
+  Type index = b.getIndexType();
+  Value zero = arith::ConstantIndexOp::create(b, 0);
+  Value one = arith::ConstantIndexOp::create(b, 1);
+  auto emptyBox = [&](ImplicitLocOpBuilder &ib, Value j0, Value j1) {
+    return classifyModBox(
+               ib, block, captures,
+               ModBox{rows.bi, rows.hi, rows.heads, rows.q0, rows.qRows, j0, j1},
+               tables.get())
+        .empty;
+  };
+  // fromEnd: the smallest x with [x, kv_len) empty (kv_len if none);
+  // else the largest x <= `limit` with [0, x) empty (0 if none).
+  auto bisect = [&](bool fromEnd, Value limit) -> Value {
+    auto loop = scf::WhileOp::create(
+        b, TypeRange{index, index}, ValueRange{zero, limit},
+        [&](OpBuilder &nb, Location nl, ValueRange s) {
+          Value go = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                           s[0], s[1]);
+          scf::ConditionOp::create(nb, nl, go, s);
+        },
+        [&](OpBuilder &nb, Location nl, ValueRange s) {
+          ImplicitLocOpBuilder ib(nl, nb);
+          Value lo = s[0], hi = s[1];
+          Value half = arith::ShRUIOp::create(
+              ib,
+              arith::AddIOp::create(ib, arith::SubIOp::create(ib, hi, lo),
+                                    fromEnd ? zero : one),
+              one);
+          Value mid = arith::AddIOp::create(ib, lo, half);
+          Value e = fromEnd ? emptyBox(ib, mid, rows.kvLen)
+                            : emptyBox(ib, zero, mid);
+          if (!e) // not classed empty here: no bound
+            e = arith::ConstantIntOp::create(ib, 0, 1);
+          Value nlo, nhi;
+          if (fromEnd) {
+            nlo = arith::SelectOp::create(
+                ib, e, lo, arith::AddIOp::create(ib, mid, one));
+            nhi = arith::SelectOp::create(ib, e, mid, hi);
+          } else {
+            nlo = arith::SelectOp::create(ib, e, mid, lo);
+            nhi = arith::SelectOp::create(
+                ib, e, hi, arith::SubIOp::create(ib, mid, one));
+          }
+          scf::YieldOp::create(ib, ValueRange{nlo, nhi});
+        });
+    return fromEnd ? loop.getResult(1) : loop.getResult(0);
+  };
+  Value end = bisect(/*fromEnd=*/true, rows.kvLen);
+  Value start = bisect(/*fromEnd=*/false, end);
+  return {start, end};
+}
+
 StepClass MaskModStage::classifyStep(ImplicitLocOpBuilder &b, Value j0,
                                      Value j1) {
   return classifyModBox(

@@ -93,7 +93,11 @@ protected:
 /// `mask_mod`: the score becomes -inf where the region yields false. Each
 /// key step is classed by interval evaluation of the region over the step's
 /// coordinates (ModIntervals.h): empty steps are skipped, full ones run
-/// without the mask. It bounds no keys itself (every step is tested).
+/// without the mask. When the region can class keys empty, a task's keys
+/// are first bounded by bisection on the same evaluation: the longest
+/// suffix [end, kv_len) and prefix [0, start) found empty for all its rows
+/// (O(log kv_len) evaluations per task), so that a causal or window
+/// mask_mod's last step ends at the diagonal, as the named masks' do.
 class MaskModStage final : public ModStage {
 public:
   MaskModStage(Block *block, ValueRange captures)
@@ -102,10 +106,7 @@ public:
   bool isMask() const override { return true; }
   void prepareCall(ImplicitLocOpBuilder &b, int64_t qBlock,
                    int64_t kvBlock) override;
-  KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override {
-    this->rows = rows;
-    return {};
-  }
+  KeySpan prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) override;
   StepClass classifyStep(ImplicitLocOpBuilder &b, Value j0,
                          Value j1) override;
   Value apply(KernelBuilder &kb, const Task &task, Value score,

@@ -104,3 +104,44 @@ func.func @stats_csr(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Top-left causal as a mask_mod: the task's keys end at its last row's
+// diagonal (found by bisection on the region's intervals), as the named
+// mask's do.
+func.func @stats_causal_mod(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %keep = arith.cmpi ule, %ki, %qi : index
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A top-left window of 100 keys back and 10 ahead as a mask_mod: keys
+// before the band and after it are never visited.
+func.func @stats_window_mod(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %c10 = arith.constant 10 : index
+        %c100 = arith.constant 100 : index
+        %ahead = arith.addi %qi, %c10 : index
+        %back = arith.addi %ki, %c100 : index
+        %x = arith.cmpi ule, %ki, %ahead : index
+        %y = arith.cmpi ule, %qi, %back : index
+        %keep = arith.andi %x, %y : i1
+        attn.yield %keep : i1
+      }
+  return %o : tensor<?x?x?x?xf32>
+}

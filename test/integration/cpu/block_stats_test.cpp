@@ -152,6 +152,30 @@ TEST(BlockStats, WindowVisitsTheBandOnly) {
   }
 }
 
+// The same masks written as mask_mods: each task's keys are bounded by
+// bisection on the region's intervals, so that they visit the same blocks
+// as the named masks, the last one cut at the band's end.
+TEST(BlockStats, CausalModStopsAtTheDiagonal) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 59 + c.Lk));
+    runCounted(c, in, KERNEL(stats_causal_mod),
+               [&](int64_t, int64_t, int64_t i, int64_t j) { return j <= i; },
+               /*spanEnd=*/true);
+  }
+}
+
+TEST(BlockStats, WindowModVisitsTheBandOnly) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 61 + c.Lk));
+    runCounted(c, in, KERNEL(stats_window_mod),
+               [&](int64_t, int64_t, int64_t i, int64_t j) {
+                 return j <= i + 10 && i <= j + 100;
+               }, /*spanEnd=*/true);
+  }
+}
+
 TEST(BlockStats, KeyPaddingStopsAtEachLength) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
