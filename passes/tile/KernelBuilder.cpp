@@ -114,6 +114,26 @@ Value KernelBuilder::readRow(Value tensor, ValueRange indices, bool inBounds) {
   return v;
 }
 
+std::pair<Value, Value> tile::buildBisection(
+    ImplicitLocOpBuilder &b, Value lo, Value hi,
+    function_ref<std::pair<Value, Value>(ImplicitLocOpBuilder &, Value, Value)>
+        step) {
+  Type index = b.getIndexType();
+  auto loop = scf::WhileOp::create(
+      b, TypeRange{index, index}, ValueRange{lo, hi},
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        Value go = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                         s[0], s[1]);
+        scf::ConditionOp::create(nb, nl, go, s);
+      },
+      [&](OpBuilder &nb, Location nl, ValueRange s) {
+        ImplicitLocOpBuilder ib(nl, nb);
+        auto [nlo, nhi] = step(ib, s[0], s[1]);
+        scf::YieldOp::create(ib, ValueRange{nlo, nhi});
+      });
+  return {loop.getResult(0), loop.getResult(1)};
+}
+
 void KernelBuilder::prefetch(Value tensor, ValueRange indices) {
   auto view = tensor.getDefiningOp<bufferization::ToTensorOp>();
   if (!view)

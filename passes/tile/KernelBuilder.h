@@ -38,6 +38,13 @@ scf::ForOp buildFor(ImplicitLocOpBuilder &b, Value lb, Value ub, Value step,
       });
 }
 
+/// A bisection: an scf.while over (lo, hi) (index) that runs while lo < hi,
+/// `step(b, lo, hi)` giving the next pair; returns the final {lo, hi}.
+std::pair<Value, Value> buildBisection(
+    ImplicitLocOpBuilder &b, Value lo, Value hi,
+    function_ref<std::pair<Value, Value>(ImplicitLocOpBuilder &, Value, Value)>
+        step);
+
 /// A tensor of `sizes` x `et` whose element at indices `idx` is `fn(idx)`:
 /// an outs-only linalg.generic.
 Value buildGenerated(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,

@@ -543,25 +543,18 @@ Value NamedMaskStage::apply(KernelBuilder &kb, const Task &task, Value score,
 /// The first position p in [lo, hi) with columns[p] >= key (hi if none).
 static Value lowerBound(ImplicitLocOpBuilder &b, Value columns, Value lo,
                         Value hi, Value key) {
-  Type index = b.getIndexType();
-  auto loop = scf::WhileOp::create(
-      b, TypeRange{index, index}, ValueRange{lo, hi},
-      [&](OpBuilder &nb, Location nl, ValueRange s) {
-        Value go = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
-                                         s[0], s[1]);
-        scf::ConditionOp::create(nb, nl, go, s);
-      },
-      [&](OpBuilder &nb, Location nl, ValueRange s) {
-        ImplicitLocOpBuilder ib(nl, nb);
-        Ix x{ib};
-        Value mid = x.add(s[0], arith::ShRUIOp::create(ib, x.sub(s[1], s[0]),
-                                                       x.c(1)));
-        Value less = x.lt(x.read(columns, mid), key);
-        scf::YieldOp::create(
-            ib, ValueRange{x.select(less, x.add(mid, x.c(1)), s[0]),
-                           x.select(less, s[1], mid)});
-      });
-  return loop.getResult(0);
+  return buildBisection(b, lo, hi,
+                        [&](ImplicitLocOpBuilder &ib, Value l, Value h) {
+                          Ix x{ib};
+                          Value mid = x.add(
+                              l, arith::ShRUIOp::create(ib, x.sub(h, l),
+                                                        x.c(1)));
+                          Value less = x.lt(x.read(columns, mid), key);
+                          return std::pair<Value, Value>{
+                              x.select(less, x.add(mid, x.c(1)), l),
+                              x.select(less, h, mid)};
+                        })
+      .first;
 }
 
 KeySpan CsrStage::prepareTask(ImplicitLocOpBuilder &b, const RowInfo &rows) {

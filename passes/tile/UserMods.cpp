@@ -189,7 +189,6 @@ KeySpan MaskModStage::prepareTask(ImplicitLocOpBuilder &b,
   // evaluation only visits more keys. Every box evaluated is non-empty
   // (mid < hi <= kv_len; mid >= 1), so its reads are ones the region
   // makes for some score of the task.
-  Type index = b.getIndexType();
   Value zero = arith::ConstantIndexOp::create(b, 0);
   Value one = arith::ConstantIndexOp::create(b, 1);
   auto emptyBox = [&](ImplicitLocOpBuilder &ib, Value j0, Value j1) {
@@ -202,16 +201,8 @@ KeySpan MaskModStage::prepareTask(ImplicitLocOpBuilder &b,
   // fromEnd: the smallest x with [x, kv_len) empty (kv_len if none);
   // else the largest x <= `limit` with [0, x) empty (0 if none).
   auto bisect = [&](bool fromEnd, Value limit) -> Value {
-    auto loop = scf::WhileOp::create(
-        b, TypeRange{index, index}, ValueRange{zero, limit},
-        [&](OpBuilder &nb, Location nl, ValueRange s) {
-          Value go = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
-                                           s[0], s[1]);
-          scf::ConditionOp::create(nb, nl, go, s);
-        },
-        [&](OpBuilder &nb, Location nl, ValueRange s) {
-          ImplicitLocOpBuilder ib(nl, nb);
-          Value lo = s[0], hi = s[1];
+    auto [lo, hi] = buildBisection(
+        b, zero, limit, [&](ImplicitLocOpBuilder &ib, Value lo, Value hi) {
           Value half = arith::ShRUIOp::create(
               ib,
               arith::AddIOp::create(ib, arith::SubIOp::create(ib, hi, lo),
@@ -222,19 +213,17 @@ KeySpan MaskModStage::prepareTask(ImplicitLocOpBuilder &b,
                             : emptyBox(ib, zero, mid);
           if (!e) // not classed empty here: no bound
             e = arith::ConstantIntOp::create(ib, 0, 1);
-          Value nlo, nhi;
-          if (fromEnd) {
-            nlo = arith::SelectOp::create(
-                ib, e, lo, arith::AddIOp::create(ib, mid, one));
-            nhi = arith::SelectOp::create(ib, e, mid, hi);
-          } else {
-            nlo = arith::SelectOp::create(ib, e, mid, lo);
-            nhi = arith::SelectOp::create(
-                ib, e, hi, arith::SubIOp::create(ib, mid, one));
-          }
-          scf::YieldOp::create(ib, ValueRange{nlo, nhi});
+          if (fromEnd)
+            return std::pair<Value, Value>{
+                arith::SelectOp::create(ib, e, lo,
+                                        arith::AddIOp::create(ib, mid, one)),
+                arith::SelectOp::create(ib, e, mid, hi)};
+          return std::pair<Value, Value>{
+              arith::SelectOp::create(ib, e, mid, lo),
+              arith::SelectOp::create(ib, e, hi,
+                                      arith::SubIOp::create(ib, mid, one))};
         });
-    return fromEnd ? loop.getResult(1) : loop.getResult(0);
+    return fromEnd ? hi : lo;
   };
   Value end = bisect(/*fromEnd=*/true, rows.kvLen);
   Value start = bisect(/*fromEnd=*/false, end);
