@@ -19,7 +19,8 @@ static std::optional<VectorTiling> vectorTiling(SdpaOp op,
               (t.width == 8 || t.width == 16);
   // 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16 (6 x 2).
   // Causal ops take 32-row query blocks with 32 registers (8 x 2 at 16
-  // lanes, 6 x 4 at 8): half the wasted triangle on each diagonal block
+  // lanes, 6 x 4 at 8; 4 row vectors at most, so 16 rows at 4 lanes,
+  // not measured): half the wasted triangle on each diagonal block
   // at 16 lanes, which short causal rows feel (Zen 4, seq_len 512: 3%
   // faster; 4096: the same); at 8 lanes (Intel Xeon, AVX-512 at 256 bits)
   // 16-row blocks made causal 4096 8% slower than 32-row ones

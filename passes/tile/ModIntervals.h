@@ -11,7 +11,8 @@
 //
 // The evaluation is emitted into the kernel per key step (inside the step
 // loop, so that a step exists and every read it makes is one the region
-// makes too), and runs in O(ops of the region) scalar instructions per step,
+// makes too; and per task on non-empty key ranges, to bound the task's
+// keys: UserMods.h), and runs in O(ops of the region) scalar instructions per step,
 // whatever the shapes: one kernel classes any q_len and kv_len, and nothing
 // is recompiled. Each value of the region gets one of:
 //

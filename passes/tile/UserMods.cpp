@@ -183,12 +183,14 @@ KeySpan MaskModStage::prepareTask(ImplicitLocOpBuilder &b,
   this->rows = rows;
   if (!rows.kvLen || !probeModClasses(block).empty)
     return {};
-  // Bisection on "the keys [j0, j1) are empty for every row", which holds
-  // for every subrange of a range it holds for (intervals are inclusion
-  // monotone); each bound it returns is one found empty, so an imprecise
-  // evaluation only visits more keys. Every box evaluated is non-empty
-  // (mid < hi <= kv_len; mid >= 1), so its reads are ones the region
-  // makes for some score of the task.
+  // Bisection on "the keys [j0, j1) are classed empty for every row". The
+  // truth is monotone (a subrange of a hidden range is hidden), the
+  // classification need not be (a table read over more than two blocks is
+  // unknown, so a long suffix of documents is never classed empty): each
+  // bound moves only past a range found empty, so an imprecise or
+  // non-monotone class only visits more keys, never fewer. Every box
+  // evaluated is non-empty (mid < hi <= kv_len; mid >= 1), so its reads
+  // are ones the region makes for some score of the task.
   Value zero = arith::ConstantIndexOp::create(b, 0);
   Value one = arith::ConstantIndexOp::create(b, 1);
   auto emptyBox = [&](ImplicitLocOpBuilder &ib, Value j0, Value j1) {
