@@ -18,26 +18,18 @@ static std::optional<VectorTiling> vectorTiling(SdpaOp op,
   t.bf16Dot = o.bf16Dot && op.getQueryType().getElementType().isBF16() &&
               (t.width == 8 || t.width == 16);
   // 4 row vectors with 32 registers (6 x 4 blocks), 2 with 16 (6 x 2).
-  // Causal ops take 32-row query blocks with 32 registers (8 x 2 at 16
-  // lanes, 6 x 4 at 8; 4 row vectors at most, so 16 rows at 4 lanes,
-  // not measured): half the wasted triangle on each diagonal block
-  // at 16 lanes, which short causal rows feel (Zen 4, seq_len 512: 3%
-  // faster; 4096: the same); at 8 lanes (Intel Xeon, AVX-512 at 256 bits)
-  // 16-row blocks made causal 4096 8% slower than 32-row ones
-  // (bench/mask_bench Causal/4/4096: 124-129 ms against 116-119 ms).
+  // Causal ops take the same blocks as dense ones. Half-height blocks
+  // (8 x 2) waste half the triangle on each diagonal block, which short
+  // causal rows felt on Zen 4 (seq_len 512: 3% faster; 4096: the same), but
+  // at 4096 on an Intel Xeon (family 6 model 207) 6 x 4 blocks were faster
+  // at both widths: 32-row blocks against 16-row at 8 lanes, 116-119 ms
+  // against 124-129 ms; 64-row against 32-row at 16 lanes, 63.6-63.9
+  // against 65.1-65.6 ms (bench/mask_bench Causal/4/4096).
   // Windows keep 2 row vectors: their bands are short, and 16 rows were as
   // fast as 32 at 8 lanes (Window/1/4096-65536).
-  bool causal = op.getCausal() ||
-                llvm::any_of(op.getNamedMasks(), [](Attribute m) {
-                  return isa<CausalAttr>(m);
-                });
   bool window = llvm::any_of(op.getNamedMasks(),
                              [](Attribute m) { return isa<WindowAttr>(m); });
-  int64_t rowVecs = 4;
-  if (t.registers < 32 || window)
-    rowVecs = 2;
-  else if (causal)
-    rowVecs = std::clamp<int64_t>(32 / t.width, 2, 4);
+  int64_t rowVecs = t.registers >= 32 && !window ? 4 : 2;
   if (o.qBlock) {
     if (o.qBlock % t.width != 0)
       return std::nullopt;

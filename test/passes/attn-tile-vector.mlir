@@ -131,21 +131,21 @@ func.func @gqa(%q: tensor<1x8x?x64xf32>, %k: tensor<1x2x?x64xf32>,
 
 // -----
 
-// Causal: query blocks of 32 rows (2 vectors, register blocks of 8 keys x
-// 2 vectors, 64 keys per step), half the wasted triangle of 64-row blocks
-// on each diagonal. Key blocks past the diagonal are skipped by the loop
-// bound. A step below the diagonal of the task's first row (full for every
-// row) runs without the mask; the others apply it in the epilogue of each
-// register block: key j is masked (-inf) for query rows i < j - shift.
+// Causal: the dense kernels' query blocks of 64 rows (4 vectors, register
+// blocks of 6 keys x 4 vectors, 60 keys per step). Key blocks past the
+// diagonal are skipped by the loop bound. A step below the diagonal of the
+// task's first row (full for every row) runs without the mask; the others
+// apply it in the epilogue of each register block: key j is masked (-inf)
+// for query rows i < j - shift.
 // A part of a split key range starts at a whole key block of the task's
 // causal range.
 // CHECK-LABEL: func.func @causal
-// CHECK: arith.ceildivui %{{.+}}, %c32
+// CHECK: arith.ceildivui %{{.+}}, %c64
 // CHECK: scf.forall
 // CHECK:   } else {
-// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c64 iter_args({{.*}}) -> (tensor<64x32xf32>, tensor<64x32xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c60 iter_args({{.*}}) -> (tensor<64x64xf32>, tensor<60x64xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:     %[[ISFULL:.+]] = arith.cmpi sle, %{{.+}}, %{{.+}} : index
-// CHECK:     scf.if %[[ISFULL]] -> (tensor<64x32xf32>, tensor<64x32xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:     scf.if %[[ISFULL]] -> (tensor<64x64xf32>, tensor<60x64xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-NOT: arith.cmpi sle, %{{.+}}, %{{.+}} : vector<16xi32>
 // CHECK:     } else {
 // CHECK:     scf.for
