@@ -141,7 +141,8 @@ attn::TargetModel attn::getTargetModel(llvm::TargetMachine &tm, bool host) {
     // attnc's kernels are FMA loops that LLVM's vector width preference
     // does not split: on an Intel Xeon (family 6 model 207, two 512-bit
     // FMA ports) 16 lanes ran dense attention at 4096 tokens 1.88x faster
-    // than 8 (bench/mask_bench Dense/4/4096: 122 against 231 ms).
+    // than 8 (bench/mask_bench Dense/4/4096 with bench/mask_kernels.mlir
+    // built by attnc --vector-width=16 and =8: 122 against 231 ms).
     if (sti->checkFeatures("+avx512f"))
       model.vectorBits = std::max<int64_t>(model.vectorBits, 512);
   }

@@ -12,8 +12,8 @@
 // The evaluation is emitted into the kernel per key step (inside the step
 // loop, so that a step exists and every read it makes is one the region
 // makes too; and per task on non-empty key ranges, to bound the task's
-// keys: UserMods.h), and runs in O(ops of the region) scalar instructions per step,
-// whatever the shapes: one kernel classes any q_len and kv_len, and nothing
+// keys: UserMods.h), and runs in O(ops of the region) scalar instructions
+// per step, whatever the shapes: one kernel classes any q_len and kv_len, and nothing
 // is recompiled. Each value of the region gets one of:
 //
 // - a point: the value is the same for every coordinate of the box (b, the
