@@ -254,7 +254,7 @@ void AttnTilePass::tile(SdpaOp op) {
     outInit = tensor::EmptyOp::create(b, loc, outSizes, outElem);
 
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages =
-      buildEpilogue(op, diagonal, qLen, kvLen, zero);
+      buildEpilogue(op, diagonal, qLen, kvLen, zero, qHeads);
   SmallVector<ScoreEpilogue *> epilogue;
   for (auto &s : stages)
     epilogue.push_back(s.get());

@@ -10,10 +10,13 @@
 #include "dialect/Attn/AttnDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -433,4 +436,105 @@ Value AnyOfAttr::buildKeep(OpBuilder &b, Location loc,
     keep = keep ? arith::OrIOp::create(b, loc, keep, k).getResult() : k;
   }
   return keep;
+}
+
+//===----------------------------------------------------------------------===//
+// Named score modifiers
+//===----------------------------------------------------------------------===//
+
+Value attn::buildScoreMods(OpBuilder &b, Location loc,
+                           ArrayRef<Attribute> mods, Value score,
+                           const MaskCoords &at) {
+  for (Attribute m : mods)
+    score = cast<ScoreModAttrInterface>(m).buildScore(b, loc, score, at);
+  return score;
+}
+
+LogicalResult AlibiAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t slopes) {
+  if (slopes < -1)
+    return emitError() << "#attn.alibi slopes must name a capture (>= 0), "
+                          "got "
+                       << slopes;
+  return success();
+}
+
+LogicalResult
+AlibiAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
+    TypeRange captures, RankedTensorType query, RankedTensorType) const {
+  int64_t index = getSlopes();
+  if (index < 0)
+    return success();
+  if (index >= static_cast<int64_t>(captures.size()))
+    return emitError() << "#attn.alibi slopes names capture " << index
+                       << ", but the op has " << captures.size()
+                       << " captures";
+  auto t = dyn_cast<RankedTensorType>(captures[index]);
+  if (!t || t.getRank() != 1 || !t.getElementType().isF32())
+    return emitError() << "#attn.alibi slopes (capture " << index
+                       << ") must be a tensor of f32 of rank 1, got "
+                       << captures[index];
+  int64_t got = t.getDimSize(0), want = query.getDimSize(1);
+  if (!ShapedType::isDynamic(got) && !ShapedType::isDynamic(want) &&
+      got != want)
+    return emitError() << "#attn.alibi slopes (capture " << index
+                       << ") dim 0 is " << got << "; expected " << want
+                       << " (q_heads)";
+  return success();
+}
+
+Value AlibiAttr::buildSlope(OpBuilder &b, Location loc, Value head,
+                            Value qHeads, ValueRange captures) const {
+  if (getSlopes() >= 0)
+    return tensor::ExtractOp::create(b, loc, captures[getSlopes()],
+                                     ValueRange{head});
+  // Press et al.'s get_slopes: with p = 2^floor(log2 n), head h < p has
+  // 2^(-8 (h + 1) / p), head h >= p (n not a power of two) 2^(-4 (2 (h - p)
+  // + 1) / p). The exponent is exact in f32 (p is a power of two); 2^x is
+  // formed as exp(x ln 2), which the kernels expand to a polynomial (no
+  // libm call in the objects).
+  Type i64 = b.getI64Type(), f32 = b.getF32Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i64, v).getResult();
+  };
+  Value n = arith::IndexCastOp::create(b, loc, i64, qHeads);
+  n = arith::MaxSIOp::create(b, loc, n, c(1));
+  Value lz = math::CountLeadingZerosOp::create(b, loc, n);
+  Value p = arith::ShLIOp::create(b, loc, c(1),
+                                  arith::SubIOp::create(b, loc, c(63), lz));
+  Value h = arith::IndexCastOp::create(b, loc, i64, head);
+  Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, h, p);
+  Value numLow =
+      arith::MulIOp::create(b, loc, c(8), arith::AddIOp::create(b, loc, h, c(1)));
+  Value twice = arith::MulIOp::create(b, loc, c(2),
+                                      arith::SubIOp::create(b, loc, h, p));
+  Value numHigh = arith::MulIOp::create(
+      b, loc, c(4), arith::AddIOp::create(b, loc, twice, c(1)));
+  Value num = arith::SelectOp::create(b, loc, low, numLow, numHigh);
+  Value e = arith::DivFOp::create(b, loc,
+                                  arith::SIToFPOp::create(b, loc, f32, num),
+                                  arith::SIToFPOp::create(b, loc, f32, p));
+  Value x = arith::MulFOp::create(
+      b, loc, arith::NegFOp::create(b, loc, e),
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(M_LN2)));
+  return math::ExpOp::create(b, loc, x);
+}
+
+Value AlibiAttr::buildScore(OpBuilder &b, Location loc, Value score,
+                            const MaskCoords &at) const {
+  Emit e{loc, b};
+  Type i64 = b.getI64Type(), f32 = b.getF32Type();
+  auto toF32 = [&](Value index) -> Value {
+    return arith::SIToFPOp::create(
+        b, loc, f32, arith::IndexCastOp::create(b, loc, i64, index));
+  };
+  // The distance kv_idx - pos in f32, pos = q_idx + kv_len - q_len: the key
+  // part and the row part are exact integers in f32 (below 2^24), so is
+  // their difference. (The row part depends on q_idx only, so a vector
+  // body forms it once per step, not per key.)
+  Value slope = buildSlope(b, loc, at.head, at.qHeads, at.captures);
+  Value pos = toF32(e.diagonal(Alignment::bottom_right, at));
+  Value dist = arith::SubFOp::create(b, loc, toF32(at.key), pos);
+  Value bias = arith::MulFOp::create(b, loc, slope, dist);
+  return arith::AddFOp::create(b, loc, score, bias);
 }

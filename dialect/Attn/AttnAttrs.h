@@ -10,13 +10,15 @@
 
 namespace mlir::attn {
 
-/// Where a named mask is evaluated: one score's coordinates (index values:
-/// batch `b`, query head `h`, `query` = q_idx, `key` = kv_idx), the
-/// lengths, and the op's capture values (tensors or scalars).
+/// Where a named mask or score modifier is evaluated: one score's
+/// coordinates (index values: batch `b`, query head `h`, `query` = q_idx,
+/// `key` = kv_idx), the lengths, the op's capture values (tensors or
+/// scalars), and (for score modifiers; null for masks) q_heads.
 struct MaskCoords {
   Value batch, head, query, key;
   Value qLen, kvLen;
   ValueRange captures;
+  Value qHeads = {};
 };
 
 } // namespace mlir::attn
@@ -33,6 +35,11 @@ namespace mlir::attn {
 /// empty): their intersection, as attn.sdpa's `masks` list means it.
 Value buildMasksKeep(OpBuilder &b, Location loc, ArrayRef<Attribute> masks,
                      const MaskCoords &at);
+
+/// `score` (f32, natural units) rewritten by each of `mods` (named score
+/// modifiers) in order, as attn.sdpa's `score_mods` list means it.
+Value buildScoreMods(OpBuilder &b, Location loc, ArrayRef<Attribute> mods,
+                     Value score, const MaskCoords &at);
 
 } // namespace mlir::attn
 

@@ -197,9 +197,89 @@ def Attn_AnyOfAttr : Attn_Mask<"AnyOf", "any_of"> {
   let genVerifyDecl = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Named score modifiers
+//===----------------------------------------------------------------------===//
+
+def Attn_ScoreModAttrInterface : AttrInterface<"ScoreModAttrInterface"> {
+  let cppNamespace = "::mlir::attn";
+  let description = [{
+    A named score modifier: a new score from one score and its coordinates
+    `(score, b, h, q_idx, kv_idx)`, as a `score_mod` region would compute
+    it, with the lengths, `q_heads` and the op's captures. A new one
+    implements this interface (its semantics, here); the kernels apply it
+    in registers as they apply a `score_mod` region
+    (passes/tile/NamedScoreMods.h), or through a faster stage of its own.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Checks the modifier against the op's captures (the indices it names,
+        their types, and their sizes where they and the query's dims are
+        static); errors go to `emitError`.
+      }], "::llvm::LogicalResult", "verifyCaptures",
+      (ins "::llvm::function_ref<::mlir::InFlightDiagnostic()>":$emitError,
+           "::mlir::TypeRange":$captureTypes,
+           "::mlir::RankedTensorType":$queryType,
+           "::mlir::RankedTensorType":$keyType)>,
+    InterfaceMethod<[{
+        The new score (f32, natural base-e units) from `score` (the scaled
+        score `scale * q·k`, after the op's `score_mod` and the named
+        modifiers before this one) at `at`, built from scalar `arith` and
+        `math` ops (and `tensor.extract` of captures) at `b`'s insertion
+        point. `at.qHeads` is set.
+      }], "::mlir::Value", "buildScore",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::mlir::Value":$score,
+           "const ::mlir::attn::MaskCoords &":$at)>,
+  ];
+}
+
+def Attn_AlibiAttr : AttrDef<Attn_Dialect, "Alibi", [
+    DeclareAttrInterfaceMethods<Attn_ScoreModAttrInterface>]> {
+  let mnemonic = "alibi";
+  let summary = "ALiBi: a linear bias of each key's distance from the query";
+  let description = [{
+    Attention with Linear Biases (Press et al. 2022, "Train Short, Test
+    Long", eq. in sec. 3): `score + m[h] * (kv_idx - pos)`, where
+    `pos = q_idx + kv_len - q_len` is the query's position among the keys
+    (bottom-right, as `causal`: a decode step's newest query is at
+    `kv_len - 1`) and `m[h]` is query head `h`'s slope. Keys before the
+    query get a negative bias, keys after it (without a causal mask) a
+    positive one, as in FlexAttention's ALiBi `score_mod`. The offset is a
+    per-row constant, so it does not change the result, only keeps the
+    bias of the query's own position at 0.
+
+    - `#attn.alibi`: the paper's geometric slopes for `n = q_heads` heads:
+      `m[h] = 2^(-8 (h + 1) / n)` when `n` is a power of two; otherwise,
+      with `p` the largest power of two below `n`, the first `p` slopes of
+      `p` heads followed by every other slope of `2p` heads
+      (`m[h] = 2^(-4 (2 (h - p) + 1) / p)` for `h >= p`), as the paper's
+      reference code `get_slopes` computes them.
+    - `#attn.alibi<slopes = c>`: slope `m[h]` is `captures[c][h]`, an f32
+      tensor `[q_heads]` (trained or per-model slopes).
+
+    Distances are formed in f32 from integer positions, exact below 2^24
+    tokens.
+  }];
+  let parameters = (ins DefaultValuedParameter<"int64_t", "-1">:$slopes);
+  let assemblyFormat = "(`<` `slopes` `=` $slopes^ `>`)?";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The slope of query head `head` (index) as an f32, for `qHeads`
+    /// query heads (index) and the op's `captures`.
+    ::mlir::Value buildSlope(::mlir::OpBuilder &b, ::mlir::Location loc,
+                             ::mlir::Value head, ::mlir::Value qHeads,
+                             ::mlir::ValueRange captures) const;
+  }];
+}
+
 def Attn_MaskAttr : Attr<CPred<"::llvm::isa<::mlir::attn::MaskAttrInterface>($_self)">,
                          "named attention mask">;
 def Attn_MaskArrayAttr : TypedArrayAttrBase<Attn_MaskAttr,
                                             "list of named attention masks">;
+def Attn_ScoreModAttr : Attr<CPred<"::llvm::isa<::mlir::attn::ScoreModAttrInterface>($_self)">,
+                             "named score modifier">;
+def Attn_ScoreModArrayAttr : TypedArrayAttrBase<Attn_ScoreModAttr,
+                                                "list of named score modifiers">;
 
 #endif // ATTN_ATTRS_TD

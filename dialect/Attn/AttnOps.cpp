@@ -269,9 +269,15 @@ LogicalResult SdpaOp::verifyRegions() {
   }
   if (!getCaptures().empty() && !hasCoordinateMasks())
     return emitOpError()
-           << "has captures but no mask_mod, score_mod or named masks";
+           << "has captures but no mask_mod, score_mod, named masks or "
+              "named score modifiers";
   for (Attribute m : getNamedMasks())
     if (failed(cast<MaskAttrInterface>(m).verifyCaptures(
+            [&]() { return emitOpError(); }, getCaptures().getTypes(),
+            getQueryType(), getKeyType())))
+      return failure();
+  for (Attribute m : getNamedScoreMods())
+    if (failed(cast<ScoreModAttrInterface>(m).verifyCaptures(
             [&]() { return emitOpError(); }, getCaptures().getTypes(),
             getQueryType(), getKeyType())))
       return failure();
@@ -591,7 +597,8 @@ public:
                  Value r = arith::MulFOp::create(nb, nl, a[0], scale);
                  // The mods' coordinates: b, the query head, q_idx, kv_idx.
                  SmallVector<Value> coords;
-                 if (maskMod || scoreMod || !namedMasks.empty()) {
+                 if (maskMod || scoreMod || !namedMasks.empty() ||
+                     !namedScoreMods.empty()) {
                    // (One op per statement: the IR's order is fixed.)
                    Value g = getValueOrCreateConstantIndexOp(nb, nl, group);
                    Value kvh = linalg::IndexOp::create(nb, nl, 1);
@@ -608,6 +615,11 @@ public:
                    SmallVector<Value> args = {r};
                    args.append(coords);
                    r = buildInlinedMod(nb, scoreMod, args);
+                 }
+                 if (!namedScoreMods.empty()) {
+                   MaskCoords at{coords[0], coords[1], coords[2], coords[3],
+                                 qLen,      kvLen,     captures,  qHeads};
+                   r = buildScoreMods(nb, nl, namedScoreMods, r, at);
                  }
                  if (m && boolMask)
                    r = arith::SelectOp::create(nb, nl, a[1], r, negInf);
@@ -709,9 +721,10 @@ public:
   /// values of their captures.
   Block *maskMod = nullptr, *scoreMod = nullptr;
   SmallVector<Value> captures;
-  /// attn.sdpa's named masks, and q_len and kv_len (index) when it has any.
-  ArrayRef<Attribute> namedMasks;
-  Value qLen, kvLen;
+  /// attn.sdpa's named masks and score modifiers, and q_len, kv_len and
+  /// q_heads (index) when it has any.
+  ArrayRef<Attribute> namedMasks, namedScoreMods;
+  Value qLen, kvLen, qHeads;
   SmallVector<OpFoldResult> qs, ks, vs, sSizes, rowSizes, oSizes;
   OpFoldResult group, kvHeads;
   AffineMap s5, r5;
@@ -759,11 +772,14 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   ab.scoreMod = getScoreModBlock();
   ab.captures.assign(getCaptures().begin(), getCaptures().end());
   ab.namedMasks = getNamedMasks();
-  if (!ab.namedMasks.empty()) {
+  ab.namedScoreMods = getNamedScoreMods();
+  if (!ab.namedMasks.empty() || !ab.namedScoreMods.empty()) {
     ab.qLen = getValueOrCreateConstantIndexOp(
         b, loc, tensor::getMixedSize(b, loc, getQuery(), 2));
     ab.kvLen = getValueOrCreateConstantIndexOp(
         b, loc, tensor::getMixedSize(b, loc, getKey(), 2));
+    ab.qHeads = getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, getQuery(), 1));
   }
   // The running max starts at the lowest finite float (never -inf, so a
   // fully masked row gives -inf - M = -inf and not NaN).

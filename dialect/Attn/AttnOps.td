@@ -100,8 +100,14 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     data name captures by position (`#attn.key_padding<lengths = 0>` reads
     `captures[0]`).
 
-    **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x += bias` (an
-    f32 mask); then `x = -inf` where the i1 mask, `mask_mod`, `masks` or
+    **score_mods** (optional): a list of named score modifiers
+    (`#attn.alibi`, see docs/dialect.md), applied in order after
+    `score_mod`: what a `score_mod` region could say, with the paper's
+    defaults (ALiBi's geometric slopes from `q_heads`) and a cheaper
+    in-kernel form.
+
+    **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x =
+    score_mods(x)`; `x += bias` (an f32 mask); then `x = -inf` where the i1 mask, `mask_mod`, `masks` or
     `causal` hides the key. Gemma 2's soft-capping comes before its additive mask in
     the same way.
 
@@ -114,6 +120,10 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     %o1 = attn.sdpa %q, %k, %v masks [#attn.window<left = 4095>]
         : tensor<1x32x?x128xbf16>, tensor<1x8x?x128xbf16>,
           tensor<1x8x?x128xbf16> -> tensor<1x32x?x128xbf16>
+    // BLOOM-style ALiBi with the paper's slopes for 32 heads, causal.
+    %o4 = attn.sdpa %q, %k, %v causal score_mods [#attn.alibi]
+        : tensor<?x32x?x128xf32>, tensor<?x32x?x128xf32>,
+          tensor<?x32x?x128xf32> -> tensor<?x32x?x128xf32>
     %o2 = attn.sdpa %q, %k, %v mask %m
         : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>,
           tensor<1x1x?x?xi1> -> tensor<2x8x?x64xf32>
@@ -146,14 +156,15 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
                        Variadic<AnyType>:$captures,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
-                       OptionalAttr<Attn_MaskArrayAttr>:$masks);
+                       OptionalAttr<Attn_MaskArrayAttr>:$masks,
+                       OptionalAttr<Attn_ScoreModArrayAttr>:$score_mods);
   let results = (outs AnyRankedTensor:$output);
   let regions = (region MaxSizedRegion<1>:$mask_mod,
                         MaxSizedRegion<1>:$score_mod);
 
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)?
-    (`masks` $masks^)?
+    (`masks` $masks^)? (`score_mods` $score_mods^)?
     (`captures` `(` $captures^ `:` type($captures) `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
     `->` type($output)
@@ -203,9 +214,19 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
         return m.getValue();
       return {};
     }
+    /// The named score modifiers (empty when there are none).
+    ::llvm::ArrayRef<::mlir::Attribute> getNamedScoreMods() {
+      if (auto m = getScoreModsAttr())
+        return m.getValue();
+      return {};
+    }
     /// True if the kernel reads its coordinates in ways attn-tile's
-    /// per-batch split does not preserve: mods or named masks.
-    bool hasCoordinateMasks() { return hasMods() || !getNamedMasks().empty(); }
+    /// per-batch split does not preserve: mods, named masks or named score
+    /// modifiers.
+    bool hasCoordinateMasks() {
+      return hasMods() || !getNamedMasks().empty() ||
+             !getNamedScoreMods().empty();
+    }
     /// q_heads / kv_heads when both are static (0 when kv_heads is 0, which
     /// requires q_heads = 0), else std::nullopt.
     std::optional<int64_t> getStaticGroupSize();

@@ -1,6 +1,7 @@
 //===- ScoreEpilogue.cpp - Masks and score modifiers in registers -----------===//
 #include "passes/tile/ScoreEpilogue.h"
 #include "passes/tile/NamedMasks.h"
+#include "passes/tile/NamedScoreMods.h"
 #include "passes/tile/UserMods.h"
 
 #include "dialect/Attn/AttnOps.h"
@@ -130,11 +131,15 @@ Value DenseMask::apply(KernelBuilder &kb, const Task &task, Value score,
 
 SmallVector<std::unique_ptr<ScoreEpilogue>>
 tile::buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen,
-                    Value zero) {
-  // The op's order: score_mod, the bias (or keep-mask), mask_mod, causal.
+                    Value zero, Value qHeads) {
+  // The op's order: score_mod, score_mods, the bias (or keep-mask),
+  // mask_mod, causal.
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages;
   if (Block *mod = op.getScoreModBlock())
     stages.push_back(std::make_unique<ScoreModStage>(mod, op.getCaptures()));
+  if (!op.getNamedScoreMods().empty())
+    stages.push_back(std::make_unique<NamedScoreModStage>(
+        op.getNamedScoreMods(), op.getCaptures(), qLen, kvLen, qHeads));
   if (Value mask = op.getMask())
     stages.push_back(std::make_unique<DenseMask>(mask));
   if (Block *mod = op.getMaskModBlock())

@@ -182,9 +182,11 @@ private:
 
 /// The epilogue stages of `op`, in the order they apply. `diagonal` is
 /// kv_len - q_len.
-/// `qLen` and `kvLen` are the op's lengths and `zero` a 0 (index).
+/// `qLen` and `kvLen` are the op's lengths, `zero` a 0 and `qHeads` its
+/// query heads (index).
 SmallVector<std::unique_ptr<ScoreEpilogue>>
-buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen, Value zero);
+buildEpilogue(SdpaOp op, Value diagonal, Value qLen, Value kvLen, Value zero,
+              Value qHeads);
 
 } // namespace mlir::attn::tile
 

@@ -278,6 +278,8 @@ OpReport analyze(SdpaOp op, StringRef function,
   }
   if (op.getScoreModBlock())
     r.masks.push_back({"score_mod region", "a score modifier: every block"});
+  for (Attribute m : op.getNamedScoreMods())
+    r.masks.push_back({str(m), "a score modifier: every block"});
   if (r.masks.empty())
     r.masks.push_back({"no mask", "dense: every block full"});
   if (!shape)

@@ -207,3 +207,59 @@ func.func @csr_offsets(%q: tensor<1x1x8x4xf32>, %o8: tensor<8xi32>, %c: tensor<?
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>
 }
+
+// -----
+
+// Named score modifiers (score_mods).
+
+func.func @alibi_negative_capture(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{#attn.alibi slopes must name a capture (>= 0), got -2}}
+  %o = attn.sdpa %q, %q, %q score_mods [#attn.alibi<slopes = -2>]
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+func.func @alibi_missing_capture(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.alibi slopes names capture 0, but the op has 0 captures}}
+  %o = attn.sdpa %q, %q, %q score_mods [#attn.alibi<slopes = 0>]
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+func.func @alibi_slopes_type(%q: tensor<1x2x8x4xf32>, %s: tensor<2xi32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.alibi slopes (capture 0) must be a tensor of f32 of rank 1, got 'tensor<2xi32>'}}
+  %o = attn.sdpa %q, %q, %q score_mods [#attn.alibi<slopes = 0>] captures(%s : tensor<2xi32>)
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+func.func @alibi_slopes_heads(%q: tensor<1x2x8x4xf32>, %s: tensor<3xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{'attn.sdpa' op #attn.alibi slopes (capture 0) dim 0 is 3; expected 2 (q_heads)}}
+  %o = attn.sdpa %q, %q, %q score_mods [#attn.alibi<slopes = 0>] captures(%s : tensor<3xf32>)
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+func.func @score_mods_takes_no_masks(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{attribute 'score_mods' failed to satisfy constraint: list of named score modifiers}}
+  %o = attn.sdpa %q, %q, %q score_mods [#attn.causal]
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+func.func @masks_takes_no_score_mods(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{attribute 'masks' failed to satisfy constraint: list of named attention masks}}
+  %o = attn.sdpa %q, %q, %q masks [#attn.alibi]
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}

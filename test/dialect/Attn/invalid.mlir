@@ -368,7 +368,7 @@ func.func @mod_vector_value(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 func.func @captures_without_mods(%q: tensor<1x2x8x16xf32>,
                                  %len: tensor<1xi32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.sdpa' op has captures but no mask_mod, score_mod or named masks}}
+  // expected-error @+1 {{'attn.sdpa' op has captures but no mask_mod, score_mod, named masks or named score modifiers}}
   %o = attn.sdpa %q, %q, %q captures(%len : tensor<1xi32>)
       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
       tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>

@@ -209,3 +209,28 @@ func.func @named_with_flag(%q: tensor<1x1x?x8xf32>, %k: tensor<1x1x?x8xf32>,
       }
   return %o : tensor<1x1x?x8xf32>
 }
+
+// Named score modifiers: ALiBi with the paper's slopes and with captured
+// slopes, beside named masks and a score_mod region.
+// CHECK-LABEL: func.func @named_score_mods
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal score_mods [#attn.alibi] :
+// CHECK: attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} masks [#attn.window<left = 4>] score_mods [#attn.alibi<slopes = 0>, #attn.alibi] captures(%{{.*}} : tensor<4xf32>)
+// CHECK: score_mod
+func.func @named_score_mods(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>,
+                            %v: tensor<1x2x?x8xf32>, %s: tensor<4xf32>)
+    -> (tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>) {
+  %o = attn.sdpa %q, %k, %v causal score_mods [#attn.alibi]
+      : tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+        -> tensor<1x4x?x8xf32>
+  %o2 = attn.sdpa %q, %k, %v masks [#attn.window<left = 4>]
+      score_mods [#attn.alibi<slopes = 0>, #attn.alibi]
+      captures(%s : tensor<4xf32>)
+      : tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+        -> tensor<1x4x?x8xf32>
+      score_mod {
+      ^bb0(%x: f32, %b: index, %h: index, %qi: index, %ki: index,
+           %sl: tensor<4xf32>):
+        attn.yield %x : f32
+      }
+  return %o, %o2 : tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>
+}

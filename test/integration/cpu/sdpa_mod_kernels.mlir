@@ -437,3 +437,52 @@ func.func @mod_sign_window(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Named score modifiers (the op's score_mods list).
+
+// #attn.alibi with the paper's geometric slopes for q_heads heads, causal:
+// score + m[h] * (kv_idx - (q_idx + kv_len - q_len)).
+func.func @named_alibi(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                       %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                       %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v causal score_mods [#attn.alibi]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// #attn.alibi with slopes[h] from a capture, not causal (keys after the
+// query get a positive bias), in a window of 40 keys before and 10 after.
+func.func @named_alibi_slopes_window(
+    %q: tensor<?x?x?x?xf32> {attn.name = "q"},
+    %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+    %v: tensor<?x?x?x?xf32> {attn.name = "v"},
+    %slopes: tensor<?xf32> {attn.name = "slopes"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.window<left = 40, right = 10>]
+      score_mods [#attn.alibi<slopes = 0>] captures(%slopes : tensor<?xf32>)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// tanh soft-capping at 2 (a score_mod region), then #attn.alibi: the op
+// applies score_mod before score_mods.
+func.func @softcap_then_alibi(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
+                              %k: tensor<?x?x?x?xf32> {attn.name = "k"},
+                              %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v score_mods [#attn.alibi]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+      -> tensor<?x?x?x?xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %qi: index, %ki: index):
+        %c = arith.constant 2.0 : f32
+        %x = arith.divf %s, %c : f32
+        %t = math.tanh %x : f32
+        %r = arith.mulf %t, %c : f32
+        attn.yield %r : f32
+      }
+  return %o : tensor<?x?x?x?xf32>
+}

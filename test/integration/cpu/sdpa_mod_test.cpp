@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -287,6 +288,112 @@ TEST(SdpaMaskMod, SignMaskFromIndexCastOfI1) {
       return j < i && i - j <= 16;
     };
     runChecked(c, in, KERNEL(mod_sign_window), defaultScale(c), false, spec);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Named score modifiers (score_mods)
+//===----------------------------------------------------------------------===//
+
+/// Press et al.'s slopes for n heads, as their reference code `get_slopes`
+/// computes them (in float64): 2^(-8 (i + 1) / n) for a power of two n;
+/// otherwise those of the largest power of two p below n, then every
+/// other slope of 2p heads.
+std::vector<double> paperSlopes(int64_t n) {
+  auto pow2 = [](int64_t m) {
+    std::vector<double> s;
+    double start = std::exp2(-std::exp2(-(std::log2((double)m) - 3)));
+    for (int64_t i = 0; i < m; ++i)
+      s.push_back(start * std::pow(start, (double)i));
+    return s;
+  };
+  int64_t p = 1;
+  while (p * 2 <= n)
+    p *= 2;
+  std::vector<double> s = pow2(p);
+  if (p == n)
+    return s;
+  std::vector<double> extra = paperSlopes(2 * p);
+  for (int64_t i = 0; (int64_t)s.size() < n; i += 2)
+    s.push_back(extra[i]);
+  return s;
+}
+
+/// The cases above plus head counts that are not powers of two (the
+/// slopes' second branch): 6 heads in GQA groups of 3, and 12 decode heads.
+std::vector<Case> alibiCases() {
+  std::vector<Case> cases(std::begin(kCases), std::end(kCases));
+  cases.push_back({1, 6, 2, 70, 70, 32, 32});
+  cases.push_back({2, 12, 12, 2, 200, 16, 16});
+  return cases;
+}
+
+/// The ALiBi reference: score + m[h] * (kv_idx - pos), pos = q_idx +
+/// kv_len - q_len.
+std::function<double(double, int64_t, int64_t, int64_t, int64_t)>
+alibiFn(const Case &c, const std::vector<double> &m) {
+  return [&m, c](double x, int64_t, int64_t h, int64_t i, int64_t j) {
+    return x + m[h] * (double)(j - (i + c.Lk - c.Lq));
+  };
+}
+
+// The bias reaches m[0] * kv_len. The stage rounds a score of that size
+// about 4 times (to natural units, the product, the sum, back to base 2):
+// twice the 2 eps * maxBias that f32Tolerance budgets for one bias, as for
+// the score_mod form (SdpaScoreMod.AlibiSlopesPerQueryHead).
+float alibiMaxBias(const Case &c, const std::vector<double> &m) {
+  return 2 * (float)m[0] * (float)c.Lk;
+}
+
+TEST(SdpaNamedScoreMod, AlibiPaperSlopesCausal) {
+  for (const Case &c : alibiCases()) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 73 + c.Lk));
+    std::vector<double> m = paperSlopes(c.Hq);
+    MaskSpec spec;
+    spec.scoreFn = alibiFn(c, m);
+    runChecked(c, in, KERNEL(named_alibi), defaultScale(c), true, spec,
+               alibiMaxBias(c, m));
+  }
+}
+
+TEST(SdpaNamedScoreMod, AlibiSlopesFromACaptureInAWindow) {
+  for (const Case &c : alibiCases()) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 79 + c.Lk));
+    std::mt19937 rng(23);
+    Buffer<float> slopes({c.Hq});
+    fillUniform(slopes.data, rng, 0.f, 0.5f);
+    std::vector<double> m(slopes.data.begin(), slopes.data.end());
+    attn_tensor_t s = slopes.desc(ATTN_DTYPE_F32);
+    MaskSpec spec;
+    spec.scoreFn = alibiFn(c, m);
+    spec.keepFn = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      int64_t d = i + (c.Lk - c.Lq) - j;
+      return d <= 40 && d >= -10;
+    };
+    float maxBias = 2 * *std::max_element(slopes.data.begin(),
+                                          slopes.data.end()) *
+                    (float)c.Lk;
+    runChecked(c, in, KERNEL(named_alibi_slopes_window, &s), defaultScale(c),
+               false, spec, maxBias);
+  }
+}
+
+TEST(SdpaNamedScoreMod, ScoreModRegionBeforeAlibi) {
+  for (const Case &c : alibiCases()) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 83 + c.Lk));
+    for (float &x : in.q.data) // scores of a few units: the cap bends them
+      x *= 6.0f;
+    std::vector<double> m = paperSlopes(c.Hq);
+    MaskSpec spec;
+    auto alibi = alibiFn(c, m);
+    spec.scoreFn = [&](double x, int64_t b, int64_t h, int64_t i, int64_t j) {
+      return alibi(2.0 * std::tanh(x / 2.0), b, h, i, j);
+    };
+    runChecked(c, in, KERNEL(softcap_then_alibi), defaultScale(c), false,
+               spec, alibiMaxBias(c, m) + 4);
   }
 }
 

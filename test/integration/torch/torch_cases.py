@@ -10,6 +10,7 @@ Causal masks are built bottom-right aligned, as attn.sdpa defines them.
 
 Usage: /usr/bin/python3 torch_cases.py OUT_DIR
 """
+import math
 import os
 import sys
 
@@ -207,7 +208,25 @@ def main(out_dir):
             | (i < 2) | (j < 2))
     save(os.path.join(out_dir, "named_union"), q=q, k=k, v=v,
          lens=lens.numpy(), out=sdpa(q, k, v, additive(keep)))
-    print(f"torch_cases: wrote 15 cases to {out_dir} (PyTorch {torch.__version__})")
+    # ALiBi (Press et al. 2022) as BLOOM writes it: the paper's get_slopes
+    # for 6 heads (not a power of two), a bias slope[h] * kv_idx added to
+    # the scores (the row's own offset cancels in the softmax), with a
+    # bottom-right causal mask; GQA, q_len < kv_len.
+    def get_slopes(n):
+        def pow2(n):
+            start = 2 ** (-2 ** -(math.log2(n) - 3))
+            return [start * start ** i for i in range(n)]
+        if math.log2(n).is_integer():
+            return pow2(n)
+        p = 2 ** math.floor(math.log2(n))
+        return pow2(p) + get_slopes(2 * p)[0::2][:n - p]
+
+    q, k, v = r(2, 6, 40, 32), r(2, 2, 90, 32), r(2, 2, 90, 32)
+    slopes = torch.tensor(get_slopes(6), dtype=torch.float32)
+    alibi = slopes[None, :, None, None] * torch.arange(90)[None, None, None, :]
+    save(os.path.join(out_dir, "alibi_causal"), q=q, k=k, v=v,
+         out=sdpa(q, k, v, alibi.expand(1, 6, 40, 90), causal=True))
+    print(f"torch_cases: wrote 16 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

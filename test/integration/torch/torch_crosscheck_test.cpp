@@ -8,6 +8,7 @@
 #include "../cpu/Reference.h"
 #include "examples/npy.h"
 #include "sdpa_kernels.h"
+#include "sdpa_mod_kernels.h"
 #include "sdpa_named_kernels.h"
 
 #include <gtest/gtest.h>
@@ -280,6 +281,12 @@ TEST(TorchCrossCheck, NamedSparseGraphAdjacencyInCsr) {
 
 TEST(TorchCrossCheck, NamedUnionOfAnIntersection) {
   runNamed("named_union", "lens", named_union);
+}
+
+// #attn.alibi's default slopes are the paper's get_slopes (6 heads: both
+// branches), and its bias is BLOOM's up to a per-row constant.
+TEST(TorchCrossCheck, NamedAlibiIsTheReferenceSlopesWithCausal) {
+  runNamed("alibi_causal", named_alibi);
 }
 
 } // namespace

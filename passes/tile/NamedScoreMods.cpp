@@ -1,0 +1,61 @@
+//===- NamedScoreMods.cpp - attn.sdpa's score_mods in the kernels -----------===//
+#include "passes/tile/NamedScoreMods.h"
+
+#include "dialect/Attn/AttnAttrs.h"
+#include "dialect/Attn/AttnOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile;
+
+NamedScoreModStage::NamedScoreModStage(ArrayRef<Attribute> mods,
+                                       ValueRange captures, Value qLen,
+                                       Value kvLen, Value qHeads)
+    : region(std::make_unique<Region>()) {
+  // The block arguments a score_mod has, then the lengths and q_heads as
+  // three more captures.
+  MLIRContext *ctx = qLen.getContext();
+  Location loc = qLen.getLoc();
+  Type index = IndexType::get(ctx);
+  Block *block = new Block();
+  region->push_back(block);
+  Value score = block->addArgument(Float32Type::get(ctx), loc);
+  SmallVector<Value> args;
+  for (int i = 0; i < 4; ++i)
+    args.push_back(block->addArgument(index, loc));
+  SmallVector<Value> blockCaptures;
+  for (Value c : captures)
+    blockCaptures.push_back(block->addArgument(c.getType(), loc));
+  Value qLenArg = block->addArgument(index, loc);
+  Value kvLenArg = block->addArgument(index, loc);
+  Value qHeadsArg = block->addArgument(index, loc);
+  OpBuilder b(ctx); // (the region has no parent op to take it from)
+  b.setInsertionPointToEnd(block);
+  MaskCoords at{args[0], args[1],  args[2],       args[3],
+                qLenArg, kvLenArg, blockCaptures, qHeadsArg};
+  YieldOp::create(b, loc, ValueRange{buildScoreMods(b, loc, mods, score, at)});
+
+  SmallVector<Value> values(captures.begin(), captures.end());
+  values.append({qLen, kvLen, qHeads});
+  cloner = std::make_unique<ModCloner>(block, /*hasScore=*/true, values);
+}
+
+NamedScoreModStage::~NamedScoreModStage() = default;
+
+Value NamedScoreModStage::apply(KernelBuilder &kb, const Task &task,
+                                Value score, const ScoreCoords &at) {
+  ImplicitLocOpBuilder &b = kb.b;
+  if (at.rowVec < 0) {
+    Value natural = arith::MulFOp::create(b, score, kb.f32Const(M_LN2));
+    Value r = cloner->applyScalar(kb, natural, task.bi, at.head, at.query,
+                                  at.key);
+    return arith::MulFOp::create(b, r, kb.f32Const(M_LOG2E));
+  }
+  Value natural = arith::MulFOp::create(b, score, kb.splat(M_LN2));
+  Value r = cloner->applyVector(kb, at.rowVec, at.key, natural);
+  if (!isa<VectorType>(r.getType())) // ignores the score and q_idx
+    r = vector::BroadcastOp::create(b, kb.vecType, r);
+  return arith::MulFOp::create(b, r, kb.splat(M_LOG2E));
+}
