@@ -9,6 +9,7 @@
 //
 // Rows (Google Benchmark args):
 //   Dense/H/L, Causal/H/L, Window/H/L (256 keys: #attn.window<left = 255>)
+//   CausalAlibi/H/L (#attn.causal with score_mods [#attn.alibi])
 //   Layout/H/L/rho% (static block layouts at 8192 tokens)
 //   Documents/H/L/n (n packed documents of equal length, sorted ids)
 //   ClassifyOnly/H/L (query and key ids disjoint: every step is classed
@@ -75,6 +76,13 @@ void CausalMod(benchmark::State &state) {
   Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
   run(state, in, rss0,
       [](Tensors &t) { return mask_causal_mod(&t.q, &t.k, &t.v, &t.o); });
+}
+
+void CausalAlibi(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
+  run(state, in, rss0,
+      [](Tensors &t) { return mask_causal_alibi(&t.q, &t.k, &t.v, &t.o); });
 }
 
 void Window(benchmark::State &state) {
@@ -188,6 +196,8 @@ void units(benchmark::internal::Benchmark *b) {
 BENCHMARK(Dense)->Args({4, 4096})->Apply(units);
 BENCHMARK(Causal)->Args({4, 4096})->Apply(units);
 BENCHMARK(CausalMod)->Args({4, 4096})->Apply(units);
+// ALiBi in the kernel (#attn.alibi, the paper's slopes) against causal.
+BENCHMARK(CausalAlibi)->Args({4, 4096})->Apply(units);
 // Sliding window 256 from 4k to 64k tokens, dense at the same lengths up to
 // 32k.
 BENCHMARK(Window)

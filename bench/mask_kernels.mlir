@@ -26,6 +26,13 @@ func.func @mask_causal_mod(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor
   return %o : tensor<?x?x?x?xf32>
 }
 
+func.func @mask_causal_alibi(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor<?x?x?x?xf32> {attn.name = "k"}, %v: tensor<?x?x?x?xf32> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.causal] score_mods [#attn.alibi]
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 func.func @mask_window(%q: tensor<?x?x?x?xf32> {attn.name = "q"}, %k: tensor<?x?x?x?xf32> {attn.name = "k"}, %v: tensor<?x?x?x?xf32> {attn.name = "v"})
     -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
   %o = attn.sdpa %q, %k, %v masks [#attn.window<left = 255>]

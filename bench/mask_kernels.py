@@ -27,7 +27,7 @@ CAUSAL_MOD = """
 
 
 def kernel(name, masks="", captures=(), extra_args=(), mask_operand=None,
-           region=""):
+           region="", score_mods=""):
     args = [f'%q: {F32} {{attn.name = "q"}}', f'%k: {F32} {{attn.name = "k"}}',
             f'%v: {F32} {{attn.name = "v"}}']
     args += [f'%{n}: {t} {{attn.name = "{n}"}}' for n, t in extra_args]
@@ -38,6 +38,8 @@ def kernel(name, masks="", captures=(), extra_args=(), mask_operand=None,
         types += f", {mask_operand[1]}"
     if masks:
         op += f" masks [{masks}]"
+    if score_mods:
+        op += f" score_mods [{score_mods}]"
     if captures:
         op += (" captures(" + ", ".join("%" + n for n, _ in captures) + " : "
                + ", ".join(t for _, t in captures) + ")")
@@ -70,6 +72,8 @@ def main():
     out.append(kernel("mask_dense"))
     out.append(kernel("mask_causal", "#attn.causal"))
     out.append(kernel("mask_causal_mod", region=CAUSAL_MOD))
+    out.append(kernel("mask_causal_alibi", "#attn.causal",
+                      score_mods="#attn.alibi"))
     out.append(kernel("mask_window", "#attn.window<left = 255>"))
     for tag, rho in DENSITIES.items():
         out.append(kernel(f"mask_layout_{tag}", layout(rho)))

@@ -76,6 +76,12 @@ def section(bench_path, torch_path):
     row("causal as a mask_mod region, 4 heads, 4096", t, dense4k,
         "≥ 1.9× vs dense", None if r is None else r >= 1.9,
         torch.get("Causal/4/4096"))
+    t = ms.get("CausalAlibi/4/4096")
+    r = ratio(t, causal)
+    row("causal with `#attn.alibi` (the paper's slopes), 4 heads, 4096", t,
+        dense4k,
+        "within 10% of causal" + ("" if r is None else f" (here {r:.3f}×)"),
+        None if r is None else r <= 1.1, torch.get("CausalAlibi/4/4096"))
     prev = None
     for n in (4096, 8192, 16384, 32768, 65536):
         t = ms.get(f"Window/1/{n}")

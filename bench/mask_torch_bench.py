@@ -6,7 +6,7 @@ PyTorch 1.13 has no block-sparse or FlexAttention path: a mask is a dense
 masked_fill, softmax, matmul), as torch.nn.MultiheadAttention's attn_mask
 is. Its time does not depend on which keys the mask keeps, only on the
 shape; the masks are still the rows' own (causal, window 256, packed
-documents; block layouts and graphs of the rows' density). One thread (as
+documents, ALiBi as BLOOM adds it; block layouts and graphs of the rows' density). One thread (as
 mask_bench.cpp), f32, batch 1, head_dim 64. Rows past 16384 tokens are not
 run: their scores alone (4 GiB per head at 32k) do not fit beside the
 rest on the 24 GiB hosts.
@@ -29,7 +29,7 @@ D = 64
 def keep_mask(name, h, length, param):
     i = torch.arange(length).unsqueeze(1)
     j = torch.arange(length).unsqueeze(0)
-    if name == "Causal":
+    if name in ("Causal", "CausalAlibi"):
         return j <= i
     if name == "Window":
         return (j <= i) & (i - j <= 255)
@@ -43,6 +43,7 @@ def keep_mask(name, h, length, param):
 
 def rows():
     yield "Causal", 4, 4096, 0
+    yield "CausalAlibi", 4, 4096, 0
     for length in (4096, 8192, 16384):
         yield "Window", 1, length, 0
     for rho in (50, 25, 10):
@@ -61,9 +62,16 @@ def main(out_path):
         q = torch.randn(1, h, length, D)
         k, v = torch.randn(1, h, length, D), torch.randn(1, h, length, D)
         keep = keep_mask(name, h, length, param)
+        # ALiBi as BLOOM adds it: slope[h] * kv_idx, the paper's slopes.
+        alibi = None
+        if name == "CausalAlibi":
+            slopes = torch.tensor([2 ** (-8 * (x + 1) / h) for x in range(h)])
+            alibi = slopes[:, None, None] * torch.arange(length)[None, None, :]
 
         def run():
             s = torch.matmul(q, k.transpose(-1, -2)) * D ** -0.5
+            if alibi is not None:
+                s = s + alibi
             s = s.masked_fill(~keep, float("-inf"))
             return torch.matmul(torch.softmax(s, -1), v)
 
