@@ -10,6 +10,7 @@
 // Rows (Google Benchmark args):
 //   Dense/H/L, Causal/H/L, Window/H/L (256 keys: #attn.window<left = 255>)
 //   CausalAlibi/H/L (#attn.causal with score_mods [#attn.alibi])
+//   WindowCold/H/L (Window with the caches evicted before each call)
 //   Layout/H/L/rho% (static block layouts at 8192 tokens)
 //   Documents/H/L/n (n packed documents of equal length, sorted ids)
 //   ClassifyOnly/H/L (query and key ids disjoint: every step is classed
@@ -25,6 +26,9 @@
 #include "mask_kernels.h"
 
 #include <algorithm>
+#include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -41,11 +45,35 @@ struct Tensors {
   }
 };
 
+/// Reads a buffer of twice the last-level cache (sysconf; 64 MiB if it
+/// does not say, at most 1 GiB), so that the next call finds its inputs in
+/// memory rather than left in cache by the call before. Without it a small
+/// problem (4 MiB at 4096 tokens) stays cached across the timed calls and a
+/// large one (64 MiB at 65536) does not, which makes the time per token
+/// look as if it grew with the length.
+void evictCaches() {
+  static std::vector<char> junk = [] {
+    long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    size_t bytes = llc > 0 ? 2 * (size_t)llc : (size_t(64) << 20);
+    return std::vector<char>(std::min(bytes, size_t(1) << 30), 1);
+  }();
+  long sum = 0;
+  for (size_t i = 0; i < junk.size(); i += 64)
+    sum += junk[i];
+  benchmark::DoNotOptimize(sum);
+}
+
 template <typename Call>
-void run(benchmark::State &state, Inputs &in, int64_t rss0, Call call) {
+void run(benchmark::State &state, Inputs &in, int64_t rss0, Call call,
+         bool cold = false) {
   attn_set_num_threads(1);
   Tensors t(in);
   for (auto _ : state) {
+    if (cold) {
+      state.PauseTiming();
+      evictCaches();
+      state.ResumeTiming();
+    }
     if (call(t) != ATTN_OK) {
       state.SkipWithError(attn_last_error());
       break;
@@ -90,6 +118,15 @@ void Window(benchmark::State &state) {
   Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
   run(state, in, rss0,
       [](Tensors &t) { return mask_window(&t.q, &t.k, &t.v, &t.o); });
+}
+
+void WindowCold(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  Inputs in(state.range(0), state.range(1), state.range(1), kHeadDim);
+  run(
+      state, in, rss0,
+      [](Tensors &t) { return mask_window(&t.q, &t.k, &t.v, &t.o); },
+      /*cold=*/true);
 }
 
 void Layout(benchmark::State &state) {
@@ -203,6 +240,11 @@ BENCHMARK(CausalAlibi)->Args({4, 4096})->Apply(units);
 BENCHMARK(Window)
     ->Args({1, 4096})->Args({1, 8192})->Args({1, 16384})->Args({1, 32768})
     ->Args({1, 65536})->Apply(units);
+// The same with the caches evicted before each call (30 calls a
+// repetition: each eviction reads twice the last-level cache).
+BENCHMARK(WindowCold)
+    ->Args({1, 4096})->Args({1, 8192})->Args({1, 16384})->Args({1, 32768})
+    ->Args({1, 65536})->Iterations(30)->Apply(units);
 BENCHMARK(Dense)
     ->Args({1, 4096})->Args({1, 8192})->Args({1, 16384})->Args({1, 32768})
     ->Apply(units);
