@@ -497,23 +497,11 @@ NamedMaskStage::NamedMaskStage(ArrayRef<Attribute> masks, ValueRange captures,
   // lengths as two more captures.
   MLIRContext *ctx = qLen.getContext();
   Location loc = qLen.getLoc();
-  Type index = IndexType::get(ctx);
-  Block *block = new Block();
-  region->push_back(block);
-  SmallVector<Value> args;
-  for (int i = 0; i < 4; ++i)
-    args.push_back(block->addArgument(index, loc));
-  SmallVector<Value> blockCaptures;
-  for (Value c : captures)
-    blockCaptures.push_back(block->addArgument(c.getType(), loc));
-  Value qLenArg = block->addArgument(index, loc);
-  Value kvLenArg = block->addArgument(index, loc);
-  OpBuilder b(ctx); // (the region has no parent op to take it from)
-  b.setInsertionPointToEnd(block);
-  MaskCoords at{args[0], args[1], args[2],      args[3],
-                qLenArg, kvLenArg, blockCaptures};
-  Value keep = buildMasksKeep(b, loc, masks, at);
-  YieldOp::create(b, loc, ValueRange{keep});
+  Block *block = buildModBlock(
+      *region, loc, /*hasScore=*/false, captures.getTypes(),
+      /*withQHeads=*/false, [&](OpBuilder &b, Value, const MaskCoords &at) {
+        return buildMasksKeep(b, loc, masks, at);
+      });
 
   SmallVector<Value> values(captures.begin(), captures.end());
   values.append({qLen, kvLen});

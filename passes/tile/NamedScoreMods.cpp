@@ -16,26 +16,13 @@ NamedScoreModStage::NamedScoreModStage(ArrayRef<Attribute> mods,
     : region(std::make_unique<Region>()) {
   // The block arguments a score_mod has, then the lengths and q_heads as
   // three more captures.
-  MLIRContext *ctx = qLen.getContext();
   Location loc = qLen.getLoc();
-  Type index = IndexType::get(ctx);
-  Block *block = new Block();
-  region->push_back(block);
-  Value score = block->addArgument(Float32Type::get(ctx), loc);
-  SmallVector<Value> args;
-  for (int i = 0; i < 4; ++i)
-    args.push_back(block->addArgument(index, loc));
-  SmallVector<Value> blockCaptures;
-  for (Value c : captures)
-    blockCaptures.push_back(block->addArgument(c.getType(), loc));
-  Value qLenArg = block->addArgument(index, loc);
-  Value kvLenArg = block->addArgument(index, loc);
-  Value qHeadsArg = block->addArgument(index, loc);
-  OpBuilder b(ctx); // (the region has no parent op to take it from)
-  b.setInsertionPointToEnd(block);
-  MaskCoords at{args[0], args[1],  args[2],       args[3],
-                qLenArg, kvLenArg, blockCaptures, qHeadsArg};
-  YieldOp::create(b, loc, ValueRange{buildScoreMods(b, loc, mods, score, at)});
+  Block *block = buildModBlock(
+      *region, loc, /*hasScore=*/true, captures.getTypes(),
+      /*withQHeads=*/true,
+      [&](OpBuilder &b, Value score, const MaskCoords &at) {
+        return buildScoreMods(b, loc, mods, score, at);
+      });
 
   SmallVector<Value> values(captures.begin(), captures.end());
   values.append({qLen, kvLen, qHeads});

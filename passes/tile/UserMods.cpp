@@ -35,6 +35,33 @@ static SmallVector<Value> readValues(Operation &op) {
   return out;
 }
 
+Block *mlir::attn::tile::buildModBlock(
+    Region &region, Location loc, bool hasScore, TypeRange captureTypes,
+    bool withQHeads,
+    function_ref<Value(OpBuilder &, Value score, const MaskCoords &)> body) {
+  MLIRContext *ctx = loc.getContext();
+  Type index = IndexType::get(ctx);
+  Block *block = new Block();
+  region.push_back(block);
+  Value score =
+      hasScore ? block->addArgument(Float32Type::get(ctx), loc) : Value();
+  SmallVector<Value> args;
+  for (int i = 0; i < 4; ++i)
+    args.push_back(block->addArgument(index, loc));
+  SmallVector<Value> captures;
+  for (Type t : captureTypes)
+    captures.push_back(block->addArgument(t, loc));
+  Value qLen = block->addArgument(index, loc);
+  Value kvLen = block->addArgument(index, loc);
+  Value qHeads = withQHeads ? block->addArgument(index, loc) : Value();
+  OpBuilder b(ctx); // (the region has no parent op to take it from)
+  b.setInsertionPointToEnd(block);
+  MaskCoords at{args[kBatch], args[kHead], args[kQuery], args[kKey],
+                qLen,         kvLen,       captures,     qHeads};
+  YieldOp::create(b, loc, ValueRange{body(b, score, at)});
+  return block;
+}
+
 ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)
     : block(block), hasScore(hasScore),
       captures(captures.begin(), captures.end()) {

@@ -31,6 +31,7 @@
 #ifndef ATTN_PASSES_TILE_USERMODS_H
 #define ATTN_PASSES_TILE_USERMODS_H
 
+#include "dialect/Attn/AttnAttrs.h"
 #include "passes/tile/ModIntervals.h"
 #include "passes/tile/ScoreEpilogue.h"
 
@@ -73,6 +74,18 @@ private:
   /// Per row vector of the current step: the key-independent values.
   SmallVector<IRMapping> rowMaps;
 };
+
+/// Builds into `region` a block with a mod region's arguments ([score: f32,]
+/// b, h, q_idx, kv_idx: index, then one per capture type) followed by
+/// q_len, kv_len and, with `withQHeads`, q_heads as extra index captures;
+/// `body` builds the value the block yields from the score (null without
+/// `hasScore`) and the coordinates. The named masks' and named score
+/// modifiers' stages generate their blocks this way, so that a ModCloner
+/// applies them exactly as it applies a user's region.
+Block *buildModBlock(
+    Region &region, Location loc, bool hasScore, TypeRange captureTypes,
+    bool withQHeads,
+    function_ref<Value(OpBuilder &, Value score, const MaskCoords &)> body);
 
 /// What both mod stages share: the cloner, its per-step values, and where
 /// the stage runs (registers unless its per-score code is large).
