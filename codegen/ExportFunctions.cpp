@@ -110,6 +110,18 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
       if (mt.getDimSize(d) != 1)
         rel.unite(m[d], partner[4 - r + d]);
   }
+  // Capture dims the named masks and score modifiers index by a dim of
+  // the op (per-batch lengths, per-head slopes).
+  int64_t of[4] = {q[0], q[1], q[2], k[2]};
+  auto tie = [&](int64_t capture, int64_t dim, SdpaDim sdpaDim) {
+    SmallVector<int64_t> c(rel.dimsOf(op.getCaptures()[capture]));
+    rel.unite(c[dim], of[static_cast<int>(sdpaDim)]);
+  };
+  TypeRange captureTypes = op.getCaptures().getTypes();
+  for (Attribute m : op.getNamedMasks())
+    cast<MaskAttrInterface>(m).tieCaptureDims(captureTypes, tie);
+  for (Attribute m : op.getNamedScoreMods())
+    cast<ScoreModAttrInterface>(m).tieCaptureDims(captureTypes, tie);
   rel.addDivisibility(q[1], k[1]);
   // The reference lowering materializes [batch, q_heads, q_len, kv_len]
   // scores and a [batch, q_heads, q_len, v_head_dim] accumulator.

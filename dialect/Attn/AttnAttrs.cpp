@@ -74,7 +74,8 @@ LogicalResult checkCapture(function_ref<InFlightDiagnostic()> emitError,
   if (index < 0 || index >= static_cast<int64_t>(captures.size()))
     return emitError() << "#attn." << mask << " " << param
                        << " names capture " << index << ", but the op has "
-                       << captures.size() << " captures";
+                       << captures.size()
+                       << (captures.size() == 1 ? " capture" : " captures");
   auto t = dyn_cast<RankedTensorType>(captures[index]);
   bool intElems =
       t && (t.getElementType().isIndex() ||
@@ -242,6 +243,11 @@ KeyPaddingAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
                          /*exact=*/true);
 }
 
+void KeyPaddingAttr::tieCaptureDims(
+    TypeRange, function_ref<void(int64_t, int64_t, SdpaDim)> tie) const {
+  tie(getLengths(), 0, SdpaDim::Batch);
+}
+
 LogicalResult
 DocumentAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
     TypeRange captures, RankedTensorType query, RankedTensorType key) const {
@@ -275,6 +281,16 @@ DocumentAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
                           "rank and element type, got "
                        << q << " and " << k;
   return success();
+}
+
+void DocumentAttr::tieCaptureDims(
+    TypeRange captures,
+    function_ref<void(int64_t, int64_t, SdpaDim)> tie) const {
+  // A batched id tensor's dim 0 is the batch; the ids' length may exceed
+  // q_len or kv_len (a prefix is read), so it is not tied.
+  for (int64_t index : {getIds(), getKvIds()})
+    if (index >= 0 && cast<RankedTensorType>(captures[index]).getRank() == 2)
+      tie(index, 0, SdpaDim::Batch);
 }
 
 LogicalResult
@@ -312,6 +328,20 @@ LogicalResult
 AnyOfAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
     TypeRange captures, RankedTensorType query, RankedTensorType key) const {
   return verifyPartCaptures(getMasks(), emitError, captures, query, key);
+}
+
+void AllOfAttr::tieCaptureDims(
+    TypeRange captures,
+    function_ref<void(int64_t, int64_t, SdpaDim)> tie) const {
+  for (Attribute m : getMasks())
+    cast<MaskAttrInterface>(m).tieCaptureDims(captures, tie);
+}
+
+void AnyOfAttr::tieCaptureDims(
+    TypeRange captures,
+    function_ref<void(int64_t, int64_t, SdpaDim)> tie) const {
+  for (Attribute m : getMasks())
+    cast<MaskAttrInterface>(m).tieCaptureDims(captures, tie);
 }
 
 //===----------------------------------------------------------------------===//
@@ -468,7 +498,7 @@ AlibiAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
   if (index >= static_cast<int64_t>(captures.size()))
     return emitError() << "#attn.alibi slopes names capture " << index
                        << ", but the op has " << captures.size()
-                       << " captures";
+                       << (captures.size() == 1 ? " capture" : " captures");
   auto t = dyn_cast<RankedTensorType>(captures[index]);
   if (!t || t.getRank() != 1 || !t.getElementType().isF32())
     return emitError() << "#attn.alibi slopes (capture " << index
@@ -481,6 +511,12 @@ AlibiAttr::verifyCaptures(function_ref<InFlightDiagnostic()> emitError,
                        << ") dim 0 is " << got << "; expected " << want
                        << " (q_heads)";
   return success();
+}
+
+void AlibiAttr::tieCaptureDims(
+    TypeRange, function_ref<void(int64_t, int64_t, SdpaDim)> tie) const {
+  if (getSlopes() >= 0)
+    tie(getSlopes(), 0, SdpaDim::QHeads);
 }
 
 Value AlibiAttr::buildSlope(OpBuilder &b, Location loc, Value head,

@@ -10,6 +10,10 @@
 
 namespace mlir::attn {
 
+/// A dim of attn.sdpa that a capture's dim can be tied to:
+/// [batch, q_heads, q_len, ...] of the query, kv_len of the key.
+enum class SdpaDim { Batch, QHeads, QLen, KvLen };
+
 /// Where a named mask or score modifier is evaluated: one score's
 /// coordinates (index values: batch `b`, query head `h`, `query` = q_idx,
 /// `key` = kv_idx), the lengths, the op's capture values (tensors or

@@ -40,6 +40,15 @@ def Attn_MaskAttrInterface : AttrInterface<"MaskAttrInterface"> {
            "::mlir::RankedTensorType":$queryType,
            "::mlir::RankedTensorType":$keyType)>,
     InterfaceMethod<[{
+        Calls `tie(capture, dim, of)` for each capture dim that must equal
+        the op's dim `of` at run time, so that attnc's entry point checks
+        it on dynamic shapes (`ATTN_ERR_SHAPE`) before a kernel reads the
+        capture: `verifyCaptures` checks the static ones.
+      }], "void", "tieCaptureDims",
+      (ins "::mlir::TypeRange":$captureTypes,
+           "::llvm::function_ref<void(int64_t, int64_t, ::mlir::attn::SdpaDim)>":$tie),
+      [{}], [{ return; }]>,
+    InterfaceMethod<[{
         The i1 that is true where key `at.key` is visible to query
         `at.query`, built from scalar `arith` ops (and `tensor.extract` of
         captures, `scf.while` for searches) at `b`'s insertion point.
@@ -49,9 +58,9 @@ def Attn_MaskAttrInterface : AttrInterface<"MaskAttrInterface"> {
   ];
 }
 
-class Attn_Mask<string name, string mnemonic_>
+class Attn_Mask<string name, string mnemonic_, list<string> overrides = []>
     : AttrDef<Attn_Dialect, name, [DeclareAttrInterfaceMethods<
-                                       Attn_MaskAttrInterface>]> {
+                                       Attn_MaskAttrInterface, overrides>]> {
   let mnemonic = mnemonic_;
 }
 
@@ -131,7 +140,8 @@ def Attn_BlockLayoutAttr : Attn_Mask<"BlockLayout", "block_layout"> {
   let genVerifyDecl = 1;
 }
 
-def Attn_KeyPaddingAttr : Attn_Mask<"KeyPadding", "key_padding"> {
+def Attn_KeyPaddingAttr
+    : Attn_Mask<"KeyPadding", "key_padding", ["tieCaptureDims"]> {
   let summary = "Key padding from per-batch valid lengths";
   let description = [{
     Capture number `lengths` is a signless integer (or index) tensor
@@ -144,7 +154,8 @@ def Attn_KeyPaddingAttr : Attn_Mask<"KeyPadding", "key_padding"> {
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
-def Attn_DocumentAttr : Attn_Mask<"Document", "document"> {
+def Attn_DocumentAttr
+    : Attn_Mask<"Document", "document", ["tieCaptureDims"]> {
   let summary = "Document ids of packed sequences";
   let description = [{
     Captures number `ids` (queries, `[q_len]` or `[batch, q_len]`) and
@@ -183,14 +194,16 @@ def Attn_CsrAttr : Attn_Mask<"Csr", "csr"> {
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
-def Attn_AllOfAttr : Attn_Mask<"AllOf", "all_of"> {
+def Attn_AllOfAttr
+    : Attn_Mask<"AllOf", "all_of", ["tieCaptureDims"]> {
   let summary = "Intersection of masks: visible where all of them keep";
   let parameters = (ins "::mlir::ArrayAttr":$masks);
   let assemblyFormat = "`<` $masks `>`";
   let genVerifyDecl = 1;
 }
 
-def Attn_AnyOfAttr : Attn_Mask<"AnyOf", "any_of"> {
+def Attn_AnyOfAttr
+    : Attn_Mask<"AnyOf", "any_of", ["tieCaptureDims"]> {
   let summary = "Union of masks: visible where any of them keeps";
   let parameters = (ins "::mlir::ArrayAttr":$masks);
   let assemblyFormat = "`<` $masks `>`";
@@ -209,7 +222,7 @@ def Attn_ScoreModAttrInterface : AttrInterface<"ScoreModAttrInterface"> {
     it, with the lengths, `q_heads` and the op's captures. A new one
     implements this interface (its semantics, here); the kernels apply it
     in registers as they apply a `score_mod` region
-    (passes/tile/NamedScoreMods.h), or through a faster stage of its own.
+    (passes/tile/NamedScoreMods.h).
   }];
   let methods = [
     InterfaceMethod<[{
@@ -221,6 +234,15 @@ def Attn_ScoreModAttrInterface : AttrInterface<"ScoreModAttrInterface"> {
            "::mlir::TypeRange":$captureTypes,
            "::mlir::RankedTensorType":$queryType,
            "::mlir::RankedTensorType":$keyType)>,
+    InterfaceMethod<[{
+        Calls `tie(capture, dim, of)` for each capture dim that must equal
+        the op's dim `of` at run time, so that attnc's entry point checks
+        it on dynamic shapes (`ATTN_ERR_SHAPE`) before a kernel reads the
+        capture: `verifyCaptures` checks the static ones.
+      }], "void", "tieCaptureDims",
+      (ins "::mlir::TypeRange":$captureTypes,
+           "::llvm::function_ref<void(int64_t, int64_t, ::mlir::attn::SdpaDim)>":$tie),
+      [{}], [{ return; }]>,
     InterfaceMethod<[{
         The new score (f32, natural base-e units) from `score` (the scaled
         score `scale * q·k`, after the op's `score_mod` and the named
@@ -235,7 +257,8 @@ def Attn_ScoreModAttrInterface : AttrInterface<"ScoreModAttrInterface"> {
 }
 
 def Attn_AlibiAttr : AttrDef<Attn_Dialect, "Alibi", [
-    DeclareAttrInterfaceMethods<Attn_ScoreModAttrInterface>]> {
+    DeclareAttrInterfaceMethods<Attn_ScoreModAttrInterface,
+                                ["tieCaptureDims"]>]> {
   let mnemonic = "alibi";
   let summary = "ALiBi: a linear bias of each key's distance from the query";
   let description = [{

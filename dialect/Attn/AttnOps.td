@@ -103,8 +103,8 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     **score_mods** (optional): a list of named score modifiers
     (`#attn.alibi`, see docs/dialect.md), applied in order after
     `score_mod`: what a `score_mod` region could say, with the paper's
-    defaults (ALiBi's geometric slopes from `q_heads`) and a cheaper
-    in-kernel form.
+    defaults (ALiBi's geometric slopes from `q_heads`). The kernels apply
+    them in registers as they apply a `score_mod` region.
 
     **Order**: `x = scale * q·k`; `x = score_mod(x, ...)`; `x =
     score_mods(x)`; `x += bias` (an f32 mask); then `x = -inf` where the i1 mask, `mask_mod`, `masks` or

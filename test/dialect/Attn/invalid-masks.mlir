@@ -148,7 +148,7 @@ func.func @csr_scalar(%q: tensor<1x1x8x4xf32>, %o9: tensor<9xi32>, %c: i32) -> t
 // -----
 
 func.func @nested_capture(%q: tensor<1x1x8x4xf32>, %l: tensor<1xi32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths names capture 3, but the op has 1 captures}}
+  // expected-error @+1 {{'attn.sdpa' op #attn.key_padding lengths names capture 3, but the op has 1 capture}}
   %o = attn.sdpa %q, %q, %q masks [#attn.any_of<[#attn.causal, #attn.key_padding<lengths = 3>]>] captures(%l : tensor<1xi32>)
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>

@@ -123,3 +123,15 @@ func.func @bf16_mod_alibi_softcap_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "
       }
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Named score modifier on bf16: #attn.alibi (the paper's slopes for
+// q_heads) with bottom-right causal, as BLOOM runs it.
+func.func @bf16_alibi_causal_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
+    %k: tensor<?x?x?x?xbf16> {attn.name = "k"},
+    %v: tensor<?x?x?x?xbf16> {attn.name = "v"})
+    -> (tensor<?x?x?x?xf32> {attn.name = "out"}) {
+  %o = attn.sdpa %q, %k, %v masks [#attn.causal<bottom_right>]
+      score_mods [#attn.alibi]
+      : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -253,6 +253,26 @@ TEST(Bf16Mods, ScoreModAlibiThenSoftCap) {
   }
 }
 
+TEST(Bf16NamedScoreMod, AlibiWithCausal) {
+  for (auto [Lq, Lk] : {std::pair<int64_t, int64_t>{130, 130}, {20, 300},
+                        {1, 1000}}) {
+    // The paper's slopes for 4 query heads: 2^(-8 (h + 1) / 4); positions
+    // bottom-right, as the causal mask's.
+    int64_t off = Lk - Lq;
+    checkNamed(
+        (uint32_t)(Lq * 13 + Lk), Lq, Lk, 64,
+        [off](int64_t, int64_t, int64_t i, int64_t j) { return j <= i + off; },
+        [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v,
+            attn_tensor_t &o) { return bf16_alibi_causal_f32out(&q, &k, &v, &o); },
+        [off](double x, int64_t, int64_t h, int64_t i, int64_t j) {
+          return x + std::exp2(-2.0 * (double)(h + 1)) * (double)(j - i - off);
+        },
+        // The bias reaches slope[0] * kv_len, rounded about 4 times at that
+        // size (as in ScoreModAlibiThenSoftCap).
+        2 * 0.25f * (float)Lk);
+  }
+}
+
 TEST(Bf16Mask, OneKeyMaskRowBroadcastOverQueries) {
   // A [1, kv_len] mask: the dynamic q_len dim broadcasts (stride 0).
   checkKeepMask(6, 21, 70, 32, 1);

@@ -337,12 +337,13 @@ alibiFn(const Case &c, const std::vector<double> &m) {
   };
 }
 
-// The bias reaches m[0] * kv_len. The stage rounds a score of that size
+// The bias reaches max(m) * kv_len (m[0] for a power-of-two head count;
+// the second branch's first slope, 2^(-4/p), is larger). The stage rounds a score of that size
 // about 4 times (to natural units, the product, the sum, back to base 2):
 // twice the 2 eps * maxBias that f32Tolerance budgets for one bias, as for
 // the score_mod form (SdpaScoreMod.AlibiSlopesPerQueryHead).
 float alibiMaxBias(const Case &c, const std::vector<double> &m) {
-  return 2 * (float)m[0] * (float)c.Lk;
+  return 2 * (float)*std::max_element(m.begin(), m.end()) * (float)c.Lk;
 }
 
 TEST(SdpaNamedScoreMod, AlibiPaperSlopesCausal) {
@@ -395,6 +396,25 @@ TEST(SdpaNamedScoreMod, ScoreModRegionBeforeAlibi) {
     runChecked(c, in, KERNEL(softcap_then_alibi), defaultScale(c), false,
                spec, alibiMaxBias(c, m) + 4);
   }
+}
+
+TEST(SdpaNamedScoreMod, SlopesNotOnePerQueryHeadIsAShapeError) {
+  // 3 slopes for 4 query heads: the entry point ties the capture's dim 0
+  // to q_heads (tieCaptureDims), so the kernel never reads slopes[3].
+  Case c{1, 4, 2, 8, 8, 16, 16};
+  Inputs in(c, 5);
+  Buffer<float> slopes({3}, 0.25f);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, 7.0f);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), s = slopes.desc(ATTN_DTYPE_F32),
+                o = out.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(named_alibi_slopes_window(&q, &k, &v, &s, &o), ATTN_ERR_SHAPE);
+  EXPECT_NE(std::string(attn_last_error())
+                .find("'slopes' dim 0 is 3 but 'q' dim 1 is 4"),
+            std::string::npos)
+      << attn_last_error();
+  for (float x : out.data) // untouched
+    ASSERT_EQ(x, 7.0f);
 }
 
 } // namespace

@@ -155,6 +155,25 @@ TEST(SdpaNamedMask, KeyPaddingWithCausal) {
   }
 }
 
+TEST(SdpaNamedMask, KeyPaddingLengthsNotOnePerBatchIsAShapeError) {
+  // 1 length for a batch of 2: the entry point ties the lengths' dim 0 to
+  // the batch (tieCaptureDims), so the kernel never reads lens[1].
+  Case c{2, 2, 2, 8, 8, 16, 16};
+  Inputs in(c, 6);
+  Buffer<int32_t> lens({1}, 4);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, 7.0f);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), l = lens.desc(ATTN_DTYPE_I32),
+                o = out.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(named_key_padding_causal(&q, &k, &v, &l, &o), ATTN_ERR_SHAPE);
+  EXPECT_NE(std::string(attn_last_error())
+                .find("'lens' dim 0 is 1 but 'q' dim 0 is 2"),
+            std::string::npos)
+      << attn_last_error();
+  for (float x : out.data) // untouched
+    ASSERT_EQ(x, 7.0f);
+}
+
 /// Document ids [B, Lk]: documents of 1 to 40 tokens, with ids in order
 /// (packed sequences) or drawn at random (any ids work).
 Buffer<int64_t> drawDocuments(const Case &c, bool sorted, std::mt19937 &rng) {
