@@ -338,8 +338,9 @@ alibiFn(const Case &c, const std::vector<double> &m) {
 }
 
 // The bias reaches max(m) * kv_len (m[0] for a power-of-two head count;
-// the second branch's first slope, 2^(-4/p), is larger). The stage rounds a score of that size
-// about 4 times (to natural units, the product, the sum, back to base 2):
+// the second branch's first slope, 2^(-4/p), is larger). The stage rounds
+// a score of that size about 4 times (to natural units, the product, the
+// sum, back to base 2):
 // twice the 2 eps * maxBias that f32Tolerance budgets for one bias, as for
 // the score_mod form (SdpaScoreMod.AlibiSlopesPerQueryHead).
 float alibiMaxBias(const Case &c, const std::vector<double> &m) {
