@@ -36,9 +36,16 @@ struct AttnEmitEntryPointsPass final
     if (failed(emitParallelRegions(module)))
       return signalPassFailure();
     SmallVector<LLVM::LLVMFuncOp> kernels;
-    for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    for (auto f : module.getOps<LLVM::LLVMFuncOp>()) {
       if (f->hasAttr(abi::kExportNameAttr))
         kernels.push_back(f);
+      else if (!f.isExternal())
+        // Helpers the lowering defines (upstream's buffer deallocation
+        // emits a public `dealloc_helper`): internal, so that two attnc
+        // objects link into one program. The object's only public symbols
+        // are the entry points emitted below.
+        f.setLinkage(LLVM::Linkage::Internal);
+    }
     for (LLVM::LLVMFuncOp k : kernels)
       if (failed(emit(module, k)))
         return signalPassFailure();

@@ -145,22 +145,23 @@ static Value scaleOf(OpBuilder &b, Location loc, SdpaOp op, Value headDim) {
   return math::RsqrtOp::create(b, loc, f);
 }
 
-/// When `op`'s result is only materialized into a writable memref of its
-/// type (`bufferization.materialize_in_destination`), that memref as a
-/// tensor: the kernel writes its output there directly. (Upstream's
-/// empty-tensor elimination finds only one of the kernel's branches.)
-static Value destinationOf(OpBuilder &b, SdpaOp op) {
-  if (!op->hasOneUse())
+/// When `result` (of an attn.sdpa) is only materialized into a writable
+/// memref of its type (`bufferization.materialize_in_destination`), that
+/// memref as a tensor: the kernel writes its output there directly.
+/// (Upstream's empty-tensor elimination finds only one of the kernel's
+/// branches.)
+static Value destinationOf(OpBuilder &b, Value result) {
+  if (!result.hasOneUse())
     return Value();
   auto mat = dyn_cast<bufferization::MaterializeInDestinationOp>(
-      *op->getUsers().begin());
+      *result.getUsers().begin());
   if (!mat || !mat.getWritable() || !isa<MemRefType>(mat.getDest().getType()))
     return Value();
   auto mt = cast<MemRefType>(mat.getDest().getType());
   auto type = RankedTensorType::get(mt.getShape(), mt.getElementType());
-  if (type != op.getOutputType())
+  if (type != result.getType())
     return Value();
-  return bufferization::ToTensorOp::create(b, op.getLoc(), type,
+  return bufferization::ToTensorOp::create(b, result.getLoc(), type,
                                            mat.getDest(), /*restrict=*/true,
                                            /*writable=*/true);
 }
@@ -249,9 +250,21 @@ void AttnTilePass::tile(SdpaOp op) {
   // Every branch below writes into this one tensor: the caller's output
   // when the result is materialized into a buffer (attn-export-functions'
   // destination-passing form), so that bufferization writes it in place.
-  Value outInit = destinationOf(b, op);
+  Value outInit = destinationOf(b, op.getOutput());
   if (!outInit)
     outInit = tensor::EmptyOp::create(b, loc, outSizes, outElem);
+  // The logsumexp result, when the op has one: [batch, q_heads, q_len].
+  bool wantLse = static_cast<bool>(op.getLse());
+  Value lseInit;
+  if (wantLse) {
+    lseInit = destinationOf(b, op.getLse());
+    if (!lseInit)
+      lseInit = tensor::EmptyOp::create(
+          b, loc, ArrayRef<OpFoldResult>(outSizes).take_front(3), f32);
+  }
+  SmallVector<Value> outInits = {outInit};
+  if (wantLse)
+    outInits.push_back(lseInit);
 
   SmallVector<std::unique_ptr<ScoreEpilogue>> stages =
       buildEpilogue(op, diagonal, qLen, kvLen, zero, qHeads);
@@ -314,14 +327,15 @@ void AttnTilePass::tile(SdpaOp op) {
     KeyRange range(ib, epilogue, RowInfo{bi, hi, q0, rows}, kvLen, kvBlock,
                    part, splits, vec ? counter : FlatSymbolRefAttr());
     if (!vec)
-      return place({buildScalarBody(tb, loc, op, bi, hi, kvHead, q0, rows,
-                                    range.end, diagonal, kvBlock)},
+      return place(buildScalarBody(tb, loc, op, bi, hi, kvHead, q0, rows,
+                                   range.end, diagonal, kvBlock),
                    bi, hi, part, q0, oneAttr, rows);
     Task task{q,        k,       v,          bi,        hi,
               kvHead,   q0,      rows,       Value(),   range.start,
               range.end, &range,    headDimV, vHeadDimV, scale,
               kvBlock,  outElem, epilogue};
     bool normalize = !splits;
+    task.lse = wantLse && normalize;
     auto blockBody = [&](ImplicitLocOpBuilder &bb) -> SmallVector<Value> {
       if (vec->rowVecs == 1)
         return buildPrefillBody(bb, task, *vec, normalize);
@@ -409,19 +423,19 @@ void AttnTilePass::tile(SdpaOp op) {
               kvHead,    zero,      rows,       qLen,     range.start,
               range.end, &range,    headDimV, vHeadDimV, scale,
               decodeKvBlock, outElem, epilogue};
+    task.lse = wantLse && !splits;
     SmallVector<Value> results =
         buildDecodeBody(ib, task, *vec, groupOfr, /*normalize=*/!splits);
     return place(results, bi, hi, part, zero, groupOfr, qLen);
   };
 
-  Value result;
+  SmallVector<Value> results;
   if (!vec) {
-    result = buildForall(b, loc, {batch, qHeads, numQBlocks},
-                         ValueRange{outInit},
-                         [&](OpBuilder &tb, ValueRange ivs) {
-                           return prefillTask(tb, ivs, Value(), false);
-                         })
-                 .getResult(0);
+    results = buildForall(b, loc, {batch, qHeads, numQBlocks}, outInits,
+                          [&](OpBuilder &tb, ValueRange ivs) {
+                            return prefillTask(tb, ivs, Value(), false);
+                          })
+                  .getResults();
   } else {
     Value threads = buildNumThreads(b, loc, op);
     // The tasks over `dims` (batch, heads[, query blocks]), with the key
@@ -430,7 +444,7 @@ void AttnTilePass::tile(SdpaOp op) {
     // of the whole range has at least 256 keys (whole steps; a causal task
     // splits its own shorter range); merged by LSE.
     auto withSplits = [&](OpBuilder &sb, ArrayRef<OpFoldResult> dims,
-                          auto task) -> Value {
+                          auto task) -> SmallVector<Value> {
       Value tasks = one;
       for (OpFoldResult d : dims)
         tasks = arith::MulIOp::create(
@@ -459,21 +473,21 @@ void AttnTilePass::tile(SdpaOp op) {
                                      [&](OpBuilder &fb, ValueRange ivs) {
                                        return task(fb, ivs, splits);
                                      });
-            scf::YieldOp::create(tb, loc,
-                                 buildMerge(tb, loc, parts.getResult(0),
-                                            parts.getResult(1),
-                                            parts.getResult(2), outInit));
+            scf::YieldOp::create(
+                tb, loc,
+                buildMerge(tb, loc, parts.getResult(0), parts.getResult(1),
+                           parts.getResult(2), outInit, lseInit));
           },
           [&](OpBuilder &eb, Location) {
             scf::YieldOp::create(
                 eb, loc,
-                buildForall(eb, loc, dims, ValueRange{outInit},
+                buildForall(eb, loc, dims, outInits,
                             [&](OpBuilder &fb, ValueRange ivs) {
                               return task(fb, ivs, Value());
                             })
-                    .getResult(0));
+                    .getResults());
           });
-      return ifOp.getResult(0);
+      return SmallVector<Value>(ifOp.getResults());
     };
     // The masks' per-call tables, for the steps of the tasks built next.
     // (Decode tasks' rows, at most 4 from 0, are one block of 4: a table
@@ -498,26 +512,27 @@ void AttnTilePass::tile(SdpaOp op) {
         hasUnitInnerStride(v)) {
       Value isDecode =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, qLen, idx(4));
-      result = scf::IfOp::create(
-                   b, loc, isDecode,
-                   [&](OpBuilder &tb, Location) {
-                     prepareCall(tb, 4, decodeKvBlock);
-                     scf::YieldOp::create(
-                         tb, loc,
-                         withSplits(tb, {batch, kvHeads}, decodeTask));
-                   },
-                   [&](OpBuilder &eb, Location) {
-                     scf::YieldOp::create(eb, loc, prefill(eb, true));
-                   })
-                   .getResult(0);
+      results = scf::IfOp::create(
+                    b, loc, isDecode,
+                    [&](OpBuilder &tb, Location) {
+                      prepareCall(tb, 4, decodeKvBlock);
+                      scf::YieldOp::create(
+                          tb, loc,
+                          withSplits(tb, {batch, kvHeads}, decodeTask));
+                    },
+                    [&](OpBuilder &eb, Location) {
+                      scf::YieldOp::create(eb, loc, prefill(eb, true));
+                    })
+                    .getResults();
     } else {
-      result = prefill(b, false);
+      results = prefill(b, false);
     }
     ++numVectorized;
   }
 
-  if (result.getType() != op.getOutputType())
-    result = tensor::CastOp::create(b, loc, op.getOutputType(), result);
-  op.replaceAllUsesWith(result);
+  for (auto [result, old] : llvm::zip_equal(results, op->getResults()))
+    if (result.getType() != old.getType())
+      result = tensor::CastOp::create(b, loc, old.getType(), result);
+  op->replaceAllUsesWith(results);
   op.erase();
 }

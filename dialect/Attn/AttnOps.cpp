@@ -175,9 +175,28 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
 }
 
 LogicalResult SdpaOp::verify() {
-  return verifyAttention(getOperation(), getQueryType(), getKeyType(),
-                         getValueType(), getMaskType(), "result",
-                         getOutputType(), getScale());
+  if (failed(verifyAttention(getOperation(), getQueryType(), getKeyType(),
+                             getValueType(), getMaskType(), "result",
+                             getOutputType(), getScale())))
+    return failure();
+  RankedTensorType lse = getLseType();
+  if (!lse)
+    return success();
+  static constexpr llvm::StringLiteral kLseDims[] = {"batch", "q_heads",
+                                                     "q_len"};
+  if (lse.getRank() != 3)
+    return emitOpError() << "lse must have rank 3 ([batch, q_heads, q_len]), "
+                            "got rank "
+                         << lse.getRank();
+  if (!lse.getElementType().isF32())
+    return emitOpError() << "lse has element type " << lse.getElementType()
+                         << "; expected f32";
+  Operand l{"lse", lse, kLseDims};
+  Operand q{"query", getQueryType(), kQueryDims};
+  for (unsigned d = 0; d < 3; ++d)
+    if (failed(checkSameDim(getOperation(), l, d, q, d)))
+      return failure();
+  return success();
 }
 
 /// True for the scalar types a mod's values may have: those every lowering
@@ -349,6 +368,8 @@ SdpaOp::reifyResultShapes(OpBuilder &b,
   SmallVector<OpFoldResult> qs = tensor::getMixedSizes(b, loc, getQuery());
   SmallVector<OpFoldResult> vs = tensor::getMixedSizes(b, loc, getValue());
   reifiedReturnShapes.push_back({qs[0], qs[1], qs[2], vs[3]});
+  if (getLse())
+    reifiedReturnShapes.push_back({qs[0], qs[1], qs[2]});
   return success();
 }
 
@@ -465,6 +486,26 @@ Value attn::buildNormalizeBySum(OpBuilder &b, Location loc, Value acc,
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0);
+}
+
+Value attn::buildLogSumExp(OpBuilder &b, Location loc, Value max, Value sum,
+                           double unit) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value negInf = arith::ConstantOp::create(
+      b, loc,
+      b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  // In base-2 units (unit = ln 2): ln 2 * max + ln sum.
+  Value m = unit == 1.0 ? max
+                        : arith::MulFOp::create(
+                              b, loc, max,
+                              arith::ConstantOp::create(
+                                  b, loc, b.getF32FloatAttr(unit)))
+                              .getResult();
+  Value lse =
+      arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, sum));
+  Value empty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, zero);
+  return arith::SelectOp::create(b, loc, empty, negInf, lse);
 }
 
 /// Views `[d0, heads, d2, ...]` as `[d0, kv_heads, group, d2, ...]`.
@@ -706,6 +747,22 @@ public:
   }
 
 
+  /// Each row's logsumexp M + ln L, [B, Hkv, G, Lq]; -inf where L == 0 (a
+  /// row that sees no key).
+  Value logSumExp(Value rowMax, Value rowSum) {
+    Value init = tensor::EmptyOp::create(b, loc, rowSizes, f32);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{rowMax, rowSum},
+               ValueRange{init}, ArrayRef<AffineMap>{id, id, id},
+               SmallVector<IteratorType>(4, par),
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 linalg::YieldOp::create(
+                     nb, nl, buildLogSumExp(nb, nl, a[0], a[1], 1.0));
+               })
+        .getResult(0);
+  }
+
   Value filledRows(float value) { return filled(b, loc, rowSizes, value); }
   Value filledOut(float value) { return filled(b, loc, oSizes, value); }
   Value constant(float value) {
@@ -792,7 +849,10 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   // O = O' / L, with L == 0 (fully masked row) giving 0.
   Value out = buildNormalizeBySum(b, loc, acc, rowSum,
                                   getOutputType().getElementType());
-  return SmallVector<Value>{ab.collapse(out, getOutputType())};
+  SmallVector<Value> results = {ab.collapse(out, getOutputType())};
+  if (getLse())
+    results.push_back(ab.collapse(ab.logSumExp(rowMax, rowSum), getLseType()));
+  return results;
 }
 
 FailureOr<SmallVector<Value>> OnlineSdpaOp::decomposeOperation(OpBuilder &b) {

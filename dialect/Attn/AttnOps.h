@@ -28,6 +28,14 @@ Value buildFilledTensor(OpBuilder &b, Location loc,
 Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum,
                           Type resultElementType = {});
 
+/// A row's logsumexp in natural units from its softmax state: `unit * max +
+/// ln sum`, where `max` is in units of `unit` nats (1 for natural units,
+/// ln 2 for the vector bodies' base 2) and `sum` is the sum of
+/// exp(score - max) in those units; -inf where `sum` is 0 (a row that saw
+/// no key). f32 scalars.
+Value buildLogSumExp(OpBuilder &b, Location loc, Value max, Value sum,
+                     double unit);
+
 /// x widened to f32 (exactly, from bf16); x itself when already f32.
 Value buildWidenToF32(OpBuilder &b, Location loc, Value x);
 

@@ -31,6 +31,11 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
       and query row. Broadcasting reads the mask with stride 0; nothing is
       copied.
     - result: `[batch, q_heads, q_len, v_head_dim]`
+    - `lse` (optional second result): `[batch, q_heads, q_len]`, f32, each
+      row's logsumexp `ln sum_j exp(x_j)` of its final scores `x` (after
+      scale, score modifiers, bias and masks; natural units), as
+      FlashAttention returns it (`softmax_lse`). A row that sees no key
+      gets `-inf`. The softmax weights are `exp(x_j - lse)`.
 
     Every dim may be static or dynamic (`?`); static dims are checked here,
     dynamic ones by the runtime when a compiled kernel is called.
@@ -124,6 +129,10 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     %o4 = attn.sdpa %q, %k, %v causal score_mods [#attn.alibi]
         : tensor<?x32x?x128xf32>, tensor<?x32x?x128xf32>,
           tensor<?x32x?x128xf32> -> tensor<?x32x?x128xf32>
+    // The output and each row's logsumexp.
+    %o5, %lse = attn.sdpa %q, %k, %v causal
+        : tensor<1x8x?x64xf32>, tensor<1x8x?x64xf32>, tensor<1x8x?x64xf32>
+        -> tensor<1x8x?x64xf32>, tensor<1x8x?xf32>
     %o2 = attn.sdpa %q, %k, %v mask %m
         : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>,
           tensor<1x1x?x?xi1> -> tensor<2x8x?x64xf32>
@@ -158,7 +167,8 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
                        UnitAttr:$causal,
                        OptionalAttr<Attn_MaskArrayAttr>:$masks,
                        OptionalAttr<Attn_ScoreModArrayAttr>:$score_mods);
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs AnyRankedTensor:$output,
+                      Optional<AnyRankedTensor>:$lse);
   let regions = (region MaxSizedRegion<1>:$mask_mod,
                         MaxSizedRegion<1>:$score_mod);
 
@@ -167,7 +177,7 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     (`masks` $masks^)? (`score_mods` $score_mods^)?
     (`captures` `(` $captures^ `:` type($captures) `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
-    `->` type($output)
+    `->` type($output) (`,` type($lse)^)?
     (`mask_mod` $mask_mod^)? (`score_mod` $score_mod^)?
   }];
 
@@ -197,6 +207,12 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     }
     ::mlir::RankedTensorType getOutputType() {
       return ::llvm::cast<::mlir::RankedTensorType>(getOutput().getType());
+    }
+    /// The logsumexp result's type, or null.
+    ::mlir::RankedTensorType getLseType() {
+      return getLse() ? ::llvm::cast<::mlir::RankedTensorType>(
+                            getLse().getType())
+                      : ::mlir::RankedTensorType();
     }
     /// The i1 keep-predicate's block, or null.
     ::mlir::Block *getMaskModBlock() {

@@ -46,6 +46,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -617,7 +618,7 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
                            f32, read(lT, false))};
   }
   Value zeroF = f32Const(0.0f);
-  return {buildGenerated(
+  SmallVector<Value> out = {buildGenerated(
       b, b.getLoc(), {oneAttr, group, qRowsOfr, dv}, t.outElem,
       [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
         Value r = rowOf(nb, nl, ix[1], ix[2]);
@@ -631,6 +632,16 @@ SmallVector<Value> DecodeBuilder::build(OpFoldResult group, bool normalize) {
           o = buildTruncToBF16(nb, nl, o);
         return o;
       })};
+  if (t.lse)
+    out.push_back(buildGenerated(
+        b, b.getLoc(), {oneAttr, group, qRowsOfr}, f32,
+        [&](OpBuilder &nb, Location nl, ValueRange ix) -> Value {
+          Value r = rowOf(nb, nl, ix[1], ix[2]);
+          Value m = tensor::ExtractOp::create(nb, nl, mT, ValueRange{r});
+          Value l = tensor::ExtractOp::create(nb, nl, lT, ValueRange{r});
+          return buildLogSumExp(nb, nl, m, l, M_LN2);
+        }));
+  return out;
 }
 
 SmallVector<Value> tile::buildDecodeBody(ImplicitLocOpBuilder &b,

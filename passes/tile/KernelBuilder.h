@@ -97,6 +97,9 @@ struct Task {
   Type outElem; // f32 or bf16
   /// The score epilogue, in order: masks and score modifiers.
   ArrayRef<ScoreEpilogue *> epilogue;
+  /// Whether a normalizing body also returns each row's logsumexp (f32,
+  /// natural units, -inf for a row that sees no key).
+  bool lse = false;
 };
 
 /// Emission helpers shared by the vector bodies.

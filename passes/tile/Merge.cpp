@@ -15,8 +15,9 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::tile;
 
-Value tile::buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
-                       Value sum, Value dest) {
+SmallVector<Value> tile::buildMerge(OpBuilder &b, Location loc, Value acc,
+                                    Value max, Value sum, Value dest,
+                                    Value lseDest) {
   MLIRContext *ctx = b.getContext();
   auto dims = [&](ArrayRef<unsigned> d) {
     SmallVector<AffineExpr> e;
@@ -97,7 +98,7 @@ Value tile::buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
                           map4({0, 1, 3, 2}), map4({0, 1, 2}), 4);
   // out = acc / sum, 0 where the sum is 0, into dest.
   Type outElem = cast<RankedTensorType>(dest.getType()).getElementType();
-  return linalg::GenericOp::create(
+  SmallVector<Value> results = {linalg::GenericOp::create(
              b, loc, TypeRange{dest.getType()}, ValueRange{accSum, sumSum},
              ValueRange{dest},
              ArrayRef<AffineMap>{id4, map4({0, 1, 2}), id4},
@@ -113,5 +114,19 @@ Value tile::buildMerge(OpBuilder &b, Location loc, Value acc, Value max,
                  r = buildTruncToBF16(nb, nl, r);
                linalg::YieldOp::create(nb, nl, r);
              })
-      .getResult(0);
+      .getResult(0)};
+  if (lseDest) {
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    results.push_back(
+        linalg::GenericOp::create(
+            b, loc, TypeRange{lseDest.getType()}, ValueRange{gmax, sumSum},
+            ValueRange{lseDest}, ArrayRef<AffineMap>{id3, id3, id3},
+            SmallVector<IT>(3, IT::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, buildLogSumExp(nb, nl, a[0], a[1], M_LN2));
+            })
+            .getResult(0));
+  }
+  return results;
 }

@@ -3,6 +3,7 @@
 #define ATTN_PASSES_TILE_MERGE_H
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace mlir::attn::tile {
 
@@ -11,9 +12,12 @@ namespace mlir::attn::tile {
 /// sum_s 2^(max_s - M) sum_s (0 where that is 0); the maxes are in base-2
 /// units, as the vector bodies keep them. acc `[B, H, S, Lq, Dv]`, max and
 /// sum `[B, H, S, Lq]` (f32); writes `[B, H, Lq, Dv]` of `dest`'s element
-/// type into `dest` and returns it.
-Value buildMerge(OpBuilder &b, Location loc, Value acc, Value max, Value sum,
-                 Value dest);
+/// type into `dest` and returns it, then, with `lseDest` (`[B, H, Lq]`
+/// f32), each row's logsumexp `ln 2 (M + log2 sum_s 2^(max_s - M) sum_s)`
+/// (-inf for a row that sees no key) written into it.
+SmallVector<Value> buildMerge(OpBuilder &b, Location loc, Value acc,
+                              Value max, Value sum, Value dest,
+                              Value lseDest = Value());
 
 } // namespace mlir::attn::tile
 

@@ -497,15 +497,11 @@ NamedMaskStage::NamedMaskStage(ArrayRef<Attribute> masks, ValueRange captures,
   // lengths as two more captures.
   MLIRContext *ctx = qLen.getContext();
   Location loc = qLen.getLoc();
-  Block *block = buildModBlock(
-      *region, loc, /*hasScore=*/false, captures.getTypes(),
-      /*withQHeads=*/false, [&](OpBuilder &b, Value, const MaskCoords &at) {
-        return buildMasksKeep(b, loc, masks, at);
-      });
-
-  SmallVector<Value> values(captures.begin(), captures.end());
-  values.append({qLen, kvLen});
-  cloner = std::make_unique<ModCloner>(block, /*hasScore=*/false, values);
+  cloner = buildModCloner(*region, /*hasScore=*/false, captures, qLen, kvLen,
+                          /*qHeads=*/Value(),
+                          [&](OpBuilder &b, Value, const MaskCoords &at) {
+                            return buildMasksKeep(b, loc, masks, at);
+                          });
   classifier = buildClassifier(AllOfAttr::get(ctx, ArrayAttr::get(ctx, masks)),
                                captures, qLen, kvLen);
 }

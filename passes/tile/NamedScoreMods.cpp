@@ -17,16 +17,11 @@ NamedScoreModStage::NamedScoreModStage(ArrayRef<Attribute> mods,
   // The block arguments a score_mod has, then the lengths and q_heads as
   // three more captures.
   Location loc = qLen.getLoc();
-  Block *block = buildModBlock(
-      *region, loc, /*hasScore=*/true, captures.getTypes(),
-      /*withQHeads=*/true,
+  cloner = buildModCloner(
+      *region, /*hasScore=*/true, captures, qLen, kvLen, qHeads,
       [&](OpBuilder &b, Value score, const MaskCoords &at) {
         return buildScoreMods(b, loc, mods, score, at);
       });
-
-  SmallVector<Value> values(captures.begin(), captures.end());
-  values.append({qLen, kvLen, qHeads});
-  cloner = std::make_unique<ModCloner>(block, /*hasScore=*/true, values);
 }
 
 NamedScoreModStage::~NamedScoreModStage() = default;

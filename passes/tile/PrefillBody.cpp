@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -441,10 +442,10 @@ SmallVector<Value> PrefillBuilder::build(bool normalize) {
                                       rank > 3 ? ix[3] : Value());
                           });
   };
+  SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                        t.rows};
   if (!normalize) {
     Value maxes = rowVector(results.slice(2, nv));
-    SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                          t.rows};
     auto read = [](Value tensor) {
       return [tensor](OpBuilder &nb, Location nl, Value i, Value c) -> Value {
         return c ? tensor::ExtractOp::create(nb, nl, tensor, ValueRange{c, i})
@@ -455,7 +456,7 @@ SmallVector<Value> PrefillBuilder::build(bool normalize) {
             gather(rowSizes, read(sums), f32)};
   }
   Value zero = f32Const(0.0f);
-  return {gather(
+  SmallVector<Value> out = {gather(
       outSizes,
       [&](OpBuilder &nb, Location nl, Value i, Value c) -> Value {
         Value acc = tensor::ExtractOp::create(nb, nl, ot, ValueRange{c, i});
@@ -469,6 +470,18 @@ SmallVector<Value> PrefillBuilder::build(bool normalize) {
         return r;
       },
       t.outElem)};
+  if (t.lse) {
+    Value maxes = rowVector(results.slice(2, nv));
+    out.push_back(gather(
+        rowSizes,
+        [&](OpBuilder &nb, Location nl, Value i, Value) -> Value {
+          Value max = tensor::ExtractOp::create(nb, nl, maxes, ValueRange{i});
+          Value sum = tensor::ExtractOp::create(nb, nl, sums, ValueRange{i});
+          return buildLogSumExp(nb, nl, max, sum, M_LN2);
+        },
+        f32));
+  }
+  return out;
 }
 
 SmallVector<Value> tile::buildPrefillBody(ImplicitLocOpBuilder &b,

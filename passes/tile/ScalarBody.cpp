@@ -4,6 +4,7 @@
 #include "dialect/Attn/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -12,7 +13,7 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-Value tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
+SmallVector<Value> tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
                             Value hi, Value kvHead, Value q0, Value rows,
                             Value kvEnd, Value diagonal, int64_t kvBlock) {
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
@@ -79,6 +80,24 @@ Value tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
       });
 
   // out = acc / sum, 0 where the sum is 0 (no visible key).
-  return buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2),
-                             op.getOutputType().getElementType());
+  SmallVector<Value> out = {
+      buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2),
+                          op.getOutputType().getElementType())};
+  if (op.getLse()) {
+    // The steps' state is in natural units.
+    AffineMap id = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+    Value init = tensor::EmptyOp::create(b, loc, rowSizes, b.getF32Type());
+    out.push_back(
+        linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()},
+            ValueRange{loop.getResult(1), loop.getResult(2)}, ValueRange{init},
+            ArrayRef<AffineMap>{id, id, id},
+            SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, buildLogSumExp(nb, nl, a[0], a[1], 1.0));
+            })
+            .getResult(0));
+  }
+  return out;
 }

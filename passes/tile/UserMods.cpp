@@ -35,10 +35,11 @@ static SmallVector<Value> readValues(Operation &op) {
   return out;
 }
 
-Block *mlir::attn::tile::buildModBlock(
-    Region &region, Location loc, bool hasScore, TypeRange captureTypes,
-    bool withQHeads,
+std::unique_ptr<ModCloner> mlir::attn::tile::buildModCloner(
+    Region &region, bool hasScore, ValueRange captures, Value qLen,
+    Value kvLen, Value qHeads,
     function_ref<Value(OpBuilder &, Value score, const MaskCoords &)> body) {
+  Location loc = qLen.getLoc();
   MLIRContext *ctx = loc.getContext();
   Type index = IndexType::get(ctx);
   Block *block = new Block();
@@ -48,18 +49,23 @@ Block *mlir::attn::tile::buildModBlock(
   SmallVector<Value> args;
   for (int i = 0; i < 4; ++i)
     args.push_back(block->addArgument(index, loc));
-  SmallVector<Value> captures;
-  for (Type t : captureTypes)
-    captures.push_back(block->addArgument(t, loc));
-  Value qLen = block->addArgument(index, loc);
-  Value kvLen = block->addArgument(index, loc);
-  Value qHeads = withQHeads ? block->addArgument(index, loc) : Value();
+  SmallVector<Value> captureArgs;
+  for (Type t : captures.getTypes())
+    captureArgs.push_back(block->addArgument(t, loc));
+  Value qLenArg = block->addArgument(index, loc);
+  Value kvLenArg = block->addArgument(index, loc);
+  Value qHeadsArg = qHeads ? block->addArgument(index, loc) : Value();
   OpBuilder b(ctx); // (the region has no parent op to take it from)
   b.setInsertionPointToEnd(block);
   MaskCoords at{args[kBatch], args[kHead], args[kQuery], args[kKey],
-                qLen,         kvLen,       captures,     qHeads};
+                qLenArg,      kvLenArg,    captureArgs,  qHeadsArg};
   YieldOp::create(b, loc, ValueRange{body(b, score, at)});
-  return block;
+
+  SmallVector<Value> values(captures.begin(), captures.end());
+  values.append({qLen, kvLen});
+  if (qHeads)
+    values.push_back(qHeads);
+  return std::make_unique<ModCloner>(block, hasScore, values);
 }
 
 ModCloner::ModCloner(Block *block, bool hasScore, ValueRange captures)

@@ -76,15 +76,16 @@ private:
 };
 
 /// Builds into `region` a block with a mod region's arguments ([score: f32,]
-/// b, h, q_idx, kv_idx: index, then one per capture type) followed by
-/// q_len, kv_len and, with `withQHeads`, q_heads as extra index captures;
-/// `body` builds the value the block yields from the score (null without
-/// `hasScore`) and the coordinates. The named masks' and named score
-/// modifiers' stages generate their blocks this way, so that a ModCloner
-/// applies them exactly as it applies a user's region.
-Block *buildModBlock(
-    Region &region, Location loc, bool hasScore, TypeRange captureTypes,
-    bool withQHeads,
+/// b, h, q_idx, kv_idx: index, then one per capture) followed by q_len,
+/// kv_len and, when `qHeads` is given, q_heads as extra index captures, and
+/// returns the cloner that applies it to the kernel's values of `captures`
+/// and those lengths. `body` builds the value the block yields from the
+/// score (null without `hasScore`) and the coordinates. The named masks'
+/// and named score modifiers' stages generate their code this way, so that
+/// it is applied exactly as a user's region is.
+std::unique_ptr<ModCloner> buildModCloner(
+    Region &region, bool hasScore, ValueRange captures, Value qLen,
+    Value kvLen, Value qHeads,
     function_ref<Value(OpBuilder &, Value score, const MaskCoords &)> body);
 
 /// What both mod stages share: the cloner, its per-step values, and where

@@ -445,3 +445,43 @@ func.func @mod_dim_index(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
       }
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+func.func @lse_rank(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op lse must have rank 3 ([batch, q_heads, q_len]), got rank 4}}
+  %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x1xf32>
+  %c = tensor.collapse_shape %l [[0], [1], [2, 3]]
+      : tensor<1x2x8x1xf32> into tensor<1x2x8xf32>
+  return %c : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @lse_bf16(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8xbf16> {
+  // expected-error @+1 {{'attn.sdpa' op lse has element type 'bf16'; expected f32}}
+  %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xbf16>,
+      tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>
+      -> tensor<1x2x8x16xbf16>, tensor<1x2x8xbf16>
+  return %l : tensor<1x2x8xbf16>
+}
+
+// -----
+
+func.func @lse_q_len(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x7xf32> {
+  // expected-error @+1 {{'attn.sdpa' op lse dim 2 (q_len) is 7 but query dim 2 (q_len) is 8}}
+  %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x7xf32>
+  return %l : tensor<1x2x7xf32>
+}
+
+// -----
+
+func.func @lse_heads(%q: tensor<1x2x8x16xf32>, %k: tensor<1x1x8x16xf32>)
+    -> tensor<1x1x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op lse dim 1 (q_heads) is 1 but query dim 1 (q_heads) is 2}}
+  %o, %l = attn.sdpa %q, %k, %k : tensor<1x2x8x16xf32>, tensor<1x1x8x16xf32>,
+      tensor<1x1x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x1x8xf32>
+  return %l : tensor<1x1x8xf32>
+}

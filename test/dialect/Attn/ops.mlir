@@ -234,3 +234,32 @@ func.func @named_score_mods(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>,
       }
   return %o, %o2 : tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>
 }
+
+// The logsumexp result, with a mask and a region (the optional result's
+// type comes after the output's, before the regions).
+// CHECK-LABEL: func.func @sdpa_lse
+// CHECK: %{{.*}}, %{{.*}} = attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32> -> tensor<2x4x?x8xf32>, tensor<2x4x?xf32>
+// CHECK: attn.sdpa %{{.*}} mask %{{.*}} : {{.*}}, tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, tensor<2x4x?xf32> mask_mod {
+// CHECK: attn.sdpa %{{.*}} -> tensor<2x4x?x8xf32>{{$}}
+func.func @sdpa_lse(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>,
+                    %v: tensor<2x2x?x8xf32>, %m: tensor<?x?xf32>)
+    -> (tensor<2x4x?xf32>, tensor<2x4x?x8xbf16>, tensor<2x4x?xf32>,
+        tensor<2x4x?x8xf32>) {
+  %o, %l = attn.sdpa %q, %k, %v causal
+      : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>
+      -> tensor<2x4x?x8xf32>, tensor<2x4x?xf32>
+  %o2, %l2 = attn.sdpa %q, %k, %v mask %m
+      : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>,
+        tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, tensor<2x4x?xf32>
+      mask_mod {
+      ^bb0(%b: index, %h: index, %qi: index, %ki: index):
+        %t = arith.cmpi ule, %ki, %qi : index
+        attn.yield %t : i1
+      }
+  %o3 = attn.sdpa %q, %k, %v
+      : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>
+      -> tensor<2x4x?x8xf32>
+  return %l, %o2, %l2, %o3
+      : tensor<2x4x?xf32>, tensor<2x4x?x8xbf16>, tensor<2x4x?xf32>,
+        tensor<2x4x?x8xf32>
+}

@@ -75,13 +75,19 @@ struct MaskSpec {
 };
 
 /// O[b, h, i, :] for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv].
-/// Fully masked rows give zeros.
+/// Fully masked rows give zeros. With `lse`, also each row's logsumexp
+/// ln sum_j exp(x_j) of its final scores, [B, Hq, Lq] (-inf for a fully
+/// masked row).
 inline std::vector<double>
 referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
               const std::vector<float> &v, int64_t B, int64_t Hq, int64_t Hkv,
               int64_t Lq, int64_t Lk, int64_t D, int64_t Dv, double scale,
-              bool causal, const MaskSpec &mask = {}) {
+              bool causal, const MaskSpec &mask = {},
+              std::vector<double> *lse = nullptr) {
   std::vector<double> out((size_t)(B * Hq * Lq * Dv), 0.0);
+  if (lse)
+    lse->assign((size_t)(B * Hq * Lq),
+                -std::numeric_limits<double>::infinity());
   int64_t group = Hq / Hkv;
   std::vector<double> s((size_t)Lk);
   std::vector<bool> keep((size_t)Lk);
@@ -134,6 +140,8 @@ referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
           s[(size_t)j] = keep[(size_t)j] ? std::exp(s[(size_t)j] - m) : 0.0;
           sum += s[(size_t)j];
         }
+        if (lse)
+          (*lse)[(size_t)((b * Hq + h) * Lq + i)] = m + std::log(sum);
         double *oi = &out[(size_t)(((b * Hq + h) * Lq + i) * Dv)];
         for (int64_t j = 0; j < Lk; ++j) {
           if (s[(size_t)j] == 0)
@@ -145,6 +153,30 @@ referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
       }
     }
   return out;
+}
+
+/// Press et al.'s slopes for n heads, as their reference code `get_slopes`
+/// computes them (in float64): 2^(-8 (i + 1) / n) for a power of two n;
+/// otherwise those of the largest power of two p below n, then every
+/// other slope of 2p heads.
+inline std::vector<double> paperSlopes(int64_t n) {
+  auto pow2 = [](int64_t m) {
+    std::vector<double> s;
+    double start = std::exp2(-std::exp2(-(std::log2((double)m) - 3)));
+    for (int64_t i = 0; i < m; ++i)
+      s.push_back(start * std::pow(start, (double)i));
+    return s;
+  };
+  int64_t p = 1;
+  while (p * 2 <= n)
+    p *= 2;
+  std::vector<double> s = pow2(p);
+  if (p == n)
+    return s;
+  std::vector<double> extra = paperSlopes(2 * p);
+  for (int64_t i = 0; (int64_t)s.size() < n; i += 2)
+    s.push_back(extra[i]);
+  return s;
 }
 
 inline float maxAbs(const std::vector<float> &v) {
@@ -177,6 +209,28 @@ inline double f32Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
              (2.0 * (double)D * std::fabs(scale) * maxQ * maxK +
               2.0 * maxBias + (double)Lk + 8.0) +
          1e-30;
+}
+
+/// The bound on |lse - lse_ref|, with its derivation. The logsumexp is
+/// 1-Lipschitz in the max norm of the scores, so a score error delta (the
+/// f32 dot product and scale, gamma_D D |scale| max|q| max|k|, and eps per
+/// unit of bias, as in f32Tolerance) moves it by at most delta. The row
+/// sum of Lk positive weights in f32 has relative error gamma_Lk, and
+/// each polynomial exp about 2 ulp: ln of it moves by (Lk + 2) eps. The
+/// base-2 max times ln 2, the polynomial log and the final add round
+/// relative to |lse| (a few ulp). So
+///   |lse - lse_ref| <= eps (2 D |scale| max|q| max|k| + 2 max|bias|
+///                           + Lk + 8 + 4 |lse_ref|).
+/// A wrong unit (base 2 for natural), a row's max left out, or a missed
+/// key (whose weight is at least e^-2 of the max's for these inputs, so
+/// about 1/(e^2 Lk) of the sum) all exceed it by orders of magnitude.
+/// The kernels' row sums are f32 for bf16 inputs too (only the weights of
+/// the P V products are rounded to bf16), so the bound holds for them.
+inline double lseTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
+                           float maxK, float maxBias, double ref) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  return eps * (2.0 * (double)D * std::fabs(scale) * maxQ * maxK +
+                2.0 * maxBias + (double)Lk + 8.0 + 4.0 * std::fabs(ref));
 }
 
 /// bf16 storage: round to nearest even (NaN kept quiet), and back.

@@ -135,3 +135,16 @@ func.func @bf16_alibi_causal_f32out(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Causal with the logsumexp result (f32 whatever the inputs) beside a bf16
+// output.
+func.func @bf16_causal_lse(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
+    %k: tensor<?x?x?x?xbf16> {attn.name = "k"},
+    %v: tensor<?x?x?x?xbf16> {attn.name = "v"})
+    -> (tensor<?x?x?x?xbf16> {attn.name = "out"},
+        tensor<?x?x?xf32> {attn.name = "lse"}) {
+  %o, %l = attn.sdpa %q, %k, %v causal
+      : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
+      -> tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
+}

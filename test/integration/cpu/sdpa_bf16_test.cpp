@@ -311,6 +311,52 @@ TEST(Bf16Strides, ValuesStoredTransposedTakeTheGeneralKernel) {
                                maxAbs(k.values), maxAbs(v), false));
 }
 
+TEST(Bf16Lse, CausalPrefillDecodeAndSplit) {
+  // GQA 4 over 2 heads; prefill, cross-attention, q_len > kv_len (rows
+  // with no key: -inf) and one decode query over a split key range.
+  const int64_t cases[][2] = {{130, 130}, {20, 300}, {90, 40}, {1, 1500}};
+  for (auto [Lq, Lk] : cases) {
+    SCOPED_TRACE("Lq=" + std::to_string(Lq) + " Lk=" + std::to_string(Lk));
+    const int64_t D = 64;
+    std::mt19937 rng((uint32_t)(Lq * 7 + Lk));
+    Bf16Tensor q({1, 4, Lq, D}, rng), k({1, 2, Lk, D}, rng),
+        v({1, 2, Lk, D}, rng);
+    Buffer<uint16_t> out({1, 4, Lq, D}, 0x7fc0); // NaN
+    Buffer<float> lse({1, 4, Lq}, NAN);
+    attn_tensor_t qd = q.bits.desc(ATTN_DTYPE_BF16),
+                  kd = k.bits.desc(ATTN_DTYPE_BF16),
+                  vd = v.bits.desc(ATTN_DTYPE_BF16),
+                  od = out.desc(ATTN_DTYPE_BF16), ld = lse.desc(ATTN_DTYPE_F32);
+    ASSERT_EQ(bf16_causal_lse(&qd, &kd, &vd, &od, &ld), ATTN_OK)
+        << attn_last_error();
+    double scale = 1.0 / std::sqrt((double)D);
+    std::vector<double> refLse;
+    std::vector<double> ref =
+        referenceSdpa(q.values, k.values, v.values, 1, 4, 2, Lq, Lk, D, D,
+                      scale, true, {}, &refLse);
+    double err = 0;
+    for (size_t i = 0; i < out.data.size(); ++i) {
+      float x = fromBf16(out.data[i]);
+      err = std::max(err, std::isfinite(x) ? std::fabs((double)x - ref[i])
+                                           : INFINITY);
+    }
+    float maxQ = maxAbs(q.values), maxK = maxAbs(k.values);
+    EXPECT_LE(err,
+              bf16Tolerance(D, Lk, scale, maxQ, maxK, maxAbs(v.values), true));
+    int64_t bad = 0;
+    for (size_t r = 0; r < refLse.size(); ++r) {
+      bool ok = std::isinf(refLse[r])
+                    ? std::isinf(lse.data[r]) && lse.data[r] < 0
+                    : std::fabs((double)lse.data[r] - refLse[r]) <=
+                          lseTolerance(D, Lk, scale, maxQ, maxK, 0, refLse[r]);
+      if (!ok && bad++ < 5)
+        ADD_FAILURE() << "row " << r << ": lse " << lse.data[r]
+                      << ", reference " << refLse[r];
+    }
+    EXPECT_EQ(bad, 0);
+  }
+}
+
 TEST(Bf16Dtype, F32InputsAreRejected) {
   Buffer<float> q({1, 1, 4, 16}), k({1, 1, 4, 16}), v({1, 1, 4, 16}),
       out({1, 1, 4, 16}, 7.0f);

@@ -295,30 +295,6 @@ TEST(SdpaMaskMod, SignMaskFromIndexCastOfI1) {
 // Named score modifiers (score_mods)
 //===----------------------------------------------------------------------===//
 
-/// Press et al.'s slopes for n heads, as their reference code `get_slopes`
-/// computes them (in float64): 2^(-8 (i + 1) / n) for a power of two n;
-/// otherwise those of the largest power of two p below n, then every
-/// other slope of 2p heads.
-std::vector<double> paperSlopes(int64_t n) {
-  auto pow2 = [](int64_t m) {
-    std::vector<double> s;
-    double start = std::exp2(-std::exp2(-(std::log2((double)m) - 3)));
-    for (int64_t i = 0; i < m; ++i)
-      s.push_back(start * std::pow(start, (double)i));
-    return s;
-  };
-  int64_t p = 1;
-  while (p * 2 <= n)
-    p *= 2;
-  std::vector<double> s = pow2(p);
-  if (p == n)
-    return s;
-  std::vector<double> extra = paperSlopes(2 * p);
-  for (int64_t i = 0; (int64_t)s.size() < n; i += 2)
-    s.push_back(extra[i]);
-  return s;
-}
-
 /// The cases above plus head counts that are not powers of two (the
 /// slopes' second branch): 6 heads in GQA groups of 3, and 12 decode heads.
 std::vector<Case> alibiCases() {

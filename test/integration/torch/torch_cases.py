@@ -226,7 +226,18 @@ def main(out_dir):
     alibi = slopes[None, :, None, None] * torch.arange(90)[None, None, None, :]
     save(os.path.join(out_dir, "alibi_causal"), q=q, k=k, v=v,
          out=sdpa(q, k, v, alibi.expand(1, 6, 40, 90), causal=True))
-    print(f"torch_cases: wrote 16 cases to {out_dir} (PyTorch {torch.__version__})")
+
+    # The logsumexp of each row's scores (torch.logsumexp over the scaled,
+    # causally masked scores, as FlashAttention's softmax_lse), GQA, with
+    # q_len > kv_len: the first 20 rows see no key (-inf; output zeros).
+    q, k, v = r(2, 8, 80, 32), r(2, 2, 60, 32), r(2, 2, 60, 32)
+    kr, vr = k.repeat_interleave(4, dim=1), v.repeat_interleave(4, dim=1)
+    keep = torch.ones(80, 60, dtype=torch.bool).tril(diagonal=60 - 80)
+    scores = (q @ kr.transpose(-1, -2) * 0.3).masked_fill(~keep, float("-inf"))
+    lse = torch.logsumexp(scores, dim=-1)
+    out = torch.nan_to_num(torch.softmax(scores, dim=-1)) @ vr
+    save(os.path.join(out_dir, "lse_causal"), q=q, k=k, v=v, out=out, lse=lse)
+    print(f"torch_cases: wrote 17 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 //===- torch_crosscheck_test.cpp - attnc kernels vs PyTorch 1.13 -----------===//
 //
-// Runs the kernels of sdpa_kernels.mlir on inputs written by torch_cases.py
+// Runs the kernels of sdpa_kernels.mlir (and the named, mod and lse
+// kernels' files) on inputs written by torch_cases.py
 // and compares with what PyTorch's own attention (the fused
 // _scaled_dot_product_attention and nn.MultiheadAttention) computed on them.
 //
@@ -8,6 +9,7 @@
 #include "../cpu/Reference.h"
 #include "examples/npy.h"
 #include "sdpa_kernels.h"
+#include "sdpa_lse_kernels.h"
 #include "sdpa_mod_kernels.h"
 #include "sdpa_named_kernels.h"
 
@@ -294,6 +296,43 @@ TEST(TorchCrossCheck, NamedAlibiIsTheReferenceSlopesWithCausal) {
   // The bias reaches max(slope) * kv_len: 2^-1 (6 heads' second branch)
   // times 90 keys, in both forms.
   runNamed("alibi_causal", named_alibi, 0.5f * 90);
+}
+
+TEST(TorchCrossCheck, LogSumExpIsTorchLogsumexpOfTheMaskedScores) {
+  Array q, k, v, ref, refLse;
+  load("lse_causal", "q", q);
+  load("lse_causal", "k", k);
+  load("lse_causal", "v", v);
+  load("lse_causal", "out", ref);
+  load("lse_causal", "lse", refLse);
+  std::vector<float> out(ref.a.count, NAN), lse(refLse.a.count, NAN);
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to, tl;
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, ref.a.shape);
+  attn_tensor_contiguous(&tl, lse.data(), ATTN_DTYPE_F32, 3, refLse.a.shape);
+  ASSERT_EQ(lse_causal(&tq, &tk, &tv, &to, &tl), ATTN_OK) << attn_last_error();
+  int64_t D = q.a.shape[3], Lk = k.a.shape[2];
+  EXPECT_LE(maxDiff(out.data(), ref.f(), ref.a.count),
+            2 * attn_test::f32Tolerance(D, Lk, 0.3, q.maxAbs(), k.maxAbs(),
+                                        v.maxAbs()));
+  // Both sides are f32: twice Reference.h's bound. 2 x 8 x 20 rows see no
+  // key.
+  int64_t bad = 0, empty = 0;
+  for (size_t i = 0; i < refLse.a.count; ++i) {
+    float want = refLse.f()[i], got = lse[i];
+    bool ok;
+    if (std::isinf(want)) {
+      ++empty;
+      ok = std::isinf(got) && got < 0;
+    } else {
+      ok = std::fabs((double)got - want) <=
+           2 * attn_test::lseTolerance(D, Lk, 0.3, q.maxAbs(), k.maxAbs(), 0,
+                                       want);
+    }
+    if (!ok && bad++ < 5)
+      ADD_FAILURE() << "row " << i << ": lse " << got << ", PyTorch " << want;
+  }
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(empty, 2 * 8 * 20);
 }
 
 } // namespace

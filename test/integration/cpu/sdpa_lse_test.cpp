@@ -1,0 +1,187 @@
+//===- sdpa_lse_test.cpp - attn.sdpa's logsumexp vs a float64 reference ------===//
+//
+// Kernels come from sdpa_lse_kernels.mlir (one build per attnc variant,
+// CMakeLists.txt). Each test runs one kernel with an `lse` result over
+// prefill, cross-attention, decode, split-key-range and gather shapes, and
+// checks both the output (as the other numerics tests do) and every row's
+// logsumexp against Reference.h: ln sum_j exp(x_j) of the row's final
+// scores, -inf for a row that sees no key.
+//
+//===----------------------------------------------------------------------===//
+#include "Checked.h"
+
+#ifndef ATTN_KERNELS_HEADER
+#define ATTN_KERNELS_HEADER "sdpa_lse_kernels.h"
+#endif
+#include ATTN_KERNELS_HEADER
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace attn_test;
+
+namespace {
+
+/// Shapes: {B, Hq, Hkv, Lq, Lk, D, Dv}.
+const Case kCases[] = {
+    {2, 4, 2, 67, 67, 32, 32},    // prefill, GQA, a partial query block
+    {1, 2, 2, 130, 130, 16, 24},  // several query blocks, Dv != D
+    {1, 2, 1, 20, 300, 16, 16},   // cross-attention, q_len < kv_len
+    {1, 2, 2, 150, 90, 16, 16},   // q_len > kv_len
+    {2, 8, 2, 3, 300, 64, 64},    // decode: 3 queries of 4-head groups
+    {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
+    {1, 1, 1, 64, 2000, 32, 32},  // one prefill task: a split key range
+};
+
+/// Runs `call(q, k, v, out, lse)` into NaN-filled outputs and checks both.
+template <typename Call>
+void runLse(const Case &c, Inputs &in, Call call, double scale, bool causal,
+            const MaskSpec &mask = {}, float maxBias = 0) {
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  Buffer<float> lse({c.B, c.Hq, c.Lq}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32),
+                l = lse.desc(ATTN_DTYPE_F32);
+  ASSERT_EQ(call(q, k, v, o, l), ATTN_OK) << attn_last_error();
+  std::vector<double> refLse;
+  std::vector<double> ref =
+      referenceSdpa(in.q.data, in.k.data, in.v.data, c.B, c.Hq, c.Hkv, c.Lq,
+                    c.Lk, c.D, c.Dv, scale, causal, mask, &refLse);
+  bool nonFinite;
+  double err = maxError(out.data, ref, nonFinite);
+  EXPECT_FALSE(nonFinite);
+  float maxQ = maxAbs(in.q.data), maxK = maxAbs(in.k.data);
+  EXPECT_LE(err, f32Tolerance(c.D, c.Lk, scale, maxQ, maxK, maxAbs(in.v.data),
+                              maxBias));
+  int64_t empty = 0, bad = 0;
+  for (size_t r = 0; r < refLse.size(); ++r) {
+    double want = refLse[r];
+    float got = lse.data[r];
+    bool ok;
+    if (std::isinf(want)) {
+      ++empty;
+      ok = std::isinf(got) && got < 0;
+    } else {
+      ok = std::isfinite(got) &&
+           std::fabs((double)got - want) <=
+               lseTolerance(c.D, c.Lk, scale, maxQ, maxK, maxBias, want);
+    }
+    if (!ok && bad++ < 5)
+      ADD_FAILURE() << "row " << r << ": lse " << got << ", reference "
+                    << want;
+  }
+  EXPECT_EQ(bad, 0);
+  // A case that should have rows with no key has them.
+  if (causal && c.Lq > c.Lk)
+    EXPECT_EQ(empty, c.B * c.Hq * (c.Lq - c.Lk));
+}
+
+#define KERNEL_LSE(fn, ...)                                                    \
+  [&](attn_tensor_t &q, attn_tensor_t &k, attn_tensor_t &v, attn_tensor_t &o, \
+      attn_tensor_t &l) { return fn(&q, &k, &v, ##__VA_ARGS__, &o, &l); }
+
+TEST(SdpaLse, Dense) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 101 + c.Lk));
+    runLse(c, in, KERNEL_LSE(lse_dense), defaultScale(c), false);
+  }
+}
+
+TEST(SdpaLse, CausalRowsWithoutKeysAreMinusInfinity) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 103 + c.Lk));
+    runLse(c, in, KERNEL_LSE(lse_causal), 0.3, true);
+  }
+}
+
+TEST(SdpaLse, NoKeysAtAll) {
+  // kv_len 0: every row sees no key (zeros out, -inf logsumexp).
+  Case c{1, 2, 2, 5, 0, 16, 16};
+  Inputs in(c, 7);
+  runLse(c, in, KERNEL_LSE(lse_dense), defaultScale(c), false);
+}
+
+TEST(SdpaLse, OverBiasAlibiAndWindow) {
+  for (const Case &c : kCases) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 107 + c.Lk));
+    // A bias in [-2, 2], -inf at every 7th entry.
+    Buffer<float> bias({c.B, 1, c.Lq, c.Lk});
+    std::mt19937 rng(29);
+    fillUniform(bias.data, rng, -2.f, 2.f);
+    for (size_t i = 0; i < bias.data.size(); i += 7)
+      bias.data[i] = -INFINITY;
+    attn_tensor_t bd = bias.desc(ATTN_DTYPE_F32);
+    std::vector<double> m = paperSlopes(c.Hq);
+    MaskSpec spec;
+    spec.kind = MaskSpec::Bias;
+    spec.bias = bias.data.data();
+    spec.batch = c.B;
+    spec.heads = 1;
+    spec.keepFn = [c](int64_t, int64_t, int64_t i, int64_t j) {
+      int64_t d = i + (c.Lk - c.Lq) - j;
+      return -20 <= d && d <= 50;
+    };
+    spec.scoreFn = [&m, c](double x, int64_t, int64_t h, int64_t i,
+                           int64_t j) {
+      return x + m[h] * (double)(j - (i + c.Lk - c.Lq));
+    };
+    // The ALiBi term reaches max(m) * 50 in the window; it is rounded about
+    // 4 times (sdpa_mod_test's AlibiPaperSlopesCausal), the bias once.
+    float maxBias =
+        2 + 2 * (float)*std::max_element(m.begin(), m.end()) * 50.f;
+    runLse(c, in, KERNEL_LSE(lse_bias_alibi_window, &bd), defaultScale(c),
+           false, spec, maxBias);
+  }
+}
+
+TEST(SdpaLse, CsrGraphBlockAndGatherBodies) {
+  // 1 key in 6 per row (the block body) and 1 in 40 (the gather body);
+  // every 5th row has none.
+  for (int oneIn : {6, 40})
+    for (const Case &c : kCases) {
+      SCOPED_TRACE(name(c) + " oneIn=" + std::to_string(oneIn));
+      Inputs in(c, (uint32_t)(c.Lq * 109 + c.Lk));
+      CsrGraph g(c, [oneIn](int64_t) { return oneIn; });
+      attn_tensor_t off = g.offsets.desc(ATTN_DTYPE_I32),
+                    col = g.columns.desc(ATTN_DTYPE_I32);
+      MaskSpec spec;
+      spec.keepFn = [&g](int64_t, int64_t, int64_t i, int64_t j) {
+        return g.edge(i, j);
+      };
+      runLse(c, in, KERNEL_LSE(lse_csr, &off, &col), defaultScale(c), false,
+             spec);
+    }
+}
+
+TEST(SdpaLse, StaticDecodeSplit) {
+  Case c{1, 8, 2, 1, 3000, 64, 64};
+  Inputs in(c, 113);
+  runLse(c, in, KERNEL_LSE(lse_decode_static), defaultScale(c), false);
+}
+
+TEST(SdpaLse, LseOfTheWrongShapeIsAShapeError) {
+  // lse must be [batch, q_heads, q_len]: here q_len is one short. The call
+  // fails with ATTN_ERR_SHAPE and writes neither output.
+  Case c{1, 2, 2, 10, 20, 16, 16};
+  Inputs in(c, 5);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  Buffer<float> lse({c.B, c.Hq, c.Lq - 1}, NAN);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32),
+                l = lse.desc(ATTN_DTYPE_F32);
+  EXPECT_EQ(lse_dense(&q, &k, &v, &o, &l), ATTN_ERR_SHAPE);
+  EXPECT_NE(std::string(attn_last_error()).find("lse"), std::string::npos)
+      << attn_last_error();
+  EXPECT_TRUE(std::all_of(out.data.begin(), out.data.end(),
+                          [](float x) { return std::isnan(x); }));
+  EXPECT_TRUE(std::all_of(lse.data.begin(), lse.data.end(),
+                          [](float x) { return std::isnan(x); }));
+}
+
+} // namespace
