@@ -30,7 +30,9 @@
 // LLVM: llvm.getelementptr %[[CTX]][1] : (!llvm.ptr) -> !llvm.ptr, i64
 // LLVM: llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
 // LLVM: llvm.call @__attn_par_k_0(%[[B]], %[[E]],
-// LLVM-LABEL: llvm.func @k(
+// (@k is not an exported kernel here, so attn-emit-entry-points makes it
+// internal, as every function of an object but the entry points.)
+// LLVM-LABEL: llvm.func internal @k(
 // LLVM: %[[SLOTS:.+]] = llvm.alloca %{{.+}} x i64
 // LLVM: %[[TASK:.+]] = llvm.mlir.addressof @__attn_par_k_0_task
 // LLVM: llvm.call @attn_parallel_region(%{{.+}}, %[[TASK]], %[[SLOTS]])

@@ -75,6 +75,41 @@ Buffer<float> runChecked(const Case &c, Inputs &in, Call call, double scale,
   return out;
 }
 
+/// The shapes the mask and logsumexp tests run on.
+inline const Case kMaskCases[] = {
+    {2, 4, 2, 67, 67, 32, 32},    // prefill, GQA, a partial query block
+    {1, 2, 2, 130, 130, 16, 24},  // several query blocks, Dv != D
+    {1, 2, 1, 20, 300, 16, 16},   // cross-attention, q_len < kv_len
+    {1, 2, 2, 150, 90, 16, 16},   // q_len > kv_len
+    {2, 8, 2, 3, 300, 64, 64},    // decode: 3 queries of 4-head groups
+    {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
+};
+
+/// Checks every row's logsumexp against the reference (lseTolerance, with
+/// -inf exactly where the reference row sees no key); returns the number
+/// of such rows.
+inline int64_t checkLse(const std::vector<float> &got,
+                        const std::vector<double> &ref, int64_t D, int64_t Lk,
+                        double scale, float maxQ, float maxK, float maxBias) {
+  int64_t empty = 0, bad = 0;
+  for (size_t r = 0; r < ref.size(); ++r) {
+    bool ok;
+    if (std::isinf(ref[r])) {
+      ++empty;
+      ok = std::isinf(got[r]) && got[r] < 0;
+    } else {
+      ok = std::isfinite(got[r]) &&
+           std::fabs((double)got[r] - ref[r]) <=
+               lseTolerance(D, Lk, scale, maxQ, maxK, maxBias, ref[r]);
+    }
+    if (!ok && bad++ < 5)
+      ADD_FAILURE() << "row " << r << ": lse " << got[r] << ", reference "
+                    << ref[r];
+  }
+  EXPECT_EQ(bad, 0);
+  return empty;
+}
+
 /// A case for SCOPED_TRACE.
 inline std::string name(const Case &c) {
   return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +

@@ -27,15 +27,8 @@ using namespace attn_test;
 
 namespace {
 
-/// Shapes every mask runs on: {B, Hq, Hkv, Lq, Lk, D, Dv}.
-const Case kCases[] = {
-    {2, 4, 2, 67, 67, 32, 32},    // prefill, GQA, a partial query block
-    {1, 2, 2, 130, 130, 16, 24},  // several query blocks, Dv != D
-    {1, 2, 1, 20, 300, 16, 16},   // cross-attention, q_len < kv_len
-    {1, 2, 2, 150, 90, 16, 16},   // q_len > kv_len
-    {2, 8, 2, 3, 300, 64, 64},    // decode: 3 queries of 4-head groups
-    {1, 4, 1, 1, 1500, 128, 128}, // decode, MQA, a split key range
-};
+/// Shapes every mask runs on.
+const auto &kCases = kMaskCases;
 
 /// Runs `call` on every case with the keep-predicate `keep(c)` gives.
 template <typename Keep, typename Call>
