@@ -485,3 +485,12 @@ func.func @lse_heads(%q: tensor<1x2x8x16xf32>, %k: tensor<1x1x8x16xf32>)
       tensor<1x1x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x1x8xf32>
   return %l : tensor<1x1x8xf32>
 }
+
+// -----
+
+func.func @lse_batch(%q: tensor<2x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op lse dim 0 (batch) is 1 but query dim 0 (batch) is 2}}
+  %o, %l = attn.sdpa %q, %q, %q : tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>,
+      tensor<2x2x8x16xf32> -> tensor<2x2x8x16xf32>, tensor<1x2x8xf32>
+  return %l : tensor<1x2x8xf32>
+}

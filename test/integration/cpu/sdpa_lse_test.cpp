@@ -26,7 +26,8 @@ using namespace attn_test;
 namespace {
 
 /// Shapes: the masks' (Checked.h), and one prefill task, whose key range
-/// is split.
+/// is split when the host has threads to spare (SplitKeyRangesOnEveryBuild
+/// forces splits).
 const std::vector<Case> kCases = [] {
   std::vector<Case> c(std::begin(kMaskCases), std::end(kMaskCases));
   c.push_back({1, 1, 1, 64, 2000, 32, 32});
@@ -140,6 +141,27 @@ TEST(SdpaLse, CsrGraphBlockAndGatherBodies) {
     }
 }
 
+/// A serial parallel-for that reports 64 threads: the kernels then split
+/// the key range of every case long enough (at least 512 keys) on every
+/// build, whatever the host's cores and the build's blocks.
+void serialPool(void *, int64_t n, int64_t, attn_task_fn fn, void *ctx) {
+  if (n > 0)
+    fn(ctx, 0, n);
+}
+
+TEST(SdpaLse, SplitKeyRangesOnEveryBuild) {
+  attn_set_parallel_for(serialPool, nullptr, 64);
+  for (const Case &c : {Case{1, 1, 1, 64, 2000, 32, 32},
+                        Case{2, 2, 1, 70, 1100, 16, 16},
+                        Case{1, 4, 2, 2, 3000, 64, 64}}) {
+    SCOPED_TRACE(name(c));
+    Inputs in(c, (uint32_t)(c.Lq * 127 + c.Lk));
+    runLse(c, in, KERNEL_LSE(lse_dense), defaultScale(c), false);
+    runLse(c, in, KERNEL_LSE(lse_causal), 0.3, true);
+  }
+  attn_set_parallel_for(nullptr, nullptr, 0); // the built-in pool again
+}
+
 TEST(SdpaLse, StaticDecodeSplit) {
   Case c{1, 8, 2, 1, 3000, 64, 64};
   Inputs in(c, 113);
@@ -163,6 +185,23 @@ TEST(SdpaLse, LseOfTheWrongShapeIsAShapeError) {
                           [](float x) { return std::isnan(x); }));
   EXPECT_TRUE(std::all_of(lse.data.begin(), lse.data.end(),
                           [](float x) { return std::isnan(x); }));
+}
+
+TEST(SdpaLse, LseOfTheWrongDtypeIsADtypeError) {
+  // lse is f32 whatever the inputs: a bf16 descriptor is ATTN_ERR_DTYPE,
+  // with both outputs untouched.
+  Case c{1, 2, 2, 10, 20, 16, 16};
+  Inputs in(c, 6);
+  Buffer<float> out({c.B, c.Hq, c.Lq, c.Dv}, NAN);
+  Buffer<uint16_t> lse({c.B, c.Hq, c.Lq}, 0x7fc0);
+  attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
+                v = in.v.desc(ATTN_DTYPE_F32), o = out.desc(ATTN_DTYPE_F32),
+                l = lse.desc(ATTN_DTYPE_BF16);
+  EXPECT_EQ(lse_dense(&q, &k, &v, &o, &l), ATTN_ERR_DTYPE);
+  EXPECT_TRUE(std::all_of(out.data.begin(), out.data.end(),
+                          [](float x) { return std::isnan(x); }));
+  EXPECT_TRUE(std::all_of(lse.data.begin(), lse.data.end(),
+                          [](uint16_t x) { return x == 0x7fc0; }));
 }
 
 } // namespace
