@@ -92,19 +92,10 @@ TEST(SdpaLse, OverBiasAlibiAndWindow) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 107 + c.Lk));
-    // A bias in [-2, 2], -inf at every 7th entry.
-    Buffer<float> bias({c.B, 1, c.Lq, c.Lk});
-    std::mt19937 rng(29);
-    fillUniform(bias.data, rng, -2.f, 2.f);
-    for (size_t i = 0; i < bias.data.size(); i += 7)
-      bias.data[i] = -INFINITY;
+    Buffer<float> bias = biasWithHoles({c.B, 1, c.Lq, c.Lk}, 29, 2.f);
     attn_tensor_t bd = bias.desc(ATTN_DTYPE_F32);
     std::vector<double> m = paperSlopes(c.Hq);
-    MaskSpec spec;
-    spec.kind = MaskSpec::Bias;
-    spec.bias = bias.data.data();
-    spec.batch = c.B;
-    spec.heads = 1;
+    MaskSpec spec = biasMask(bias, c.B, 1);
     spec.keepFn = [c](int64_t, int64_t, int64_t i, int64_t j) {
       int64_t d = i + (c.Lk - c.Lq) - j;
       return -20 <= d && d <= 50;

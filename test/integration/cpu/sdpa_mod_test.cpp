@@ -170,17 +170,9 @@ TEST(SdpaScoreMod, SoftCapBeforeTheBias) {
     Inputs in(c, (uint32_t)(c.Lq * 47 + c.Lk));
     for (float &x : in.q.data) // scores of a few units: the cap bends them
       x *= 6.0f;
-    Buffer<float> bias({c.B, 1, c.Lq, c.Lk});
-    std::mt19937 rng(13);
-    fillUniform(bias.data, rng, -2.f, 2.f);
-    for (size_t i = 0; i < bias.data.size(); i += 7)
-      bias.data[i] = -INFINITY;
+    Buffer<float> bias = biasWithHoles({c.B, 1, c.Lq, c.Lk}, 13, 2.f);
     attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
-    MaskSpec spec;
-    spec.kind = MaskSpec::Bias;
-    spec.bias = bias.data.data();
-    spec.batch = c.B;
-    spec.heads = 1;
+    MaskSpec spec = biasMask(bias, c.B, 1);
     spec.scoreFn = [](double x, int64_t, int64_t, int64_t, int64_t) {
       return 2.0 * std::tanh(x / 2.0);
     };

@@ -34,16 +34,6 @@ MaskSpec keepMask(const Buffer<uint8_t> &mask, int64_t batch, int64_t heads) {
   return spec;
 }
 
-/// The reference's view of an f32 bias [batch or 1, heads or 1, Lq, Lk].
-MaskSpec biasMask(const Buffer<float> &bias, int64_t batch, int64_t heads) {
-  MaskSpec spec;
-  spec.kind = MaskSpec::Bias;
-  spec.bias = bias.data.data();
-  spec.batch = batch;
-  spec.heads = heads;
-  return spec;
-}
-
 // ---------------------------------------------------------------------------
 // The grid: q_len x kv_len x head_dim x causal, with GQA on every other case.
 // ---------------------------------------------------------------------------
@@ -198,12 +188,8 @@ TEST(SdpaMask, BoolMaskPerBatchBroadcastOverHeads) {
 TEST(SdpaMask, AdditiveBiasPerHeadWithCausal) {
   Case c{2, 6, 3, 40, 90, 32, 32};
   Inputs in(c, 21);
-  Buffer<float> bias({1, c.Hq, c.Lq, c.Lk});
-  std::mt19937 rng(22);
-  fillUniform(bias.data, rng, -4.f, 4.f);
   // Some -inf entries, as PyTorch float masks use, and one fully -inf row.
-  for (size_t i = 0; i < bias.data.size(); i += 7)
-    bias.data[i] = -INFINITY;
+  Buffer<float> bias = biasWithHoles({1, c.Hq, c.Lq, c.Lk}, 22, 4.f);
   for (int64_t j = 0; j < c.Lk; ++j)
     bias.at({0, 2, 17, j}) = -INFINITY;
   attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
@@ -312,11 +298,7 @@ TEST(SdpaMaskBroadcast, BiasBroadcastWithCausal) {
        {std::vector<int64_t>{c.B, 1, 1, c.Lk}, {1, c.Hq, c.Lq, 1},
         {c.B, c.Hq, 1, c.Lk}}) {
     Inputs in(c, (uint32_t)(90 + shape[1] + shape[2]));
-    Buffer<float> bias(shape);
-    std::mt19937 rng(91);
-    fillUniform(bias.data, rng, -4.f, 4.f);
-    for (size_t i = 0; i < bias.data.size(); i += 7)
-      bias.data[i] = -INFINITY;
+    Buffer<float> bias = biasWithHoles(shape, 91, 4.f);
     attn_tensor_t m = bias.desc(ATTN_DTYPE_F32);
     runChecked(c, in, KERNEL(sdpa_bias_any_causal, &m),
                1.0 / std::sqrt((double)c.D), true,
