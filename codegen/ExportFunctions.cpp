@@ -130,6 +130,8 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
   rel.setDims(op.getOutput(), {q[0], q[1], q[2], v[3]});
   if (Value lse = op.getLse())
     rel.setDims(lse, {q[0], q[1], q[2]});
+  if (Value probs = op.getProbs())
+    rel.setDims(probs, {q[0], q[1], q[2], k[2]});
 }
 
 /// The dims of function argument `arg` that may be 1 at run time and then

@@ -30,6 +30,35 @@ def AttnDecompose : Pass<"attn-decompose"> {
   ];
 }
 
+def AttnExposeWeights : Pass<"attn-expose-weights", "mlir::ModuleOp"> {
+  let summary = "Add copies of the exported functions that also return "
+                "each attn.sdpa's logsumexp or attention weights";
+  let description = [{
+    For each public `func.func` `F` with a body and at least one
+    `attn.sdpa`, and each kind asked for, adds a public copy `F__<kind>`
+    after `F`:
+
+    - `F__lse`: every `attn.sdpa` in it also returns its logsumexp
+      (`[batch, q_heads, q_len]`, f32);
+    - `F__probs`: every `attn.sdpa` in it also returns its attention
+      weights (`[batch, q_heads, q_len, kv_len]`, f32).
+
+    The copy returns `F`'s results and then one of these per `attn.sdpa`,
+    in program order. They are named `lse` (or `probs`) when there is one
+    op, else `lse0`, `lse1`, ... (an underscore is appended to a name `F`
+    already uses). `F` itself is left as it was, so its ABI does not change;
+    the copies are ordinary functions that `attn-export-functions` then
+    exports. Run it before that pass (`attnc --weights=lse,probs`).
+
+    Errors: an unknown kind, or a symbol named `F__<kind>` already in the
+    module.
+  }];
+  let options = [
+    ListOption<"kinds", "kinds", "std::string",
+               "The copies to add: lse (F__lse), probs (F__probs)">
+  ];
+}
+
 def AttnExportFunctions : Pass<"attn-export-functions", "mlir::ModuleOp"> {
   let summary = "Give public functions the attnc C ABI (destination-passing "
                 "memrefs plus a signature)";

@@ -4,6 +4,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 
@@ -26,8 +27,13 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
                 ? " gather-density=" + std::to_string(options.gatherDensity)
                 : std::string()) +
            "},";
+  std::string weights;
+  if (!options.weights.empty())
+    weights = "attn-expose-weights{kinds=" +
+              llvm::join(options.weights, ",") + "},";
   return "builtin.module("
-         "inline,symbol-dce,"
+         "inline,symbol-dce," +
+         weights +
          "attn-export-functions{unit-stride-variant=1}," +
          tile +
          "attn-decompose,"

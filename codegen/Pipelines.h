@@ -49,6 +49,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::desc("Tasks whose CSR rows list at most 1/N of their "
                      "span's keys gather them (0: never)"),
       llvm::cl::init(8)};
+  ListOption<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("Also export F__lse and/or F__probs, copies of each "
+                     "function F that return every attn.sdpa's logsumexp "
+                     "or attention weights (attn-expose-weights)")};
   Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 inputs use avx512_bf16 dot products; attnc sets "
@@ -61,7 +66,8 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
 std::string getLowerToLLVMPipelineText(const LowerToLLVMOptions &options);
 
 /// attn dialect (+ func/tensor) module -> LLVM dialect module with exported
-/// C entry points. Runs: attn-export-functions, attn-tile, attn-decompose,
+/// C entry points. Runs: attn-expose-weights (with `weights`),
+/// attn-export-functions, attn-tile, attn-decompose,
 /// fusion, one-shot bufferization, buffer deallocation, loops,
 /// attn-expand-math and the conversions to LLVM, then
 /// attn-emit-entry-points.

@@ -88,6 +88,11 @@ struct AttnTilePass final : public attn::impl::AttnTileBase<AttnTilePass> {
       if (!chooseKernelBlocks(op, blockOptions()).vec &&
           op.hasCoordinateMasks())
         continue;
+      // The tiled bodies do not write attention weights yet: an op that
+      // returns them is left to attn-decompose, which materializes the
+      // scores anyway.
+      if (op.getProbs())
+        continue;
       tile(op);
       ++numTiled;
     }

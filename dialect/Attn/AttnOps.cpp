@@ -21,6 +21,43 @@
 using namespace mlir;
 using namespace mlir::attn;
 
+//===----------------------------------------------------------------------===//
+// Custom assembly: attn.sdpa's optional results
+//===----------------------------------------------------------------------===//
+
+/// Parses `(`, lse` type)? (`, probs` type)?` after the output's type (each
+/// labeled: both are ranked tensors, so a bare type would be ambiguous).
+static ParseResult parseWeightTypes(OpAsmParser &p, Type &lse, Type &probs) {
+  while (succeeded(p.parseOptionalComma())) {
+    SMLoc at = p.getCurrentLocation();
+    StringRef keyword;
+    if (p.parseKeyword(&keyword))
+      return failure();
+    Type *slot = keyword == "lse"     ? &lse
+                 : keyword == "probs" ? &probs
+                                      : nullptr;
+    if (!slot)
+      return p.emitError(at, "expected 'lse' or 'probs' before the type of "
+                             "an optional result, got '")
+             << keyword << "'";
+    if (*slot || (slot == &lse && probs))
+      return p.emitError(at, "'")
+             << keyword << "' given twice or after 'probs' (the order is "
+                           "lse, probs)";
+    if (p.parseType(*slot))
+      return failure();
+  }
+  return success();
+}
+
+static void printWeightTypes(OpAsmPrinter &p, Operation *, Type lse,
+                             Type probs) {
+  if (lse)
+    p << ", lse " << lse;
+  if (probs)
+    p << ", probs " << probs;
+}
+
 #define GET_OP_CLASSES
 #include "dialect/Attn/AttnOps.cpp.inc"
 
@@ -179,23 +216,38 @@ LogicalResult SdpaOp::verify() {
                              getValueType(), getMaskType(), "result",
                              getOutputType(), getScale())))
     return failure();
-  RankedTensorType lse = getLseType();
-  if (!lse)
-    return success();
-  static constexpr llvm::StringLiteral kLseDims[] = {"batch", "q_heads",
-                                                     "q_len"};
-  if (lse.getRank() != 3)
-    return emitOpError() << "lse must have rank 3 ([batch, q_heads, q_len]), "
-                            "got rank "
-                         << lse.getRank();
-  if (!lse.getElementType().isF32())
-    return emitOpError() << "lse has element type " << lse.getElementType()
-                         << "; expected f32";
-  Operand l{"lse", lse, kLseDims};
   Operand q{"query", getQueryType(), kQueryDims};
-  for (unsigned d = 0; d < 3; ++d)
-    if (failed(checkSameDim(getOperation(), l, d, q, d)))
+  Operand k{"key", getKeyType(), kKeyDims};
+  if (RankedTensorType lse = getLseType()) {
+    static constexpr llvm::StringLiteral kLseDims[] = {"batch", "q_heads",
+                                                       "q_len"};
+    if (lse.getRank() != 3)
+      return emitOpError() << "lse must have rank 3 ([batch, q_heads, "
+                              "q_len]), got rank "
+                           << lse.getRank();
+    if (!lse.getElementType().isF32())
+      return emitOpError() << "lse has element type "
+                           << lse.getElementType() << "; expected f32";
+    Operand l{"lse", lse, kLseDims};
+    for (unsigned d = 0; d < 3; ++d)
+      if (failed(checkSameDim(getOperation(), l, d, q, d)))
+        return failure();
+  }
+  if (RankedTensorType probs = getProbsType()) {
+    if (probs.getRank() != 4)
+      return emitOpError() << "probs must have rank 4 ([batch, q_heads, "
+                              "q_len, kv_len]), got rank "
+                           << probs.getRank();
+    if (!probs.getElementType().isF32())
+      return emitOpError() << "probs has element type "
+                           << probs.getElementType() << "; expected f32";
+    Operand p{"probs", probs, kMask4Dims};
+    for (unsigned d = 0; d < 3; ++d)
+      if (failed(checkSameDim(getOperation(), p, d, q, d)))
+        return failure();
+    if (failed(checkSameDim(getOperation(), p, 3, k, 2)))
       return failure();
+  }
   return success();
 }
 
@@ -370,6 +422,9 @@ SdpaOp::reifyResultShapes(OpBuilder &b,
   reifiedReturnShapes.push_back({qs[0], qs[1], qs[2], vs[3]});
   if (getLse())
     reifiedReturnShapes.push_back({qs[0], qs[1], qs[2]});
+  if (getProbs())
+    reifiedReturnShapes.push_back(
+        {qs[0], qs[1], qs[2], tensor::getMixedSize(b, loc, getKey(), 2)});
   return success();
 }
 
@@ -852,6 +907,11 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
   SmallVector<Value> results = {ab.collapse(out, getOutputType())};
   if (getLse())
     results.push_back(ab.collapse(ab.logSumExp(rowMax, rowSum), getLseType()));
+  // The weights exp(x - max) / sum, 0 in a row that sees no key.
+  if (getProbs())
+    results.push_back(ab.collapse(
+        buildNormalizeBySum(b, loc, probs, rowSum, b.getF32Type()),
+        getProbsType()));
   return results;
 }
 

@@ -9,7 +9,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Attn_SdpaOp : Attn_Op<"sdpa", [
-    Pure, AttrSizedOperandSegments, IsolatedFromAbove,
+    Pure, AttrSizedOperandSegments, AttrSizedResultSegments,
+    IsolatedFromAbove,
     DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
                               ["reifyResultShapes"]>]> {
@@ -35,7 +36,16 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
       row's logsumexp `ln sum_j exp(x_j)` of its final scores `x` (after
       scale, score modifiers, bias and masks; natural units), as
       FlashAttention returns it (`softmax_lse`). A row that sees no key
-      gets `-inf`. The softmax weights are `exp(x_j - lse)`.
+      gets `-inf`. The softmax weights are `exp(x_j - lse)`. Written
+      `lse <type>` after the result's type.
+    - `probs` (optional third result): `[batch, q_heads, q_len, kv_len]`,
+      f32, the attention weights `softmax(x)` themselves, each row summing
+      to 1 over the keys it sees; a masked key gets 0, and so does every
+      key of a row that sees none. They are what
+      `torch.nn.MultiheadAttention(need_weights=True,
+      average_attn_weights=False)` returns. Written `probs <type>`. They
+      take `q_len * kv_len` floats per head, so they are for looking at a
+      model, not for long sequences.
 
     Every dim may be static or dynamic (`?`); static dims are checked here,
     dynamic ones by the runtime when a compiled kernel is called.
@@ -132,7 +142,11 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     // The output and each row's logsumexp.
     %o5, %lse = attn.sdpa %q, %k, %v causal
         : tensor<1x8x?x64xf32>, tensor<1x8x?x64xf32>, tensor<1x8x?x64xf32>
-        -> tensor<1x8x?x64xf32>, tensor<1x8x?xf32>
+        -> tensor<1x8x?x64xf32>, lse tensor<1x8x?xf32>
+    // The output and the attention weights.
+    %o6, %p = attn.sdpa %q, %k, %v
+        : tensor<1x8x16x64xf32>, tensor<1x8x32x64xf32>, tensor<1x8x32x64xf32>
+        -> tensor<1x8x16x64xf32>, probs tensor<1x8x16x32xf32>
     %o2 = attn.sdpa %q, %k, %v mask %m
         : tensor<2x8x?x64xf32>, tensor<2x2x?x64xf32>, tensor<2x2x?x64xf32>,
           tensor<1x1x?x?xi1> -> tensor<2x8x?x64xf32>
@@ -168,7 +182,8 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
                        OptionalAttr<Attn_MaskArrayAttr>:$masks,
                        OptionalAttr<Attn_ScoreModArrayAttr>:$score_mods);
   let results = (outs AnyRankedTensor:$output,
-                      Optional<AnyRankedTensor>:$lse);
+                      Optional<AnyRankedTensor>:$lse,
+                      Optional<AnyRankedTensor>:$probs);
   let regions = (region MaxSizedRegion<1>:$mask_mod,
                         MaxSizedRegion<1>:$score_mod);
 
@@ -177,7 +192,7 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
     (`masks` $masks^)? (`score_mods` $score_mods^)?
     (`captures` `(` $captures^ `:` type($captures) `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
-    `->` type($output) (`,` type($lse)^)?
+    `->` type($output) `` custom<WeightTypes>(type($lse), type($probs))
     (`mask_mod` $mask_mod^)? (`score_mod` $score_mod^)?
   }];
 
@@ -213,6 +228,12 @@ def Attn_SdpaOp : Attn_Op<"sdpa", [
       return getLse() ? ::llvm::cast<::mlir::RankedTensorType>(
                             getLse().getType())
                       : ::mlir::RankedTensorType();
+    }
+    /// The attention weights result's type, or null.
+    ::mlir::RankedTensorType getProbsType() {
+      return getProbs() ? ::llvm::cast<::mlir::RankedTensorType>(
+                              getProbs().getType())
+                        : ::mlir::RankedTensorType();
     }
     /// The i1 keep-predicate's block, or null.
     ::mlir::Block *getMaskModBlock() {

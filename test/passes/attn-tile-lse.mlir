@@ -62,7 +62,7 @@ func.func @lse(%q: tensor<1x8x?x32xf32>, %k: tensor<1x2x?x32xf32>,
     -> (tensor<1x8x?x32xf32>, tensor<1x8x?xf32>) {
   %o, %l = attn.sdpa %q, %k, %v
       : tensor<1x8x?x32xf32>, tensor<1x2x?x32xf32>, tensor<1x2x?x32xf32>
-      -> tensor<1x8x?x32xf32>, tensor<1x8x?xf32>
+      -> tensor<1x8x?x32xf32>, lse tensor<1x8x?xf32>
   return %o, %l : tensor<1x8x?x32xf32>, tensor<1x8x?xf32>
 }
 

@@ -9,6 +9,7 @@
 // (file:line:col: error: ...) and exits with status 1, writing nothing.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/Abi.h"
 #include "codegen/Header.h"
 #include "codegen/Pipelines.h"
 #include "codegen/Target.h"
@@ -18,6 +19,7 @@
 #include "tools/attnc/Version.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -132,6 +134,12 @@ cl::opt<std::string> reportShape(
     cl::desc("With --report: count the empty, partial and full blocks and "
              "the FLOPs against dense for this shape"),
     cl::value_desc("batch,q_heads,q_len,kv_len,head_dim"), cl::cat(attncCat));
+cl::list<std::string> weights(
+    "weights", cl::CommaSeparated,
+    cl::desc("Also export, for each function F, F__lse (every attn.sdpa's "
+             "logsumexp as extra results) and/or F__probs (their attention "
+             "weights); F is unchanged"),
+    cl::value_desc("lse,probs"), cl::cat(attncCat));
 cl::opt<bool> printPipeline("print-pipeline",
                             cl::desc("Print the MLIR pass pipeline and exit"),
                             cl::init(false), cl::cat(attncCat));
@@ -393,7 +401,12 @@ int main(int argc, char **argv) {
     o.l1Bytes = model.l1Bytes;
     o.countBlocks = countBlocks;
     o.gatherDensity = gatherDensity;
+    o.weights = ArrayRef<std::string>(weights);
   };
+  for (const std::string &w : weights)
+    if (w != "lse" && w != "probs")
+      return fail("--weights takes lse and probs, comma separated, got '" +
+                  w + "'");
   attn::LowerToLLVMOptions pipelineOptions;
   fillOptions(pipelineOptions, **tm, mcpu.empty() || mcpu == "host");
   // --multiversion: a target machine per listed CPU.
@@ -501,12 +514,6 @@ int main(int argc, char **argv) {
   if (reportShape.getNumOccurrences())
     return fail("--report-shape needs --report");
 
-  // The exported entry points: the public functions with bodies.
-  SmallVector<std::string> entries;
-  for (auto f : module->getOps<func::FuncOp>())
-    if (f.isPublic() && !f.isExternal())
-      entries.push_back(f.getName().str());
-
   auto lower = [&](ModuleOp m, const attn::LowerToLLVMOptions &o) {
     mlir::PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
@@ -531,6 +538,12 @@ int main(int argc, char **argv) {
   } else {
     module = versions.front()->clone(); // for the header: the same ABI
   }
+  // The exported entry points (with --weights, the F__lse and F__probs
+  // copies too): the kernels attn-export-functions named.
+  SmallVector<std::string> entries;
+  for (auto f : module->getOps<LLVM::LLVMFuncOp>())
+    if (auto n = f->getAttrOfType<StringAttr>(attn::abi::kExportNameAttr))
+      entries.push_back(n.str());
 
   StringRef source = inputFilename == "-" ? StringRef("<stdin>")
                                           : StringRef(inputFilename);

@@ -221,7 +221,7 @@ func.func @scale(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 func.func @not_a_tensor(%q: memref<1x2x8x16xf32>) {
   // expected-error @+1 {{'attn.sdpa' op operand #0 must be ranked tensor of any type values, but got 'memref<1x2x8x16xf32>'}}
-  %o = "attn.sdpa"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> ({}, {}) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>,
+  %o = "attn.sdpa"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0>}> ({}, {}) : (memref<1x2x8x16xf32>, memref<1x2x8x16xf32>,
       memref<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return
 }
@@ -451,7 +451,7 @@ func.func @mod_dim_index(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 func.func @lse_rank(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
   // expected-error @+1 {{'attn.sdpa' op lse must have rank 3 ([batch, q_heads, q_len]), got rank 4}}
   %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
-      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8x1xf32>
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, lse tensor<1x2x8x1xf32>
   %c = tensor.collapse_shape %l [[0], [1], [2, 3]]
       : tensor<1x2x8x1xf32> into tensor<1x2x8xf32>
   return %c : tensor<1x2x8xf32>
@@ -463,7 +463,7 @@ func.func @lse_bf16(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8xbf16> {
   // expected-error @+1 {{'attn.sdpa' op lse has element type 'bf16'; expected f32}}
   %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xbf16>,
       tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>
-      -> tensor<1x2x8x16xbf16>, tensor<1x2x8xbf16>
+      -> tensor<1x2x8x16xbf16>, lse tensor<1x2x8xbf16>
   return %l : tensor<1x2x8xbf16>
 }
 
@@ -472,7 +472,7 @@ func.func @lse_bf16(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8xbf16> {
 func.func @lse_q_len(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x7xf32> {
   // expected-error @+1 {{'attn.sdpa' op lse dim 2 (q_len) is 7 but query dim 2 (q_len) is 8}}
   %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
-      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x7xf32>
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, lse tensor<1x2x7xf32>
   return %l : tensor<1x2x7xf32>
 }
 
@@ -482,7 +482,7 @@ func.func @lse_heads(%q: tensor<1x2x8x16xf32>, %k: tensor<1x1x8x16xf32>)
     -> tensor<1x1x8xf32> {
   // expected-error @+1 {{'attn.sdpa' op lse dim 1 (q_heads) is 1 but query dim 1 (q_heads) is 2}}
   %o, %l = attn.sdpa %q, %k, %k : tensor<1x2x8x16xf32>, tensor<1x1x8x16xf32>,
-      tensor<1x1x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x1x8xf32>
+      tensor<1x1x8x16xf32> -> tensor<1x2x8x16xf32>, lse tensor<1x1x8xf32>
   return %l : tensor<1x1x8xf32>
 }
 
@@ -491,6 +491,62 @@ func.func @lse_heads(%q: tensor<1x2x8x16xf32>, %k: tensor<1x1x8x16xf32>)
 func.func @lse_batch(%q: tensor<2x2x8x16xf32>) -> tensor<1x2x8xf32> {
   // expected-error @+1 {{'attn.sdpa' op lse dim 0 (batch) is 1 but query dim 0 (batch) is 2}}
   %o, %l = attn.sdpa %q, %q, %q : tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>,
-      tensor<2x2x8x16xf32> -> tensor<2x2x8x16xf32>, tensor<1x2x8xf32>
+      tensor<2x2x8x16xf32> -> tensor<2x2x8x16xf32>, lse tensor<1x2x8xf32>
+  return %l : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @probs_rank(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op probs must have rank 4 ([batch, q_heads, q_len, kv_len]), got rank 3}}
+  %o, %p = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, probs tensor<1x2x8xf32>
+  return %p : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @probs_bf16(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x8xbf16> {
+  // expected-error @+1 {{'attn.sdpa' op probs has element type 'bf16'; expected f32}}
+  %o, %p = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, probs tensor<1x2x8x8xbf16>
+  return %p : tensor<1x2x8x8xbf16>
+}
+
+// -----
+
+func.func @probs_kv_len(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x5x16xf32>)
+    -> tensor<1x2x8x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op probs dim 3 (kv_len) is 8 but key dim 2 (kv_len) is 5}}
+  %o, %p = attn.sdpa %q, %k, %k : tensor<1x2x8x16xf32>, tensor<1x2x5x16xf32>,
+      tensor<1x2x5x16xf32> -> tensor<1x2x8x16xf32>, probs tensor<1x2x8x8xf32>
+  return %p : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+func.func @probs_q_heads(%q: tensor<1x2x8x16xf32>) -> tensor<1x1x8x8xf32> {
+  // expected-error @+1 {{'attn.sdpa' op probs dim 1 (q_heads) is 1 but query dim 1 (q_heads) is 2}}
+  %o, %p = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, probs tensor<1x1x8x8xf32>
+  return %p : tensor<1x1x8x8xf32>
+}
+
+// -----
+
+func.func @weights_unlabeled(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  %o, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+  // expected-error @+1 {{expected 'lse' or 'probs' before the type of an optional result, got 'tensor'}}
+      tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return %l : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @weights_order(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  %o, %p, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>,
+  // expected-error @+1 {{'lse' given twice or after 'probs' (the order is lse, probs)}}
+      probs tensor<1x2x8x8xf32>, lse tensor<1x2x8xf32>
   return %l : tensor<1x2x8xf32>
 }

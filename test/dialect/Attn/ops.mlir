@@ -238,8 +238,8 @@ func.func @named_score_mods(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>,
 // The logsumexp result, with a mask and a region (the optional result's
 // type comes after the output's, before the regions).
 // CHECK-LABEL: func.func @sdpa_lse
-// CHECK: %{{.*}}, %{{.*}} = attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32> -> tensor<2x4x?x8xf32>, tensor<2x4x?xf32>
-// CHECK: attn.sdpa %{{.*}} mask %{{.*}} : {{.*}}, tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, tensor<2x4x?xf32> mask_mod {
+// CHECK: %{{.*}}, %{{.*}} = attn.sdpa %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32> -> tensor<2x4x?x8xf32>, lse tensor<2x4x?xf32>
+// CHECK: attn.sdpa %{{.*}} mask %{{.*}} : {{.*}}, tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, lse tensor<2x4x?xf32> mask_mod {
 // CHECK: attn.sdpa %{{.*}} -> tensor<2x4x?x8xf32>{{$}}
 func.func @sdpa_lse(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>,
                     %v: tensor<2x2x?x8xf32>, %m: tensor<?x?xf32>)
@@ -247,10 +247,10 @@ func.func @sdpa_lse(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>,
         tensor<2x4x?x8xf32>) {
   %o, %l = attn.sdpa %q, %k, %v causal
       : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>
-      -> tensor<2x4x?x8xf32>, tensor<2x4x?xf32>
+      -> tensor<2x4x?x8xf32>, lse tensor<2x4x?xf32>
   %o2, %l2 = attn.sdpa %q, %k, %v mask %m
       : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>,
-        tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, tensor<2x4x?xf32>
+        tensor<?x?xf32> -> tensor<2x4x?x8xbf16>, lse tensor<2x4x?xf32>
       mask_mod {
       ^bb0(%b: index, %h: index, %qi: index, %ki: index):
         %t = arith.cmpi ule, %ki, %qi : index
@@ -262,4 +262,22 @@ func.func @sdpa_lse(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>,
   return %l, %o2, %l2, %o3
       : tensor<2x4x?xf32>, tensor<2x4x?x8xbf16>, tensor<2x4x?xf32>,
         tensor<2x4x?x8xf32>
+}
+
+// The attention weights, alone and after the logsumexp (each optional
+// result is labeled by its name).
+// CHECK-LABEL: func.func @sdpa_probs
+// CHECK: attn.sdpa %{{.*}} -> tensor<2x4x?x8xf32>, probs tensor<2x4x?x?xf32>{{$}}
+// CHECK: attn.sdpa %{{.*}} causal : {{.*}} -> tensor<2x4x?x8xf32>, lse tensor<2x4x?xf32>, probs tensor<2x4x?x?xf32>{{$}}
+func.func @sdpa_probs(%q: tensor<2x4x?x8xf32>, %k: tensor<2x2x?x8xf32>,
+                      %v: tensor<2x2x?x8xf32>)
+    -> (tensor<2x4x?x?xf32>, tensor<2x4x?xf32>, tensor<2x4x?x?xf32>) {
+  %o, %p = attn.sdpa %q, %k, %v
+      : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>
+      -> tensor<2x4x?x8xf32>, probs tensor<2x4x?x?xf32>
+  %o2, %l2, %p2 = attn.sdpa %q, %k, %v causal
+      : tensor<2x4x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>
+      -> tensor<2x4x?x8xf32>, lse tensor<2x4x?xf32>, probs tensor<2x4x?x?xf32>
+  return %p, %l2, %p2
+      : tensor<2x4x?x?xf32>, tensor<2x4x?xf32>, tensor<2x4x?x?xf32>
 }

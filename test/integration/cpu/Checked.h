@@ -135,6 +135,33 @@ inline int64_t checkLse(const std::vector<float> &got,
   return empty;
 }
 
+/// Checks every attention weight against the reference: exactly 0 where
+/// the reference's is (a masked key, every key of a row that sees none),
+/// within `slack` times probsTolerance elsewhere. Returns the number of
+/// zero weights.
+inline int64_t checkProbs(const std::vector<float> &got,
+                          const std::vector<double> &ref, int64_t D,
+                          int64_t Lk, double scale, float maxQ, float maxK,
+                          float maxBias, double slack = 1) {
+  EXPECT_EQ(got.size(), ref.size());
+  int64_t zeros = 0, bad = 0;
+  for (size_t r = 0; r < ref.size() && r < got.size(); ++r) {
+    bool ok;
+    if (ref[r] == 0) {
+      ++zeros;
+      ok = got[r] == 0;
+    } else {
+      ok = std::fabs((double)got[r] - ref[r]) <=
+           slack * probsTolerance(D, Lk, scale, maxQ, maxK, maxBias, ref[r]);
+    }
+    if (!ok && bad++ < 5)
+      ADD_FAILURE() << "weight " << r << " (row " << r / Lk << ", key "
+                    << r % Lk << "): " << got[r] << ", reference " << ref[r];
+  }
+  EXPECT_EQ(bad, 0);
+  return zeros;
+}
+
 /// A case for SCOPED_TRACE.
 inline std::string name(const Case &c) {
   return "B=" + std::to_string(c.B) + " Hq=" + std::to_string(c.Hq) +

@@ -77,17 +77,21 @@ struct MaskSpec {
 /// O[b, h, i, :] for q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv].
 /// Fully masked rows give zeros. With `lse`, also each row's logsumexp
 /// ln sum_j exp(x_j) of its final scores, [B, Hq, Lq] (-inf for a fully
-/// masked row).
+/// masked row). With `probs`, also the attention weights softmax(x),
+/// [B, Hq, Lq, Lk]: exactly 0 for a masked key and in a fully masked row.
 inline std::vector<double>
 referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
               const std::vector<float> &v, int64_t B, int64_t Hq, int64_t Hkv,
               int64_t Lq, int64_t Lk, int64_t D, int64_t Dv, double scale,
               bool causal, const MaskSpec &mask = {},
-              std::vector<double> *lse = nullptr) {
+              std::vector<double> *lse = nullptr,
+              std::vector<double> *probs = nullptr) {
   std::vector<double> out((size_t)(B * Hq * Lq * Dv), 0.0);
   if (lse)
     lse->assign((size_t)(B * Hq * Lq),
                 -std::numeric_limits<double>::infinity());
+  if (probs)
+    probs->assign((size_t)(B * Hq * Lq * Lk), 0.0);
   int64_t group = Hq / Hkv;
   std::vector<double> s((size_t)Lk);
   std::vector<bool> keep((size_t)Lk);
@@ -142,6 +146,10 @@ referenceSdpa(const std::vector<float> &q, const std::vector<float> &k,
         }
         if (lse)
           (*lse)[(size_t)((b * Hq + h) * Lq + i)] = m + std::log(sum);
+        if (probs)
+          for (int64_t j = 0; j < Lk; ++j)
+            (*probs)[(size_t)(((b * Hq + h) * Lq + i) * Lk + j)] =
+                s[(size_t)j] / sum;
         double *oi = &out[(size_t)(((b * Hq + h) * Lq + i) * Dv)];
         for (int64_t j = 0; j < Lk; ++j) {
           if (s[(size_t)j] == 0)
@@ -235,6 +243,26 @@ inline double lseTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
   const double eps = std::numeric_limits<float>::epsilon();
   return eps * (2.0 * (double)D * std::fabs(scale) * maxQ * maxK +
                 2.0 * maxBias + (double)Lk + 8.0 + 4.0 * std::fabs(ref));
+}
+
+/// The bound on |p - p_ref| for one attention weight p_ref = exp(x -
+/// lse_ref) > 0. A score error delta (f32Tolerance's score terms, as in
+/// lseTolerance) changes exp(x - max) by the factor e^(+-delta) and the row
+/// sum by at most as much, so p by about 2 delta relatively; the f32 row
+/// sum adds gamma_Lk, each exp 2 ulp and the division 1. So
+///   |p - p_ref| <= p_ref eps (4 D |scale| max|q| max|k| + 4 max|bias|
+///                             + Lk + 8) + 8 FLT_MIN,
+/// the last term for weights below f32's normal range (the kernels flush
+/// exp below 2^-150 to 0). Relative to p_ref, so a weight of 1e-6 is held
+/// to a relative error and not hidden by the large ones; masked keys are
+/// checked to be exactly 0 apart from this (checkProbs).
+inline double probsTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
+                             float maxK, float maxBias, double ref) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  return ref * eps *
+             (4.0 * (double)D * std::fabs(scale) * maxQ * maxK +
+              4.0 * maxBias + (double)Lk + 8.0) +
+         8.0 * (double)std::numeric_limits<float>::min();
 }
 
 /// bf16 storage: round to nearest even (NaN kept quiet), and back.

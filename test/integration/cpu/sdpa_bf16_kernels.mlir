@@ -145,6 +145,6 @@ func.func @bf16_causal_lse(%q: tensor<?x?x?x?xbf16> {attn.name = "q"},
         tensor<?x?x?xf32> {attn.name = "lse"}) {
   %o, %l = attn.sdpa %q, %k, %v causal
       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
-      -> tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
+      -> tensor<?x?x?x?xbf16>, lse tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
 }

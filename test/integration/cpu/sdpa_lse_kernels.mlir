@@ -11,7 +11,7 @@ func.func @lse_dense(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
         tensor<?x?x?xf32> {attn.name = "lse"}) {
   %o, %l = attn.sdpa %q, %k, %v
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
-      -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+      -> tensor<?x?x?x?xf32>, lse tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 }
 
@@ -24,7 +24,7 @@ func.func @lse_causal(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
         tensor<?x?x?xf32> {attn.name = "lse"}) {
   %o, %l = attn.sdpa %q, %k, %v causal {scale = 0.3 : f32}
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
-      -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+      -> tensor<?x?x?x?xf32>, lse tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 }
 
@@ -41,7 +41,7 @@ func.func @lse_bias_alibi_window(
   %o, %l = attn.sdpa %q, %k, %v mask %bias
       masks [#attn.window<left = 50, right = 20>] score_mods [#attn.alibi]
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
-        tensor<?x1x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+        tensor<?x1x?x?xf32> -> tensor<?x?x?x?xf32>, lse tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 }
 
@@ -57,7 +57,7 @@ func.func @lse_csr(%q: tensor<?x?x?x?xf32> {attn.name = "q"},
   %o, %l = attn.sdpa %q, %k, %v masks [#attn.csr<offsets = 0, columns = 1>]
       captures(%offsets, %columns : tensor<?xi32>, tensor<?xi32>)
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
-      -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+      -> tensor<?x?x?x?xf32>, lse tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 }
 
@@ -70,6 +70,6 @@ func.func @lse_decode_static(%q: tensor<1x8x1x64xf32> {attn.name = "q"},
         tensor<1x8x1xf32> {attn.name = "lse"}) {
   %o, %l = attn.sdpa %q, %k, %v
       : tensor<1x8x1x64xf32>, tensor<1x2x3000x64xf32>, tensor<1x2x3000x64xf32>
-      -> tensor<1x8x1x64xf32>, tensor<1x8x1xf32>
+      -> tensor<1x8x1x64xf32>, lse tensor<1x8x1xf32>
   return %o, %l : tensor<1x8x1x64xf32>, tensor<1x8x1xf32>
 }

@@ -237,7 +237,37 @@ def main(out_dir):
     lse = torch.logsumexp(scores, dim=-1)
     out = torch.nan_to_num(torch.softmax(scores, dim=-1)) @ vr
     save(os.path.join(out_dir, "lse_causal"), q=q, k=k, v=v, out=out, lse=lse)
-    print(f"torch_cases: wrote 17 cases to {out_dir} (PyTorch {torch.__version__})")
+    # Attention weights: torch.nn.MultiheadAttention's own (need_weights,
+    # average_attn_weights=False), [batch, heads, q_len, kv_len]. Its input
+    # projections are set so that the heads it attends with are q, k and v
+    # (the query's scaled by c, so that with its 1/sqrt(head_dim) the scores
+    # are `scale` q.k), its output projection to the identity.
+    def mha_weights(q, k, v, scale, attn_mask=None):
+        b, h, lq, d = q.shape
+        e = h * d
+        mha = torch.nn.MultiheadAttention(e, h, batch_first=True)
+        with torch.no_grad():
+            c = scale * math.sqrt(d)
+            mha.in_proj_weight.copy_(torch.cat(
+                [c * torch.eye(e), torch.eye(e), torch.eye(e)]))
+            mha.in_proj_bias.zero_()
+            mha.out_proj.weight.copy_(torch.eye(e))
+            mha.out_proj.bias.zero_()
+        heads = lambda t: t.transpose(1, 2).reshape(b, t.shape[2], e)
+        out, w = mha(heads(q), heads(k), heads(v), attn_mask=attn_mask,
+                     need_weights=True, average_attn_weights=False)
+        return out.reshape(b, lq, h, d).transpose(1, 2), w
+
+    q, k, v = r(1, 4, 20, 32), r(1, 4, 70, 32), r(1, 4, 70, 32)
+    out, w = mha_weights(q, k, v, 1 / math.sqrt(32))
+    save(os.path.join(out_dir, "probs_cross"), q=q, k=k, v=v, out=out,
+         probs=w)
+    q, k, v = r(2, 4, 45, 16), r(2, 4, 45, 16), r(2, 4, 45, 16)
+    hidden = torch.ones(45, 45, dtype=torch.bool).triu(diagonal=1)
+    out, w = mha_weights(q, k, v, 0.3, attn_mask=hidden)
+    save(os.path.join(out_dir, "probs_causal"), q=q, k=k, v=v, out=out,
+         probs=w)
+    print(f"torch_cases: wrote 19 cases to {out_dir} (PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 //===- torch_crosscheck_test.cpp - attnc kernels vs PyTorch 1.13 -----------===//
 //
-// Runs the kernels of sdpa_kernels.mlir (and the named, mod and lse
-// kernels' files) on inputs written by torch_cases.py
+// Runs the kernels of sdpa_kernels.mlir (and the named, mod, lse and
+// weights kernels' files) on inputs written by torch_cases.py
 // and compares with what PyTorch's own attention (the fused
 // _scaled_dot_product_attention and nn.MultiheadAttention) computed on them.
 //
@@ -12,6 +12,7 @@
 #include "sdpa_lse_kernels.h"
 #include "sdpa_mod_kernels.h"
 #include "sdpa_named_kernels.h"
+#include "sdpa_weights_kernels.h"
 
 #include <gtest/gtest.h>
 
@@ -320,6 +321,46 @@ TEST(TorchCrossCheck, LogSumExpIsTorchLogsumexpOfTheMaskedScores) {
   int64_t empty = attn_test::checkLse(lse, want, D, Lk, 0.3, q.maxAbs(),
                                       k.maxAbs(), 0, /*slack=*/2);
   EXPECT_EQ(empty, 2 * 8 * 20);
+}
+
+/// A w_*__probs kernel of sdpa_weights_kernels.mlir against
+/// nn.MultiheadAttention's per-head weights (need_weights,
+/// average_attn_weights=False) and output.
+using WeightsKernel = attn_status_t (*)(const attn_tensor_t *,
+                                        const attn_tensor_t *,
+                                        const attn_tensor_t *, attn_tensor_t *,
+                                        attn_tensor_t *);
+int64_t runWeights(const char *name, WeightsKernel fn, double scale) {
+  Array q, k, v, ref, refProbs;
+  load(name, "q", q);
+  load(name, "k", k);
+  load(name, "v", v);
+  load(name, "out", ref);
+  load(name, "probs", refProbs);
+  std::vector<float> out(ref.a.count, NAN), probs(refProbs.a.count, NAN);
+  attn_tensor_t tq = q.desc(), tk = k.desc(), tv = v.desc(), to, tp;
+  attn_tensor_contiguous(&to, out.data(), ATTN_DTYPE_F32, 4, ref.a.shape);
+  attn_tensor_contiguous(&tp, probs.data(), ATTN_DTYPE_F32, 4,
+                         refProbs.a.shape);
+  EXPECT_EQ(fn(&tq, &tk, &tv, &to, &tp), ATTN_OK) << attn_last_error();
+  int64_t D = q.a.shape[3], Lk = k.a.shape[2];
+  // Both sides are f32 (and PyTorch's projections by the identity are
+  // exact): twice Reference.h's bounds.
+  EXPECT_LE(maxDiff(out.data(), ref.f(), ref.a.count),
+            2 * attn_test::f32Tolerance(D, Lk, scale, q.maxAbs(), k.maxAbs(),
+                                        v.maxAbs()));
+  std::vector<double> want(refProbs.f(), refProbs.f() + refProbs.a.count);
+  return attn_test::checkProbs(probs, want, D, Lk, scale, q.maxAbs(),
+                               k.maxAbs(), 0, /*slack=*/2);
+}
+
+TEST(TorchCrossCheck, WeightsAreMultiheadAttentionsPerHeadWeights) {
+  EXPECT_EQ(runWeights("probs_cross", w_dense__probs, 1 / std::sqrt(32.0)),
+            0);
+  // attn_mask hides the 45 * 44 / 2 keys above the diagonal in each of
+  // 2 x 4 heads: exactly 0 on both sides.
+  EXPECT_EQ(runWeights("probs_causal", w_causal__probs, 0.3),
+            2 * 4 * 45 * 44 / 2);
 }
 
 } // namespace
