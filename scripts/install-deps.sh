@@ -13,6 +13,8 @@ PKGS=(
   # Benchmarks and peers (bench/).
   libbenchmark-dev libopenblas-dev python3-matplotlib libhalide14-0-dev
   libpthreadpool-dev libdnnl-dev
+  # attnc-heatmap: Cairo (drawing, text, PNG through libpng) and a font.
+  libcairo2-dev libpng-dev fonts-dejavu-core
 )
 
 SUDO=""

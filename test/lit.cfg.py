@@ -14,6 +14,7 @@ config.test_exec_root = os.path.join(config.attn_obj_root, "test")
 tool_dirs = [
     os.path.join(config.attn_tools_dir, "attnc"),
     os.path.join(config.attn_tools_dir, "attn-opt"),
+    os.path.join(config.attn_tools_dir, "attnc-heatmap"),
     config.llvm_tools_dir,
 ]
 config.environment["PATH"] = os.pathsep.join(
