@@ -563,6 +563,25 @@ Value attn::buildLogSumExp(OpBuilder &b, Location loc, Value max, Value sum,
   return arith::SelectOp::create(b, loc, empty, negInf, lse);
 }
 
+Value attn::buildRowLogSumExp(OpBuilder &b, Location loc, Value max,
+                              Value sum, double unit, Value dest) {
+  if (!dest)
+    dest = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, max),
+                                   b.getF32Type());
+  int64_t rank = cast<RankedTensorType>(max.getType()).getRank();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{dest.getType()}, ValueRange{max, sum},
+             ValueRange{dest}, ArrayRef<AffineMap>{id, id, id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, nl, buildLogSumExp(nb, nl, a[0], a[1], unit));
+             })
+      .getResult(0);
+}
+
 /// Views `[d0, heads, d2, ...]` as `[d0, kv_heads, group, d2, ...]`.
 static Value expandHeads(OpBuilder &b, Location loc, Value t,
                          OpFoldResult kvHeads, OpFoldResult group) {
@@ -804,20 +823,6 @@ public:
 
   /// Each row's logsumexp M + ln L, [B, Hkv, G, Lq]; -inf where L == 0 (a
   /// row that sees no key).
-  Value logSumExp(Value rowMax, Value rowSum) {
-    Value init = tensor::EmptyOp::create(b, loc, rowSizes, f32);
-    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), ValueRange{rowMax, rowSum},
-               ValueRange{init}, ArrayRef<AffineMap>{id, id, id},
-               SmallVector<IteratorType>(4, par),
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 linalg::YieldOp::create(
-                     nb, nl, buildLogSumExp(nb, nl, a[0], a[1], 1.0));
-               })
-        .getResult(0);
-  }
-
   Value filledRows(float value) { return filled(b, loc, rowSizes, value); }
   Value filledOut(float value) { return filled(b, loc, oSizes, value); }
   Value constant(float value) {
@@ -906,7 +911,8 @@ FailureOr<SmallVector<Value>> SdpaOp::decomposeOperation(OpBuilder &b) {
                                   getOutputType().getElementType());
   SmallVector<Value> results = {ab.collapse(out, getOutputType())};
   if (getLse())
-    results.push_back(ab.collapse(ab.logSumExp(rowMax, rowSum), getLseType()));
+    results.push_back(ab.collapse(
+        buildRowLogSumExp(b, loc, rowMax, rowSum, 1.0), getLseType()));
   // The weights exp(x - max) / sum, 0 in a row that sees no key.
   if (getProbs())
     results.push_back(ab.collapse(

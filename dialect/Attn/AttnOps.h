@@ -36,6 +36,12 @@ Value buildNormalizeBySum(OpBuilder &b, Location loc, Value acc, Value sum,
 Value buildLogSumExp(OpBuilder &b, Location loc, Value max, Value sum,
                      double unit);
 
+/// buildLogSumExp over every element of two f32 tensors of one shape (the
+/// rows' max and sum), as a linalg.generic into `dest` (a new tensor when
+/// null). Every lowering of attn.sdpa's lse result uses it.
+Value buildRowLogSumExp(OpBuilder &b, Location loc, Value max, Value sum,
+                        double unit, Value dest = {});
+
 /// x widened to f32 (exactly, from bf16); x itself when already f32.
 Value buildWidenToF32(OpBuilder &b, Location loc, Value x);
 

@@ -115,18 +115,8 @@ SmallVector<Value> tile::buildMerge(OpBuilder &b, Location loc, Value acc,
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0)};
-  if (lseDest) {
-    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  if (lseDest)
     results.push_back(
-        linalg::GenericOp::create(
-            b, loc, TypeRange{lseDest.getType()}, ValueRange{gmax, sumSum},
-            ValueRange{lseDest}, ArrayRef<AffineMap>{id3, id3, id3},
-            SmallVector<IT>(3, IT::parallel),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl, buildLogSumExp(nb, nl, a[0], a[1], M_LN2));
-            })
-            .getResult(0));
-  }
+        buildRowLogSumExp(b, loc, gmax, sumSum, M_LN2, lseDest));
   return results;
 }

@@ -13,9 +13,11 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-SmallVector<Value> tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
-                            Value hi, Value kvHead, Value q0, Value rows,
-                            Value kvEnd, Value diagonal, int64_t kvBlock) {
+SmallVector<Value> tile::buildScalarBody(OpBuilder &b, Location loc,
+                                         SdpaOp op, Value bi, Value hi,
+                                         Value kvHead, Value q0, Value rows,
+                                         Value kvEnd, Value diagonal,
+                                         int64_t kvBlock) {
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   Value mask = op.getMask();
   OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
@@ -83,21 +85,9 @@ SmallVector<Value> tile::buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, 
   SmallVector<Value> out = {
       buildNormalizeBySum(b, loc, loop.getResult(0), loop.getResult(2),
                           op.getOutputType().getElementType())};
-  if (op.getLse()) {
-    // The steps' state is in natural units.
-    AffineMap id = AffineMap::getMultiDimIdentityMap(3, b.getContext());
-    Value init = tensor::EmptyOp::create(b, loc, rowSizes, b.getF32Type());
-    out.push_back(
-        linalg::GenericOp::create(
-            b, loc, TypeRange{init.getType()},
-            ValueRange{loop.getResult(1), loop.getResult(2)}, ValueRange{init},
-            ArrayRef<AffineMap>{id, id, id},
-            SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl, buildLogSumExp(nb, nl, a[0], a[1], 1.0));
-            })
-            .getResult(0));
-  }
+  // The steps' state is in natural units.
+  if (op.getLse())
+    out.push_back(buildRowLogSumExp(b, loc, loop.getResult(1),
+                                    loop.getResult(2), 1.0));
   return out;
 }

@@ -16,9 +16,10 @@ namespace mlir::attn::tile {
 /// by the step's shift. Returns the task's output block `[1, 1, rows,
 /// v_head_dim]`, then, when `op` has an lse result, the rows' logsumexp
 /// `[1, 1, rows]`.
-SmallVector<Value> buildScalarBody(OpBuilder &b, Location loc, SdpaOp op, Value bi,
-                      Value hi, Value kvHead, Value q0, Value rows, Value kvEnd,
-                      Value diagonal, int64_t kvBlock);
+SmallVector<Value> buildScalarBody(OpBuilder &b, Location loc, SdpaOp op,
+                                   Value bi, Value hi, Value kvHead, Value q0,
+                                   Value rows, Value kvEnd, Value diagonal,
+                                   int64_t kvBlock);
 
 } // namespace mlir::attn::tile
 
