@@ -115,12 +115,42 @@ AttnExposeWeightsPass::expose(SymbolTable &symbols, func::FuncOp f,
     return func::FuncOp();
   bool probs = kind == "probs";
   std::string name = (f.getSymName() + "__" + kind).str();
+  // The extra results are returned by F's terminator: an op inside a loop
+  // or a branch has no single value to return.
+  Block *top = &f.getBody().front();
+  WalkResult nested = f.walk([&](SdpaOp op) {
+    if (op->getBlock() == top)
+      return WalkResult::advance();
+    op.emitError() << "cannot return this attn.sdpa's "
+                   << (probs ? "attention weights" : "logsumexp") << " from '"
+                   << name << "' (attnc --weights): it is inside '"
+                   << op->getParentOp()->getName()
+                   << "', and only ops at the function's top level can";
+    return WalkResult::interrupt();
+  });
+  if (nested.wasInterrupted())
+    return failure();
   if (symbols.lookup(name))
     return f.emitError() << "cannot add '" << name << "', the copy of '"
                          << f.getSymName() << "' that also returns its "
                          << (probs ? "attention weights" : "logsumexp")
                          << ": the module already has a symbol of that "
                             "name";
+  const char *what = probs ? "attention weights" : "logsumexp";
+  if (std::string why = abi::cNameProblem(name, /*isFunction=*/true);
+      !why.empty())
+    return f.emitError() << "cannot add '" << name << "', the copy of '"
+                         << f.getSymName() << "' that also returns its "
+                         << what << " (attnc --weights): the name " << why;
+  int64_t numOps = 0;
+  f.walk([&](SdpaOp) { ++numOps; });
+  int64_t numArgs = f.getNumArguments() + f.getNumResults() + numOps;
+  if (numArgs > abi::kMaxArgs)
+    return f.emitError() << "cannot add '" << name << "', the copy of '"
+                         << f.getSymName() << "' that also returns its "
+                         << what << " (attnc --weights): it would have "
+                         << numArgs << " arguments and results; the C ABI "
+                         << "takes at most " << abi::kMaxArgs;
   MLIRContext *ctx = &getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(after);

@@ -40,10 +40,11 @@ static ParseResult parseWeightTypes(OpAsmParser &p, Type &lse, Type &probs) {
       return p.emitError(at, "expected 'lse' or 'probs' before the type of "
                              "an optional result, got '")
              << keyword << "'";
-    if (*slot || (slot == &lse && probs))
-      return p.emitError(at, "'")
-             << keyword << "' given twice or after 'probs' (the order is "
-                           "lse, probs)";
+    if (*slot)
+      return p.emitError(at, "'") << keyword << "' given twice";
+    if (slot == &lse && probs)
+      return p.emitError(at, "'lse' after 'probs' (the order is lse, "
+                             "probs)");
     if (p.parseType(*slot))
       return failure();
   }
@@ -820,9 +821,6 @@ public:
         .getResult(0);
   }
 
-
-  /// Each row's logsumexp M + ln L, [B, Hkv, G, Lq]; -inf where L == 0 (a
-  /// row that sees no key).
   Value filledRows(float value) { return filled(b, loc, rowSizes, value); }
   Value filledOut(float value) { return filled(b, loc, oSizes, value); }
   Value constant(float value) {

@@ -13,6 +13,7 @@
 #include <png.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -108,7 +109,7 @@ TEST(Heatmap, CellsFollowTheWeights) {
     o.yLabels.push_back("query " + std::to_string(i));
   o.title = "test";
   std::string path = tempPng("cells");
-  auto layout = render({w.data(), {rows, cols}}, o, path);
+  auto layout = render({w.data(), {rows, cols}, w.size()}, o, path);
   ASSERT_TRUE((bool)layout) << toString(layout.takeError());
   Image img = decode(path);
   ASSERT_EQ(img.width, layout->width);
@@ -150,6 +151,31 @@ TEST(Heatmap, CellsFollowTheWeights) {
   std::remove(path.c_str());
 }
 
+TEST(Heatmap, XLabelsSitBelowTheirColumn) {
+  // One label, on key 3 of 8: every dark pixel below the cells is in
+  // key 3's column.
+  std::vector<float> w(2 * 8, 0.5f);
+  Options o;
+  o.cell = 12;
+  o.xLabels.assign(8, "");
+  o.xLabels[3] = "WWWW";
+  std::string path = tempPng("xlabels");
+  auto layout = render({w.data(), {2, 8}, w.size()}, o, path);
+  ASSERT_TRUE((bool)layout) << toString(layout.takeError());
+  Image img = decode(path);
+  const Layout::Panel &p = layout->panels[0];
+  int dark = 0, outside = 0;
+  for (int y = p.y + 2 * o.cell; y < img.height; ++y)
+    for (int x = 0; x < layout->barX; ++x)
+      if (luminance(img.at(x, y)) < 128) {
+        ++dark;
+        outside += x < p.x + 3 * o.cell || x >= p.x + 4 * o.cell;
+      }
+  EXPECT_GT(dark, 20);
+  EXPECT_EQ(outside, 0);
+  std::remove(path.c_str());
+}
+
 TEST(Heatmap, GridDrawsTheHeadsAskedFor) {
   // [batch 2, heads 3, 4 x 5]: weight = (b * 3 + h + 1) / 6 everywhere, so
   // each panel is flat; heads 2 and 0 of batch 1, one per row.
@@ -165,7 +191,7 @@ TEST(Heatmap, GridDrawsTheHeadsAskedFor) {
   o.cell = 6;
   o.vmax = 1;
   std::string path = tempPng("grid");
-  auto layout = render({w.data(), {2, 3, 4, 5}}, o, path);
+  auto layout = render({w.data(), {2, 3, 4, 5}, w.size()}, o, path);
   ASSERT_TRUE((bool)layout) << toString(layout.takeError());
   Image img = decode(path);
   ASSERT_EQ(layout->panels.size(), 2u);
@@ -189,7 +215,7 @@ TEST(Heatmap, ColourBarRunsFromZeroToVmax) {
   Options o;
   o.vmax = 2; // Above every weight: the top cell is half way up.
   std::string path = tempPng("bar");
-  auto layout = render({w.data(), {2, 2}}, o, path);
+  auto layout = render({w.data(), {2, 2}, w.size()}, o, path);
   ASSERT_TRUE((bool)layout) << toString(layout.takeError());
   Image img = decode(path);
   const Layout &L = *layout;
@@ -213,31 +239,54 @@ std::string errorOf(const Weights &w, const Options &o) {
 TEST(Heatmap, BadInputIsAnErrorThatNamesIt) {
   std::vector<float> w(2 * 3 * 4, 0.1f);
   Options o;
-  EXPECT_EQ(errorOf({w.data(), {24}}, o),
+  EXPECT_EQ(errorOf({w.data(), {24}, w.size()}, o),
             "weights must have rank 2 ([q_len, kv_len]), 3 ([heads, q_len, "
             "kv_len]) or 4 ([batch, heads, q_len, kv_len]), got rank 1");
   o.heads = {2};
-  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}}, o),
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
             "head 2 is out of range: the weights have 2 heads");
   o.heads = {};
   o.batch = 1;
-  EXPECT_EQ(errorOf({w.data(), {1, 2, 3, 4}}, o),
+  EXPECT_EQ(errorOf({w.data(), {1, 2, 3, 4}, w.size()}, o),
             "batch 1 is out of range: the weights have 1");
   o.batch = 0;
   o.xLabels = {"a", "b"};
-  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}}, o), "got 2 x labels for 4 keys");
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
+            "got 2 x labels for 4 keys");
   o.xLabels = {};
   w[5] = -0.5f;
-  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}}, o),
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
             "weight [0, 0, 1, 1] is -0.5; attention weights are finite and "
             "not negative");
   w[5] = NAN;
-  EXPECT_NE(errorOf({w.data(), {2, 3, 4}}, o).find("is nan"),
+  EXPECT_NE(errorOf({w.data(), {2, 3, 4}, w.size()}, o).find("is nan"),
             std::string::npos);
   w[5] = 0.1f;
-  EXPECT_EQ(errorOf({w.data(), {2, 0, 4}}, o),
+  EXPECT_EQ(errorOf({w.data(), {2, 0, 4}, 0}, o),
             "weights have no cells (q_len 0, kv_len 4)");
-  auto bad = render({w.data(), {2, 3, 4}}, o, "/nonexistent/dir/x.png");
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 5}, w.size()}, o),
+            "the weights hold 24 values but their shape needs 30");
+  EXPECT_EQ(errorOf({w.data(), {1ll << 32, 1ll << 32}, w.size()}, o),
+            "the weights' shape has too many elements");
+  o.yLabels = {"a", "b", "\xff\xfe"};
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
+            "y label 2 is not valid UTF-8");
+  o.yLabels = {};
+  o.cell = 300;
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
+            "the cell size must be 0 (automatic) to 256 pixels, got 300");
+  o.cell = 256; // 8 x 256 keys of 256 pixels: too wide for Cairo.
+  std::vector<float> wide(2 * 2048, 0.1f);
+  EXPECT_NE(errorOf({wide.data(), {2, 2048}, wide.size()}, o)
+                .find("the image would be over 32767 pixels a side"),
+            std::string::npos);
+  o.cell = 0;
+  o.vmax = -1;
+  EXPECT_EQ(errorOf({w.data(), {2, 3, 4}, w.size()}, o),
+            "vmax must be finite and not negative");
+  o.vmax = 0;
+  auto bad = render({w.data(), {2, 3, 4}, w.size()}, o,
+                    "/nonexistent/dir/x.png");
   ASSERT_FALSE((bool)bad);
   EXPECT_NE(toString(bad.takeError()).find("cannot write"),
             std::string::npos);

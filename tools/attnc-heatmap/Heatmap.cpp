@@ -3,10 +3,12 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/ConvertUTF.h"
 
 #include <cairo.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <memory>
 
@@ -79,6 +81,16 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
   int64_t batches = rank == 4 ? w.shape[0] : 1;
   int64_t numHeads = rank >= 3 ? w.shape[rank - 3] : 1;
   int64_t rows = w.shape[rank - 2], cols = w.shape[rank - 1];
+  size_t product = 1;
+  for (int64_t d : w.shape)
+    if (d < 0 || (d > 0 && product > SIZE_MAX / (size_t)d))
+      return createStringError("the weights' shape has too many elements");
+    else
+      product *= (size_t)d;
+  if (product != w.count)
+    return createStringError("the weights hold " + Twine(w.count) +
+                             " values but their shape needs " +
+                             Twine(product));
   if (rows <= 0 || cols <= 0)
     return createStringError("weights have no cells (q_len " + Twine(rows) +
                              ", kv_len " + Twine(cols) + ")");
@@ -101,6 +113,18 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
   if (!o.yLabels.empty() && (int64_t)o.yLabels.size() != rows)
     return createStringError("got " + Twine(o.yLabels.size()) +
                              " y labels for " + Twine(rows) + " queries");
+  auto isUTF8 = [](const std::string &t) {
+    auto *begin = reinterpret_cast<const llvm::UTF8 *>(t.data());
+    return llvm::isLegalUTF8String(&begin, begin + t.size());
+  };
+  for (auto [labels, axis] : {std::pair{&o.xLabels, "x"},
+                              std::pair{&o.yLabels, "y"}})
+    for (auto [i, t] : llvm::enumerate(*labels))
+      if (!isUTF8(t))
+        return createStringError(Twine(axis) + " label " + Twine(i) +
+                                 " is not valid UTF-8");
+  if (!isUTF8(o.title))
+    return createStringError("the title is not valid UTF-8");
   if (o.cell < 0 || o.cell > 256)
     return createStringError("the cell size must be 0 (automatic) to 256 "
                              "pixels, got " + Twine(o.cell));
@@ -144,13 +168,26 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
   int panelTitle = (int)kFontSize + 6;
   int top = kPad + (o.title.empty() ? 0 : (int)(kFontSize * 1.4) + 6);
   int below = (int)std::ceil(xLabelHeight) + (o.xLabels.empty() ? 0 : 4);
-  int gridW = (int)(cols * L.cell), gridH = (int)(rows * L.cell);
-  int panelW = left + gridW + kPad, panelH = panelTitle + gridH + below + kPad;
+  // Sizes in int64_t first: Cairo takes at most 32767 pixels a side.
   int64_t ncol = o.columns > 0
                      ? o.columns
                      : (int64_t)std::ceil(std::sqrt((double)heads.size()));
   ncol = std::min<int64_t>(ncol, heads.size());
-  int64_t nrow = (heads.size() + ncol - 1) / ncol;
+  int64_t nrow = ((int64_t)heads.size() + ncol - 1) / ncol;
+  constexpr int64_t kMaxSide = 32767;
+  int64_t wide = ncol * (left + std::min(cols, kMaxSide) * L.cell + kPad) +
+                 kPad + 14 + 6 + 200 + kPad;
+  int64_t tall = top + nrow * (panelTitle + std::min(rows, kMaxSide) * L.cell +
+                               below + kPad) +
+                 kPad;
+  if (wide > kMaxSide || tall > kMaxSide)
+    return createStringError(
+        "the image would be over " + Twine(kMaxSide) +
+        " pixels a side (" + Twine(ncol) + " x " + Twine(nrow) +
+        " panels of " + Twine(rows) + " x " + Twine(cols) + " cells of " +
+        Twine(L.cell) + " pixels); draw fewer heads or smaller cells");
+  int gridW = (int)(cols * L.cell), gridH = (int)(rows * L.cell);
+  int panelW = left + gridW + kPad, panelH = panelTitle + gridH + below + kPad;
   for (auto [p, h] : llvm::enumerate(heads))
     L.panels.push_back({h, (int)((int64_t)p % ncol) * panelW + left,
                         top + (int)((int64_t)p / ncol) * panelH + panelTitle});
@@ -162,10 +199,6 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
   L.barHeight = std::max(gridH, 60);
   L.width = L.barX + L.barWidth + 6 + barLabel + kPad;
   L.height = std::max(top + (int)nrow * panelH, L.barY + L.barHeight + kPad);
-  if ((int64_t)L.width * L.height > (int64_t)1 << 28)
-    return createStringError("the image would be " + Twine(L.width) + " x " +
-                             Twine(L.height) +
-                             " pixels; draw fewer heads or smaller cells");
 
   Surface surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, L.width, L.height));
@@ -214,7 +247,9 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
     }
     for (int64_t j = 0; j < (int64_t)o.xLabels.size(); ++j) {
       cairo_save(cr);
-      cairo_translate(cr, p.x + (j + 0.5) * L.cell + fontSize / 3,
+      // Turned a quarter clockwise, a glyph's ascent points to +x: the
+      // baseline goes left of the cell's centre by about half of it.
+      cairo_translate(cr, p.x + (j + 0.5) * L.cell - fontSize / 3,
                       p.y + gridH + 4);
       cairo_rotate(cr, M_PI / 2);
       text(0, 0, o.xLabels[j]);
@@ -238,6 +273,11 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
          L.barY + (1 - f) * L.barHeight + kFontSize / 3,
          formatWeight(f * vmax));
 
+  // A failed drawing call leaves the context in an error state and draws
+  // nothing after it: refuse to write a partial picture.
+  if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+    return createStringError(Twine("cannot draw the image: ") +
+                             cairo_status_to_string(cairo_status(cr)));
   cairo_surface_flush(surface.get());
   std::string path = pngPath.str();
   cairo_status_t st = cairo_surface_write_to_png(surface.get(), path.c_str());

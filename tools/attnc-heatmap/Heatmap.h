@@ -26,6 +26,8 @@ namespace attn::heatmap {
 struct Weights {
   const float *data = nullptr;
   std::vector<int64_t> shape;
+  /// The number of floats at `data`; it must be the shape's product.
+  size_t count = 0;
 };
 
 struct Options {
@@ -66,9 +68,10 @@ struct Layout {
 /// at 17 points and interpolated linearly. RGB in [0, 1].
 std::array<double, 3> colour(double t);
 
-/// Draws `w` with `options` and writes it to `pngPath`. Errors (shape,
-/// batch or head out of range, label counts, a non-finite or negative
-/// weight, the file) name the problem in one line.
+/// Draws `w` with `options` and writes it to `pngPath`. Errors (shape or
+/// count, batch or head out of range, label counts or labels that are not
+/// UTF-8, a non-finite or negative weight, an image over Cairo's 32767
+/// pixels a side, the file) name the problem in one line.
 llvm::Expected<Layout> render(const Weights &w, const Options &options,
                               llvm::StringRef pngPath);
 

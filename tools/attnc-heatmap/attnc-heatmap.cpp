@@ -1,6 +1,6 @@
 //===- attnc-heatmap.cpp - Draw attention weights as a PNG heatmap ---------===//
 //
-//   attnc-heatmap probs.npy -o probs.png [--head=N | --heads=all] [--batch=B]
+//   attnc-heatmap probs.npy -o probs.png [--head=h,h,...] [--batch=B]
 //                 [--labels-x=keys.txt] [--labels-y=queries.txt] ...
 //
 // Reads attention weights from a float32 .npy file ([q_len, kv_len],
@@ -103,6 +103,7 @@ int main(int argc, char **argv) {
   attn::heatmap::Weights w;
   w.data = static_cast<const float *>(a.data);
   w.shape.assign(a.shape, a.shape + a.rank);
+  w.count = a.count;
   attn::heatmap::Options o;
   o.batch = batch;
   o.heads.assign(heads.begin(), heads.end());

@@ -546,7 +546,17 @@ func.func @weights_unlabeled(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
 func.func @weights_order(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
   %o, %p, %l = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>,
       tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>,
-  // expected-error @+1 {{'lse' given twice or after 'probs' (the order is lse, probs)}}
+  // expected-error @+1 {{'lse' after 'probs' (the order is lse, probs)}}
       probs tensor<1x2x8x8xf32>, lse tensor<1x2x8xf32>
   return %l : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @weights_twice(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x8xf32> {
+  %o, %p, %p2 = attn.sdpa %q, %q, %q : tensor<1x2x8x16xf32>,
+      tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>,
+  // expected-error @+1 {{'probs' given twice}}
+      probs tensor<1x2x8x8xf32>, probs tensor<1x2x8x8xf32>
+  return %p : tensor<1x2x8x8xf32>
 }

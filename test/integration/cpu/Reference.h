@@ -248,9 +248,11 @@ inline double lseTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
 /// The bound on |p - p_ref| for one attention weight p_ref = exp(x -
 /// lse_ref) > 0. A score error delta (f32Tolerance's score terms, as in
 /// lseTolerance) changes exp(x - max) by the factor e^(+-delta) and the row
-/// sum by at most as much, so p by about 2 delta relatively; the f32 row
-/// sum adds gamma_Lk, each exp 2 ulp and the division 1. So
-///   |p - p_ref| <= p_ref eps (4 D |scale| max|q| max|k| + 4 max|bias|
+/// sum by at most as much, so p by about 2 delta relatively. Rounding
+/// x - max in f32 adds eps |x - max|, and |x - max| is at most the scores'
+/// range, 2 max|x|: another delta. The f32 row sum adds gamma_Lk, each exp
+/// 2 ulp and the division 1. So
+///   |p - p_ref| <= p_ref eps (6 D |scale| max|q| max|k| + 6 max|bias|
 ///                             + Lk + 8) + 8 FLT_MIN,
 /// the last term for weights below f32's normal range (the kernels flush
 /// exp below 2^-150 to 0). Relative to p_ref, so a weight of 1e-6 is held
@@ -260,8 +262,8 @@ inline double probsTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
                              float maxK, float maxBias, double ref) {
   const double eps = std::numeric_limits<float>::epsilon();
   return ref * eps *
-             (4.0 * (double)D * std::fabs(scale) * maxQ * maxK +
-              4.0 * maxBias + (double)Lk + 8.0) +
+             (6.0 * (double)D * std::fabs(scale) * maxQ * maxK +
+              6.0 * maxBias + (double)Lk + 8.0) +
          8.0 * (double)std::numeric_limits<float>::min();
 }
 

@@ -267,7 +267,8 @@ def main(out_dir):
     out, w = mha_weights(q, k, v, 0.3, attn_mask=hidden)
     save(os.path.join(out_dir, "probs_causal"), q=q, k=k, v=v, out=out,
          probs=w)
-    print(f"torch_cases: wrote 19 cases to {out_dir} (PyTorch {torch.__version__})")
+    print(f"torch_cases: wrote 19 cases to {out_dir} "
+          f"(PyTorch {torch.__version__})")
 
 
 if __name__ == "__main__":
