@@ -98,6 +98,36 @@ inline Buffer<float> biasWithHoles(std::vector<int64_t> shape, uint32_t seed,
   return bias;
 }
 
+/// The reference of the kernels' `*_bias_alibi_window` functions: an f32
+/// bias [batch, 1, q_len, kv_len] with -inf holes (max |bias| 2), ALiBi's
+/// paper slopes, and a window of 50 keys before and 20 after each query
+/// (bottom-right aligned). `maxBias` bounds the bias plus the ALiBi term,
+/// which reaches max(slope) * 50 in the window and is rounded about 4 times
+/// (sdpa_mod_test's AlibiPaperSlopesCausal).
+struct BiasAlibiWindow {
+  Buffer<float> bias;
+  std::vector<double> slopes;
+  MaskSpec spec;
+  float maxBias;
+  BiasAlibiWindow(const Case &c, uint32_t seed)
+      : bias(biasWithHoles({c.B, 1, c.Lq, c.Lk}, seed, 2.f)),
+        slopes(paperSlopes(c.Hq)), spec(biasMask(bias, c.B, 1)) {
+    int64_t shift = c.Lk - c.Lq;
+    spec.keepFn = [shift](int64_t, int64_t, int64_t i, int64_t j) {
+      int64_t d = i + shift - j;
+      return -20 <= d && d <= 50;
+    };
+    const std::vector<double> *m = &slopes;
+    spec.scoreFn = [m, shift](double x, int64_t, int64_t h, int64_t i,
+                              int64_t j) {
+      return x + (*m)[h] * (double)(j - (i + shift));
+    };
+    maxBias = 2 + 2 * (float)*std::max_element(slopes.begin(), slopes.end()) *
+                      50.f;
+  }
+  BiasAlibiWindow(const BiasAlibiWindow &) = delete;
+};
+
 /// The shapes the mask and logsumexp tests run on.
 inline const Case kMaskCases[] = {
     {2, 4, 2, 67, 67, 32, 32},    // prefill, GQA, a partial query block

@@ -92,24 +92,10 @@ TEST(SdpaLse, OverBiasAlibiAndWindow) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(name(c));
     Inputs in(c, (uint32_t)(c.Lq * 107 + c.Lk));
-    Buffer<float> bias = biasWithHoles({c.B, 1, c.Lq, c.Lk}, 29, 2.f);
-    attn_tensor_t bd = bias.desc(ATTN_DTYPE_F32);
-    std::vector<double> m = paperSlopes(c.Hq);
-    MaskSpec spec = biasMask(bias, c.B, 1);
-    spec.keepFn = [c](int64_t, int64_t, int64_t i, int64_t j) {
-      int64_t d = i + (c.Lk - c.Lq) - j;
-      return -20 <= d && d <= 50;
-    };
-    spec.scoreFn = [&m, c](double x, int64_t, int64_t h, int64_t i,
-                           int64_t j) {
-      return x + m[h] * (double)(j - (i + c.Lk - c.Lq));
-    };
-    // The ALiBi term reaches max(m) * 50 in the window; it is rounded about
-    // 4 times (sdpa_mod_test's AlibiPaperSlopesCausal), the bias once.
-    float maxBias =
-        2 + 2 * (float)*std::max_element(m.begin(), m.end()) * 50.f;
+    BiasAlibiWindow ref(c, 29);
+    attn_tensor_t bd = ref.bias.desc(ATTN_DTYPE_F32);
     runLse(c, in, KERNEL_LSE(lse_bias_alibi_window, &bd), defaultScale(c),
-           false, spec, maxBias);
+           false, ref.spec, ref.maxBias);
   }
 }
 
