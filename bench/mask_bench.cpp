@@ -18,12 +18,15 @@
 //   Csr/H/N/degree, CsrBlocks/H/N/degree and DenseI1/H/N/degree (one
 //     random graph with N nodes, as #attn.csr, as #attn.csr with the gather
 //     body off, and as a dense i1 mask operand)
+//   Weights/H/L/kind (a causal kernel built with --weights=lse,probs: kind
+//     0 is F, 1 F__lse, 2 F__probs)
 //
 //===----------------------------------------------------------------------===//
 #include "bench_common.h"
 
 #include "csr_block_kernels.h"
 #include "mask_kernels.h"
+#include "weights_kernels.h"
 
 #include <algorithm>
 #include <vector>
@@ -227,6 +230,22 @@ void DenseI1(benchmark::State &state) {
   });
 }
 
+void Weights(benchmark::State &state) {
+  int64_t rss0 = bench::startMemory();
+  int64_t H = state.range(0), L = state.range(1), kind = state.range(2);
+  Inputs in(H, L, L, kHeadDim);
+  std::vector<float> extra(kind == 2 ? H * L * L : H * L);
+  int64_t ls[] = {1, H, L}, ps[] = {1, H, L, L};
+  attn_tensor_t e;
+  attn_tensor_contiguous(&e, extra.data(), ATTN_DTYPE_F32, kind == 2 ? 4 : 3,
+                         kind == 2 ? ps : ls);
+  run(state, in, rss0, [&](Tensors &t) {
+    return kind == 0   ? weights_causal(&t.q, &t.k, &t.v, &t.o)
+           : kind == 1 ? weights_causal__lse(&t.q, &t.k, &t.v, &t.o, &e)
+                       : weights_causal__probs(&t.q, &t.k, &t.v, &t.o, &e);
+  });
+}
+
 void units(benchmark::internal::Benchmark *b) {
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
@@ -268,6 +287,11 @@ BENCHMARK(CsrBlocks)
     ->Args({1, 4096, 64})->Args({1, 16384, 64})->Args({1, 16384, 1024})->Args({1, 16384, 2048})
     ->Args({1, 16384, 4096})->Apply(units);
 BENCHMARK(DenseI1)->Args({1, 16384, 64})->Apply(units);
+// The weights variants against F: the logsumexp at 1024 and 4096 tokens,
+// the weights (the reference lowering today) at 1024.
+BENCHMARK(Weights)
+    ->Args({4, 1024, 0})->Args({4, 1024, 1})->Args({4, 1024, 2})
+    ->Args({4, 4096, 0})->Args({4, 4096, 1})->Apply(units);
 
 } // namespace
 

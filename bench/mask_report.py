@@ -172,7 +172,22 @@ def section(bench_path, torch_path):
           "at 2 heads × 8192 tokens, "
           f"{fmt(None if ms.get('ClassifyOnly/2/32768') is None else ms['ClassifyOnly/2/32768'] * 1e3, '{:.0f}')}"
           " µs at 32768.",
-          f"<!-- end {key} -->"]
+          "",
+          "The weights variants of `attnc --weights=lse,probs` "
+          "(`bench/weights_kernels.mlir`, causal, 4 heads): F is the same "
+          "code as without the option (test/attnc/options.test diffs its "
+          "IR); `F__lse` also writes each row's logsumexp; `F__probs` "
+          "writes the weights through the reference lowering (the tiled "
+          "kernels do not write weights yet):",
+          "",
+          "| tokens | F ms | F__lse ms | vs F | F__probs ms | vs F |",
+          "|---|---|---|---|---|---|"]
+    for n in (1024, 4096):
+        f, lse, probs = (ms.get(f"Weights/4/{n}/{k}") for k in range(3))
+        L.append(f"| {n} | {fmt(f)} | {fmt(lse)} | "
+                 f"{fmt(ratio(lse, f), '{:.3f}×')} | {fmt(probs)} | "
+                 f"{fmt(ratio(probs, f), '{:.1f}×')} |")
+    L += [f"<!-- end {key} -->"]
     return key, "\n".join(L)
 
 
