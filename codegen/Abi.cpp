@@ -7,6 +7,16 @@
 using namespace mlir;
 using namespace mlir::attn;
 
+std::string abi::argumentName(FunctionOpInterface func, bool isResult,
+                              unsigned i) {
+  DictionaryAttr attrs =
+      isResult ? func.getResultAttrDict(i) : func.getArgAttrDict(i);
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>(kNameAttr))
+      return name.str();
+  return ((isResult ? "result" : "arg") + llvm::Twine(i)).str();
+}
+
 std::optional<int64_t> abi::dtypeCode(Type t) {
   if (t.isF32()) return ATTN_DTYPE_F32;
   if (t.isF16()) return ATTN_DTYPE_F16;

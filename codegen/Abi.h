@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Types.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -59,6 +60,11 @@ bool isCIdentifier(llvm::StringRef name);
 /// functions, one reserved by attnc ("attn_", "__attn") or used by the
 /// object file itself (malloc, free, memset, memcpy, ...).
 std::string cNameProblem(llvm::StringRef name, bool isFunction);
+
+/// The ABI name of argument (or result) `i` of `func`: its `attn.name`
+/// attribute, else `arg<i>` (`result<i>`).
+std::string argumentName(FunctionOpInterface func, bool isResult,
+                         unsigned i);
 
 
 /// A decoded signature.

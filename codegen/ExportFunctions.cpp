@@ -255,16 +255,6 @@ static bool isBatchParallel(func::FuncOp func, const abi::Signature &sig) {
   return true;
 }
 
-static FailureOr<std::string> argName(func::FuncOp func, bool isResult,
-                                      unsigned i) {
-  DictionaryAttr attrs = isResult ? func.getResultAttrDict(i)
-                                  : func.getArgAttrDict(i);
-  if (attrs)
-    if (auto name = attrs.getAs<StringAttr>(abi::kNameAttr))
-      return name.str();
-  return ((isResult ? "result" : "arg") + Twine(i)).str();
-}
-
 LogicalResult
 AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   StringRef name = func.getSymName();
@@ -348,13 +338,13 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
              << "' has type " << t << "; expected a ranked tensor of rank <= "
              << abi::kMaxRank << " with an element type of the C ABI "
              << "(f32, f16, bf16, f64, i1, i32, i64)";
-    FailureOr<std::string> n = argName(func, isResult, i);
-    if (std::string why = abi::cNameProblem(*n, /*isFunction=*/false);
+    std::string n = abi::argumentName(func, isResult, i);
+    if (std::string why = abi::cNameProblem(n, /*isFunction=*/false);
         !why.empty())
-      return func.emitError() << what << " #" << i << " name '" << *n
+      return func.emitError() << what << " #" << i << " name '" << n
                               << "' " << why;
-    if (!seen.insert(*n).second)
-      return func.emitError() << what << " #" << i << " name '" << *n
+    if (!seen.insert(n).second)
+      return func.emitError() << what << " #" << i << " name '" << n
                               << "' is used twice";
     return success();
   };
@@ -398,7 +388,7 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   auto addArg = [&](Type t, ArrayRef<int64_t> ids, bool isResult, unsigned i) {
     auto rt = cast<RankedTensorType>(t);
     abi::ArgSpec a;
-    a.name = *argName(func, isResult, i);
+    a.name = abi::argumentName(func, isResult, i);
     a.isOutput = isResult;
     a.dtype = *abi::dtypeCode(rt.getElementType());
     for (auto [k, id] : llvm::enumerate(ids)) {

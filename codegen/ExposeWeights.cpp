@@ -53,16 +53,6 @@ SdpaOp withWeights(OpBuilder &b, SdpaOp op, bool probs) {
   return n;
 }
 
-/// The ABI name of argument or result `i` (attn-export-functions' rule).
-std::string abiName(func::FuncOp f, bool isResult, unsigned i) {
-  DictionaryAttr attrs =
-      isResult ? f.getResultAttrDict(i) : f.getArgAttrDict(i);
-  if (attrs)
-    if (auto name = attrs.getAs<StringAttr>(abi::kNameAttr))
-      return name.str();
-  return ((isResult ? "result" : "arg") + Twine(i)).str();
-}
-
 struct AttnExposeWeightsPass final
     : public attn::impl::AttnExposeWeightsBase<AttnExposeWeightsPass> {
   using Base::Base;
@@ -110,47 +100,39 @@ struct AttnExposeWeightsPass final
 FailureOr<func::FuncOp>
 AttnExposeWeightsPass::expose(SymbolTable &symbols, func::FuncOp f,
                               StringRef kind, Operation *after) {
-  if (!f.walk([](SdpaOp) { return WalkResult::interrupt(); })
-           .wasInterrupted())
+  SmallVector<SdpaOp> fOps;
+  f.walk([&](SdpaOp op) { fOps.push_back(op); });
+  if (fOps.empty())
     return func::FuncOp();
   bool probs = kind == "probs";
+  const char *what = probs ? "attention weights" : "logsumexp";
   std::string name = (f.getSymName() + "__" + kind).str();
   // The extra results are returned by F's terminator: an op inside a loop
   // or a branch has no single value to return.
   Block *top = &f.getBody().front();
-  WalkResult nested = f.walk([&](SdpaOp op) {
-    if (op->getBlock() == top)
-      return WalkResult::advance();
-    op.emitError() << "cannot return this attn.sdpa's "
-                   << (probs ? "attention weights" : "logsumexp") << " from '"
-                   << name << "' (attnc --weights): it is inside '"
-                   << op->getParentOp()->getName()
-                   << "', and only ops at the function's top level can";
-    return WalkResult::interrupt();
-  });
-  if (nested.wasInterrupted())
-    return failure();
-  if (symbols.lookup(name))
+  for (SdpaOp op : fOps)
+    if (op->getBlock() != top)
+      return op.emitError()
+             << "cannot return this attn.sdpa's " << what << " from '"
+             << name << "' (attnc --weights): it is inside '"
+             << op->getParentOp()->getName()
+             << "', and only ops at the function's top level can";
+  auto cannotAdd = [&]() {
     return f.emitError() << "cannot add '" << name << "', the copy of '"
                          << f.getSymName() << "' that also returns its "
-                         << (probs ? "attention weights" : "logsumexp")
-                         << ": the module already has a symbol of that "
-                            "name";
-  const char *what = probs ? "attention weights" : "logsumexp";
+                         << what;
+  };
+  if (symbols.lookup(name))
+    return cannotAdd() << ": the module already has a symbol of that name";
   if (std::string why = abi::cNameProblem(name, /*isFunction=*/true);
       !why.empty())
-    return f.emitError() << "cannot add '" << name << "', the copy of '"
-                         << f.getSymName() << "' that also returns its "
-                         << what << " (attnc --weights): the name " << why;
-  int64_t numOps = 0;
-  f.walk([&](SdpaOp) { ++numOps; });
-  int64_t numArgs = f.getNumArguments() + f.getNumResults() + numOps;
+    return cannotAdd() << " (attnc --weights): the name " << why;
+  int64_t numArgs =
+      f.getNumArguments() + f.getNumResults() + (int64_t)fOps.size();
   if (numArgs > abi::kMaxArgs)
-    return f.emitError() << "cannot add '" << name << "', the copy of '"
-                         << f.getSymName() << "' that also returns its "
-                         << what << " (attnc --weights): it would have "
-                         << numArgs << " arguments and results; the C ABI "
-                         << "takes at most " << abi::kMaxArgs;
+    return cannotAdd() << " (attnc --weights): it would have " << numArgs
+                       << " arguments and results; the C ABI takes at most "
+                       << abi::kMaxArgs;
   MLIRContext *ctx = &getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(after);
@@ -173,9 +155,9 @@ AttnExposeWeightsPass::expose(SymbolTable &symbols, func::FuncOp f,
   // Names: kind, or kind0, kind1, ...; not one of F's.
   llvm::StringSet<> taken;
   for (unsigned i = 0; i < copy.getNumArguments(); ++i)
-    taken.insert(abiName(copy, false, i));
+    taken.insert(abi::argumentName(copy, false, i));
   for (unsigned i = 0; i < copy.getNumResults(); ++i)
-    taken.insert(abiName(copy, true, i));
+    taken.insert(abi::argumentName(copy, true, i));
   SmallVector<DictionaryAttr> resultAttrs;
   for (unsigned i = 0; i < copy.getNumResults(); ++i)
     resultAttrs.push_back(copy.getResultAttrDict(i)

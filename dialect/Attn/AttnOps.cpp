@@ -217,38 +217,39 @@ LogicalResult SdpaOp::verify() {
                              getValueType(), getMaskType(), "result",
                              getOutputType(), getScale())))
     return failure();
+  // The optional results: f32, each dim that of a query or key dim.
   Operand q{"query", getQueryType(), kQueryDims};
   Operand k{"key", getKeyType(), kKeyDims};
-  if (RankedTensorType lse = getLseType()) {
-    static constexpr llvm::StringLiteral kLseDims[] = {"batch", "q_heads",
-                                                       "q_len"};
-    if (lse.getRank() != 3)
-      return emitOpError() << "lse must have rank 3 ([batch, q_heads, "
-                              "q_len]), got rank "
-                           << lse.getRank();
-    if (!lse.getElementType().isF32())
-      return emitOpError() << "lse has element type "
-                           << lse.getElementType() << "; expected f32";
-    Operand l{"lse", lse, kLseDims};
-    for (unsigned d = 0; d < 3; ++d)
-      if (failed(checkSameDim(getOperation(), l, d, q, d)))
-        return failure();
-  }
-  if (RankedTensorType probs = getProbsType()) {
-    if (probs.getRank() != 4)
-      return emitOpError() << "probs must have rank 4 ([batch, q_heads, "
-                              "q_len, kv_len]), got rank "
-                           << probs.getRank();
-    if (!probs.getElementType().isF32())
-      return emitOpError() << "probs has element type "
-                           << probs.getElementType() << "; expected f32";
-    Operand p{"probs", probs, kMask4Dims};
-    for (unsigned d = 0; d < 3; ++d)
-      if (failed(checkSameDim(getOperation(), p, d, q, d)))
-        return failure();
-    if (failed(checkSameDim(getOperation(), p, 3, k, 2)))
-      return failure();
-  }
+  auto checkResult =
+      [&](RankedTensorType type, StringRef name,
+          ArrayRef<llvm::StringLiteral> dims, StringRef layout,
+          ArrayRef<std::pair<const Operand *, unsigned>> partners)
+      -> LogicalResult {
+        if (!type)
+          return success();
+        if (type.getRank() != (int64_t)dims.size())
+          return emitOpError() << name << " must have rank " << dims.size()
+                               << " (" << layout << "), got rank "
+                               << type.getRank();
+        if (!type.getElementType().isF32())
+          return emitOpError() << name << " has element type "
+                               << type.getElementType() << "; expected f32";
+        Operand r{name, type, dims};
+        for (auto [d, partner] : llvm::enumerate(partners))
+          if (failed(checkSameDim(getOperation(), r, d, *partner.first,
+                                  partner.second)))
+            return failure();
+        return success();
+      };
+  static constexpr llvm::StringLiteral kLseDims[] = {"batch", "q_heads",
+                                                     "q_len"};
+  if (failed(checkResult(getLseType(), "lse", kLseDims,
+                         "[batch, q_heads, q_len]",
+                         {{&q, 0}, {&q, 1}, {&q, 2}})) ||
+      failed(checkResult(getProbsType(), "probs", kMask4Dims,
+                         "[batch, q_heads, q_len, kv_len]",
+                         {{&q, 0}, {&q, 1}, {&q, 2}, {&k, 2}})))
+    return failure();
   return success();
 }
 

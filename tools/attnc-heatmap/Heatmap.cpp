@@ -164,41 +164,45 @@ llvm::Expected<Layout> attn::heatmap::render(const Weights &w,
     yLabelWidth = std::max(yLabelWidth, textWidth(measure.get(), s));
   for (const std::string &s : o.xLabels)
     xLabelHeight = std::max(xLabelHeight, textWidth(measure.get(), s));
-  int left = kPad + (int)std::ceil(yLabelWidth) + (o.yLabels.empty() ? 0 : 4);
-  int panelTitle = (int)kFontSize + 6;
-  int top = kPad + (o.title.empty() ? 0 : (int)(kFontSize * 1.4) + 6);
-  int below = (int)std::ceil(xLabelHeight) + (o.xLabels.empty() ? 0 : 4);
-  // Sizes in int64_t first: Cairo takes at most 32767 pixels a side.
+  // The layout in int64_t, checked against Cairo's limit of 32767 pixels a
+  // side before it is narrowed to the image's ints.
+  int64_t left =
+      kPad + (int64_t)std::ceil(yLabelWidth) + (o.yLabels.empty() ? 0 : 4);
+  int64_t panelTitle = (int64_t)kFontSize + 6;
+  int64_t top = kPad + (o.title.empty() ? 0 : (int64_t)(kFontSize * 1.4) + 6);
+  int64_t below =
+      (int64_t)std::ceil(xLabelHeight) + (o.xLabels.empty() ? 0 : 4);
   int64_t ncol = o.columns > 0
                      ? o.columns
                      : (int64_t)std::ceil(std::sqrt((double)heads.size()));
   ncol = std::min<int64_t>(ncol, heads.size());
   int64_t nrow = ((int64_t)heads.size() + ncol - 1) / ncol;
-  constexpr int64_t kMaxSide = 32767;
-  int64_t wide = ncol * (left + std::min(cols, kMaxSide) * L.cell + kPad) +
-                 kPad + 14 + 6 + 200 + kPad;
-  int64_t tall = top + nrow * (panelTitle + std::min(rows, kMaxSide) * L.cell +
-                               below + kPad) +
-                 kPad;
-  if (wide > kMaxSide || tall > kMaxSide)
+  int64_t gridW = cols * L.cell, gridH = rows * L.cell;
+  int64_t panelW = left + gridW + kPad,
+          panelH = panelTitle + gridH + below + kPad;
+  int64_t barLabel =
+      (int64_t)std::ceil(textWidth(measure.get(), formatWeight(vmax))) +
+      (int64_t)textWidth(measure.get(), "0.00");
+  int64_t barX = ncol * panelW + kPad, barY = top + panelTitle;
+  int64_t barHeight = std::max<int64_t>(gridH, 60);
+  constexpr int64_t kBarWidth = 14, kMaxSide = 32767;
+  int64_t width = barX + kBarWidth + 6 + barLabel + kPad;
+  int64_t height = std::max(top + nrow * panelH, barY + barHeight + kPad);
+  if (width > kMaxSide || height > kMaxSide)
     return createStringError(
-        "the image would be over " + Twine(kMaxSide) +
-        " pixels a side (" + Twine(ncol) + " x " + Twine(nrow) +
-        " panels of " + Twine(rows) + " x " + Twine(cols) + " cells of " +
-        Twine(L.cell) + " pixels); draw fewer heads or smaller cells");
-  int gridW = (int)(cols * L.cell), gridH = (int)(rows * L.cell);
-  int panelW = left + gridW + kPad, panelH = panelTitle + gridH + below + kPad;
+        "the image would be over " + Twine(kMaxSide) + " pixels a side (" +
+        Twine(ncol) + " x " + Twine(nrow) + " panels of " + Twine(rows) +
+        " x " + Twine(cols) + " cells of " + Twine(L.cell) +
+        " pixels); draw fewer heads or smaller cells");
   for (auto [p, h] : llvm::enumerate(heads))
-    L.panels.push_back({h, (int)((int64_t)p % ncol) * panelW + left,
-                        top + (int)((int64_t)p / ncol) * panelH + panelTitle});
-  int barLabel = (int)std::ceil(textWidth(measure.get(), formatWeight(vmax))) +
-                 (int)textWidth(measure.get(), "0.00");
-  L.barX = (int)ncol * panelW + kPad;
-  L.barY = top + panelTitle;
-  L.barWidth = 14;
-  L.barHeight = std::max(gridH, 60);
-  L.width = L.barX + L.barWidth + 6 + barLabel + kPad;
-  L.height = std::max(top + (int)nrow * panelH, L.barY + L.barHeight + kPad);
+    L.panels.push_back({h, (int)((int64_t)p % ncol * panelW + left),
+                        (int)(top + (int64_t)p / ncol * panelH + panelTitle)});
+  L.barX = (int)barX;
+  L.barY = (int)barY;
+  L.barWidth = (int)kBarWidth;
+  L.barHeight = (int)barHeight;
+  L.width = (int)width;
+  L.height = (int)height;
 
   Surface surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, L.width, L.height));

@@ -172,49 +172,45 @@ TEST(SdpaWeights, TwoOpsInProgramOrderWithTheirOwnLse) {
   float maxQ = maxAbs(in.q.data), maxK = maxAbs(in.k.data);
   attn_tensor_t q = in.q.desc(ATTN_DTYPE_F32), k = in.k.desc(ATTN_DTYPE_F32),
                 v = in.v.desc(ATTN_DTYPE_F32);
-  auto fresh = [&](std::vector<int64_t> shape) {
-    return Buffer<float>(std::move(shape), NAN);
-  };
   std::vector<int64_t> oShape = {c.B, c.Hq, c.Lq, c.Dv},
                        lShape = {c.B, c.Hq, c.Lq},
                        pShape = {c.B, c.Hq, c.Lq, c.Lk};
-  auto checkOuts = [&](const Buffer<float> &dense, const Buffer<float> &causal,
-                       const Buffer<float> &causalLse) {
+  using TwoKernel = attn_status_t (*)(
+      const attn_tensor_t *, const attn_tensor_t *, const attn_tensor_t *,
+      attn_tensor_t *, attn_tensor_t *, attn_tensor_t *, attn_tensor_t *,
+      attn_tensor_t *);
+  // Calls `fn` into NaN-filled outputs, checks w_two's own three, and
+  // returns the two extra ones (of `extraShape`).
+  auto call = [&](TwoKernel fn, const std::vector<int64_t> &extraShape) {
+    Buffer<float> d(oShape, NAN), ca(oShape, NAN), cl(lShape, NAN);
+    std::pair<Buffer<float>, Buffer<float>> extra = {
+        Buffer<float>(extraShape, NAN), Buffer<float>(extraShape, NAN)};
+    attn_tensor_t dd = d.desc(ATTN_DTYPE_F32), cd = ca.desc(ATTN_DTYPE_F32),
+                  cld = cl.desc(ATTN_DTYPE_F32),
+                  e0 = extra.first.desc(ATTN_DTYPE_F32),
+                  e1 = extra.second.desc(ATTN_DTYPE_F32);
+    EXPECT_EQ(fn(&q, &k, &v, &dd, &cd, &cld, &e0, &e1), ATTN_OK)
+        << attn_last_error();
     bool nonFinite;
-    EXPECT_LE(maxError(dense.data, refD, nonFinite),
+    EXPECT_LE(maxError(d.data, refD, nonFinite),
               f32Tolerance(c.D, c.Lk, defaultScale(c), maxQ, maxK,
                            maxAbs(in.v.data)));
     EXPECT_FALSE(nonFinite);
-    EXPECT_LE(maxError(causal.data, refC, nonFinite),
+    EXPECT_LE(maxError(ca.data, refC, nonFinite),
               f32Tolerance(c.D, c.Lk, 0.3, maxQ, maxK, maxAbs(in.v.data)));
     EXPECT_FALSE(nonFinite);
-    checkLse(causalLse.data, lseC, c.D, c.Lk, 0.3, maxQ, maxK, 0);
+    checkLse(cl.data, lseC, c.D, c.Lk, 0.3, maxQ, maxK, 0);
+    return extra;
   };
   {
     SCOPED_TRACE("w_two__probs");
-    Buffer<float> d = fresh(oShape), ca = fresh(oShape), cl = fresh(lShape),
-                  p0 = fresh(pShape), p1 = fresh(pShape);
-    attn_tensor_t dd = d.desc(ATTN_DTYPE_F32), cd = ca.desc(ATTN_DTYPE_F32),
-                  cld = cl.desc(ATTN_DTYPE_F32),
-                  p0d = p0.desc(ATTN_DTYPE_F32),
-                  p1d = p1.desc(ATTN_DTYPE_F32);
-    ASSERT_EQ(w_two__probs(&q, &k, &v, &dd, &cd, &cld, &p0d, &p1d), ATTN_OK)
-        << attn_last_error();
-    checkOuts(d, ca, cl);
+    auto [p0, p1] = call(w_two__probs, pShape);
     checkProbs(p0.data, probsD, c.D, c.Lk, defaultScale(c), maxQ, maxK, 0);
     checkProbs(p1.data, probsC, c.D, c.Lk, 0.3, maxQ, maxK, 0);
   }
   {
     SCOPED_TRACE("w_two__lse");
-    Buffer<float> d = fresh(oShape), ca = fresh(oShape), cl = fresh(lShape),
-                  l0 = fresh(lShape), l1 = fresh(lShape);
-    attn_tensor_t dd = d.desc(ATTN_DTYPE_F32), cd = ca.desc(ATTN_DTYPE_F32),
-                  cld = cl.desc(ATTN_DTYPE_F32),
-                  l0d = l0.desc(ATTN_DTYPE_F32),
-                  l1d = l1.desc(ATTN_DTYPE_F32);
-    ASSERT_EQ(w_two__lse(&q, &k, &v, &dd, &cd, &cld, &l0d, &l1d), ATTN_OK)
-        << attn_last_error();
-    checkOuts(d, ca, cl);
+    auto [l0, l1] = call(w_two__lse, lShape);
     checkLse(l0.data, lseD, c.D, c.Lk, defaultScale(c), maxQ, maxK, 0);
     checkLse(l1.data, lseC, c.D, c.Lk, 0.3, maxQ, maxK, 0);
   }
