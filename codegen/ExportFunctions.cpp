@@ -134,6 +134,21 @@ void relateSdpa(SdpaOp op, DimRelations &rel) {
     rel.setDims(probs, {q[0], q[1], q[2], k[2]});
 }
 
+/// Relates the dims of an op that states them (attn.project and the other
+/// ops of the attention family, see ShapeRelationsOpInterface).
+void relateOp(ShapeRelationsOpInterface op, DimRelations &rel) {
+  ShapeRelations stated;
+  op.getShapeRelations(stated);
+  for (auto [a, b] : stated.equal)
+    rel.unite(rel.dimsOf(a.value)[a.dim], rel.dimsOf(b.value)[b.dim]);
+  for (ArrayRef<DimRef> dims : stated.workspace) {
+    SmallVector<int64_t> ids;
+    for (DimRef d : dims)
+      ids.push_back(rel.dimsOf(d.value)[d.dim]);
+    rel.addWorkspace(std::move(ids));
+  }
+}
+
 /// The dims of function argument `arg` that may be 1 at run time and then
 /// broadcast: its dynamic dims, when its only uses are as the dense mask of
 /// attn.sdpa ops (whose masks broadcast as PyTorch's do). Empty otherwise.
@@ -288,7 +303,7 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   // scalars and are the op's own: skipped.)
   WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op)
                                                        -> WalkResult {
-    if (isa<SdpaOp>(op))
+    if (isa<SdpaOp, ShapeRelationsOpInterface>(op))
       return WalkResult::skip();
     if (op == func.getOperation() ||
         isa<tensor::CastOp, func::ReturnOp>(op))
@@ -363,6 +378,8 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   func.walk([&](Operation *op) {
     if (auto sdpa = dyn_cast<SdpaOp>(op))
       relateSdpa(sdpa, rel);
+    else if (auto related = dyn_cast<ShapeRelationsOpInterface>(op))
+      relateOp(related, rel);
     else if (auto cast = dyn_cast<tensor::CastOp>(op);
              cast && isa<RankedTensorType>(cast.getSource().getType()) &&
              isa<RankedTensorType>(cast.getType()))
@@ -371,7 +388,8 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
   });
 
   // Every dynamic result dim is tied to an argument dim: the ops allowed on
-  // dynamic shapes above (attn.sdpa, tensor.cast) relate all their dims.
+  // dynamic shapes above (attn.sdpa, tensor.cast, the ops stating their
+  // shape relations) relate all their dims.
   auto returnOp = cast<func::ReturnOp>(body.getTerminator());
   SmallVector<SmallVector<int64_t>> resultIds;
   for (Value v : returnOp.getOperands()) {

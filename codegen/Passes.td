@@ -81,8 +81,10 @@ def AttnExportFunctions : Pass<"attn-export-functions", "mlir::ModuleOp"> {
     `arg<i>` and `result<i>`. Errors: a name unusable in C (not an
     identifier, a keyword, reserved), a non-tensor or unsupported-dtype
     argument, no results, more than 64 arguments and results, an op other
-    than `attn.sdpa`/`tensor.cast` on dynamic shapes (its shape relations
-    would go unchecked), a call that was not inlined, or a call to the
+    than `attn.sdpa`, `tensor.cast` or one implementing
+    `ShapeRelationsOpInterface` (`attn.project`, `attn.luong_output`) on
+    dynamic shapes (its shape relations would go unchecked), a call that
+    was not inlined, or a call to the
     function from inside the module.
   }];
   let options = [

@@ -32,7 +32,7 @@ attn::getLowerToLLVMPipelineText(const LowerToLLVMOptions &options) {
     weights = "attn-expose-weights{kinds=" +
               llvm::join(options.weights, ",") + "},";
   return "builtin.module("
-         "inline,symbol-dce," +
+         "inline,symbol-dce,attn-expand-variants," +
          weights +
          "attn-export-functions{unit-stride-variant=1}," +
          tile +

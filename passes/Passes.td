@@ -27,6 +27,41 @@ def AttnMaterializeScale : Pass<"attn-materialize-scale"> {
   ];
 }
 
+def AttnExpandVariants : Pass<"attn-expand-variants"> {
+  let summary = "Rewrite attention variants as attn.sdpa and its helpers";
+  let description = [{
+    Expands the ops of the attention family that are `attn.sdpa` in
+    disguise, so that the tiled kernels run them and later passes (the
+    weights copies of `attn-expose-weights`, the shape checks of
+    `attn-export-functions`, `attn-tile`) see one attention op:
+
+    - `attn.luong` (dot score) becomes `attn.sdpa %q, %hs, %hs
+      {scale = 1.0}`, the source states being both keys and values;
+    - `attn.luong` (general score) first folds `W_a` into the query with
+      `attn.project %q, %w`.
+
+    The new `attn.sdpa` keeps the op's mask, location and discardable
+    attributes.
+
+    Before:
+    ```mlir
+    %c = attn.luong %ht, %hs weight(%w : tensor<8x6xf32>)
+        : tensor<2x1x1x8xf32>, tensor<2x1x5x6xf32> -> tensor<2x1x1x6xf32>
+    ```
+    After:
+    ```mlir
+    %p = attn.project %ht, %w : tensor<2x1x1x8xf32>, tensor<8x6xf32>
+        -> tensor<2x1x1x6xf32>
+    %c = attn.sdpa %p, %hs, %hs {scale = 1.000000e+00 : f32}
+        : tensor<2x1x1x6xf32>, tensor<2x1x5x6xf32>, tensor<2x1x5x6xf32>
+        -> tensor<2x1x1x6xf32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numExpanded", "num-expanded", "Number of ops expanded">
+  ];
+}
+
 def AttnTile : Pass<"attn-tile"> {
   let summary = "Tile attn.sdpa into FlashAttention-style online softmax";
   let description = [{

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/Attn/AttnOps.h"
+#include "dialect/Attn/Verify.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -20,6 +21,7 @@
 
 using namespace mlir;
 using namespace mlir::attn;
+using namespace mlir::attn::detail;
 
 //===----------------------------------------------------------------------===//
 // Custom assembly: attn.sdpa's optional results
@@ -58,6 +60,8 @@ static void printWeightTypes(OpAsmPrinter &p, Operation *, Type lse,
   if (probs)
     p << ", probs " << probs;
 }
+
+#include "dialect/Attn/AttnInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/Attn/AttnOps.cpp.inc"
@@ -99,22 +103,13 @@ std::optional<int64_t> SdpaOp::getStaticGroupSize() {
 // Verifier
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// One operand seen by the verifier: its role name, type and dim names.
-struct Operand {
-  StringRef role;
-  RankedTensorType type;
-  ArrayRef<llvm::StringLiteral> dims;
-};
-} // namespace
-
-static std::string dimString(const Operand &o, unsigned d) {
+std::string attn::detail::dimString(const Operand &o, unsigned d) {
   return (o.role + " dim " + Twine(d) + " (" + o.dims[d] + ")").str();
 }
 
-/// Emits "<a> is X but <b> is Y" when both dims are static and differ.
-static LogicalResult checkSameDim(Operation *op, const Operand &a, unsigned ad,
-                                  const Operand &b, unsigned bd) {
+LogicalResult attn::detail::checkSameDim(Operation *op, const Operand &a,
+                                         unsigned ad, const Operand &b,
+                                         unsigned bd) {
   int64_t x = a.type.getDimSize(ad), y = b.type.getDimSize(bd);
   if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
     return success();
@@ -125,17 +120,15 @@ static LogicalResult checkSameDim(Operation *op, const Operand &a, unsigned ad,
 /// Checks the shape relations of attention operands; `out` is the result
 /// (attn.sdpa) or the accumulator (attn.online_sdpa), both
 /// [batch, q_heads, q_len, v_head_dim].
-static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
-                                     RankedTensorType kType,
-                                     RankedTensorType vType,
-                                     RankedTensorType maskType,
-                                     StringRef outRole,
-                                     RankedTensorType outType,
-                                     std::optional<APFloat> scale) {
+LogicalResult attn::detail::verifyAttention(
+    Operation *op, RankedTensorType qType, RankedTensorType kType,
+    RankedTensorType vType, RankedTensorType maskType, StringRef outRole,
+    RankedTensorType outType, std::optional<APFloat> scale, StringRef keyRole,
+    StringRef valueRole) {
   auto emit = [&]() { return op->emitOpError(); };
   Operand q{"query", qType, kQueryDims};
-  Operand k{"key", kType, kKeyDims};
-  Operand v{"value", vType, kValueDims};
+  Operand k{keyRole, kType, kKeyDims};
+  Operand v{valueRole, vType, kValueDims};
   Operand o{outRole, outType, kOutputDims};
 
   for (const Operand *x : {&q, &k, &v, &o}) {
@@ -152,7 +145,8 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType qType,
   // bf16 either way.
   if (k.type.getElementType() != q.type.getElementType() ||
       v.type.getElementType() != q.type.getElementType())
-    return emit() << "query, key and value must have one element type, got "
+    return emit() << "query, " << keyRole << " and " << valueRole
+                  << " must have one element type, got "
                   << q.type.getElementType() << ", "
                   << k.type.getElementType() << " and "
                   << v.type.getElementType();

@@ -11,6 +11,9 @@
 
 #include "dialect/Attn/AttnAttrs.h"
 #include "dialect/Attn/AttnDialect.h"
+#include "dialect/Attn/ShapeRelations.h"
+
+#include "dialect/Attn/AttnInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/Attn/AttnOps.h.inc"
@@ -60,6 +63,16 @@ Value buildTruncToBF16(OpBuilder &b, Location loc, Value x);
 /// ops cloned at `b`'s insertion point; the block must have passed
 /// SdpaOp's region verifier.
 Value buildInlinedMod(OpBuilder &b, Block *block, ValueRange args);
+
+/// Adds `x · W` over `[rowOffset, rowOffset + in_dim)` of W's rows to `acc`
+/// as one linalg.generic (products and sum in f32): `acc[b, h, l, o] +=
+/// sum_i x[b, h', l, i] * W[(h,) rowOffset + i, o]`, with x
+/// `[batch, heads | 1, len, in_dim]` (a static 1 broadcasts), W
+/// `[rows, out_dim]` or `[heads, rows, out_dim]` (f32 or bf16) and acc
+/// `[batch, heads, len, out_dim]` f32. The body of attn.project and
+/// attn.luong_output.
+Value buildProjectionSum(OpBuilder &b, Location loc, Value x, Value weight,
+                         int64_t rowOffset, Value acc);
 
 } // namespace mlir::attn
 

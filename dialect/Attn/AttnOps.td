@@ -4,6 +4,7 @@
 
 include "dialect/Attn/AttnDialect.td"
 include "dialect/Attn/AttnAttrs.td"
+include "dialect/Attn/AttnInterfaces.td"
 include "mlir/Dialect/Linalg/IR/LinalgInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -331,6 +332,174 @@ def Attn_OnlineSdpaOp : Attn_Op<"online_sdpa", [
     `,` type($acc) `,` type($max) `,` type($sum)
   }];
 
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Projections and Luong attention
+//===----------------------------------------------------------------------===//
+
+def Attn_ProjectOp : Attn_Op<"project", [
+    Pure,
+    DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>,
+    DeclareOpInterfaceMethods<Attn_ShapeRelationsOpInterface>]> {
+  let summary = "A per-head linear projection, x W (+ b)";
+  let description = [{
+    Computes `out[b, h, l, :] = input[b, h', l, :] · W_h + bias_h`: the
+    projection of each row of `input` by a matrix, one per head or shared,
+    as `torch.nn.Linear` computes `x Aᵀ + b` (so `W` here is `nn.Linear`'s
+    `weight` transposed). It is the building block of the attention family
+    around `attn.sdpa`: the folded query of Luong's general score, the
+    projected queries and keys of additive attention, GAT's `W h`.
+
+    Shapes:
+    - `input`: `[batch, heads | 1, seq_len, in_dim]`; a static 1 in dim 1
+      is broadcast to every head of `weight`.
+    - `weight`: `[in_dim, out_dim]` (one matrix for every head) or
+      `[heads, in_dim, out_dim]` (one per head).
+    - `bias` (optional): `[out_dim]` or `[heads, out_dim]`.
+    - result: `[batch, heads, seq_len, out_dim]`, where `heads` is
+      `weight`'s dim 0 when it has rank 3, else `input`'s dim 1.
+
+    Element types: f32 or bf16 for each operand and the result; products
+    and sums are f32 (bf16 widens exactly) and a bf16 result is rounded to
+    nearest even once. The order of the sum over `in_dim` is unspecified.
+
+    Example:
+    ```mlir
+    // Eight query heads of width 64 from one d_model = 512 stream.
+    %q = attn.project %x, %wq bias %bq
+        : tensor<?x1x?x512xf32>, tensor<8x512x64xf32>, tensor<8x64xf32>
+        -> tensor<?x8x?x64xf32>
+    ```
+  }];
+
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? attr-dict
+    `:` type($input) `,` type($weight) (`,` type($bias)^)?
+    `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_LuongOp : Attn_Op<"luong", [
+    Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
+  let summary = "Luong's global attention, with the dot or general score";
+  let description = [{
+    Global attention of Luong, Pham and Manning (2015), "Effective
+    Approaches to Attention-based Neural Machine Translation", eq. 7-8:
+    each target state `h_t` attends over the source states `h̄_s`, which
+    are both the keys and the values:
+
+        score(h_t, h̄_s) = h_tᵀ h̄_s        (dot: no `weight`)
+                        = h_tᵀ W_a h̄_s    (general: `weight` = W_a)
+        a_t = softmax_s(score(h_t, h̄_s) + mask)
+        c_t = Σ_s a_t(s) h̄_s
+
+    The score is not scaled. The general score folds `W_a` into the query
+    (`(h_t W_a) · h̄_s`), so both forms run on `attn.sdpa`'s tiled kernels:
+    `attn-expand-variants` rewrites the op as an `attn.project` of the
+    query followed by `attn.sdpa {scale = 1.0}`. The attentional hidden
+    state `tanh(W_c [c_t; h_t])` of eq. 5 is `attn.luong_output`. The
+    alignment weights `a_t` come from `attnc --weights=probs`, as for
+    `attn.sdpa`.
+
+    Shapes (a recurrent model has one head: `heads = 1`):
+    - `query` (`h_t`): `[batch, q_heads, q_len, query_dim]`
+    - `source` (`h̄_s`): `[batch, kv_heads, kv_len, source_dim]`, with
+      `q_heads` a multiple of `kv_heads` as in `attn.sdpa`'s GQA
+    - `weight` (`W_a`, general only): `[query_dim, source_dim]`, or
+      `[q_heads, query_dim, source_dim]`. With PyTorch's
+      `nn.Linear(source_dim, query_dim, bias=False)` applied to the source
+      states (the usual way to write the general score), `W_a` is that
+      module's `weight`. The dot score needs `query_dim = source_dim`.
+    - `mask` (optional): as `attn.sdpa`'s, over `[q_len, kv_len]` (i1
+      keep-mask or f32 additive bias, broadcast as PyTorch's `attn_mask`);
+      a source-padding mask is `[batch, 1, 1, kv_len]`.
+    - result (`c_t`): `[batch, q_heads, q_len, source_dim]`
+
+    Element types: as `attn.sdpa`'s, with `query`, `source` and `weight` of
+    one type; with bf16 the folded query `h_t W_a` is rounded to bf16.
+    Rows that see no source state give zeros.
+
+    Example:
+    ```mlir
+    %c = attn.luong %ht, %hs weight(%wa : tensor<256x512xf32>)
+        : tensor<?x1x1x256xf32>, tensor<?x1x?x512xf32>
+        -> tensor<?x1x1x512xf32>
+    // The dot score over a padded batch of source sentences.
+    %c2 = attn.luong %ht, %hs mask(%keep : tensor<?x1x1x?xi1>)
+        : tensor<?x1x1x512xf32>, tensor<?x1x?x512xf32>
+        -> tensor<?x1x1x512xf32>
+    ```
+  }];
+
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$source,
+                       Optional<AnyRankedTensor>:$weight,
+                       Optional<AnyRankedTensor>:$mask);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $source (`weight` `(` $weight^ `:` type($weight) `)`)?
+    (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict
+    `:` type($query) `,` type($source) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_LuongOutputOp : Attn_Op<"luong_output", [
+    Pure,
+    DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>,
+    DeclareOpInterfaceMethods<Attn_ShapeRelationsOpInterface>]> {
+  let summary = "Luong's attentional hidden state, tanh(W_c [c; h] + b)";
+  let description = [{
+    The attentional hidden state of Luong et al. (2015), eq. 5:
+    `h̃_t = tanh(W_c [c_t; h_t])`, the concatenation of the context `c_t`
+    (`attn.luong`'s result) and the target state `h_t`, projected and
+    squashed; with `bias`, `tanh(W_c [c_t; h_t] + b)`, which is
+    `torch.tanh(nn.Linear(context_dim + query_dim, out_dim)(torch.cat([c,
+    h], -1)))`. The concatenation is never formed.
+
+    Shapes:
+    - `context` (`c_t`): `[batch, heads, len, context_dim]`
+    - `query` (`h_t`): `[batch, heads, len, query_dim]`
+    - `weight` (`W_c` transposed, so `nn.Linear`'s `weight.T`):
+      `[context_dim + query_dim, out_dim]` or
+      `[heads, context_dim + query_dim, out_dim]`; rows
+      `0 .. context_dim - 1` multiply the context, the rest the query
+    - `bias` (optional): `[out_dim]` or `[heads, out_dim]`
+    - result: `[batch, heads, len, out_dim]`
+
+    `context_dim`, `query_dim` and the weight's rows must be static (a
+    model's hidden sizes), so that their sum is checked here.
+    Element types: f32 or bf16, products and sums in f32, `tanh` in f32
+    (upstream's polynomial approximation, a few ulp).
+
+    Example:
+    ```mlir
+    %h = attn.luong_output %c, %ht, %wc
+        : tensor<?x1x1x512xf32>, tensor<?x1x1x256xf32>, tensor<768x256xf32>
+        -> tensor<?x1x1x256xf32>
+    ```
+  }];
+
+  let arguments = (ins AnyRankedTensor:$context, AnyRankedTensor:$query,
+                       AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $context `,` $query `,` $weight (`bias` $bias^)? attr-dict
+    `:` type($context) `,` type($query) `,` type($weight)
+    (`,` type($bias)^)? `->` type($output)
+  }];
   let hasVerifier = 1;
 }
 

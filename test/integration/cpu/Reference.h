@@ -267,6 +267,38 @@ inline double probsTolerance(int64_t D, int64_t Lk, double scale, float maxQ,
          8.0 * (double)std::numeric_limits<float>::min();
 }
 
+/// The f32 bound on c_t, with its derivation. The kernels form the folded
+/// query q' = h_t W_a in f32, each element a sum of Dq products: error
+/// about Dq eps max|h_t| max|W_a| (the convention of Reference.h's
+/// lseTolerance: the kernels' lane-split FMA sums, not the recursive worst
+/// case). Each score q'·h̄_s then moves by Ds max|h̄_s| times that, and a
+/// score error delta moves the context by at most 2 delta max|h̄_s| (as in
+/// f32Tolerance, which covers the rest: the f32 scores of q' and the
+/// softmax, with the values being h̄_s). For the dot score W_a = I, with
+/// no projection error.
+inline double luongTolerance(int64_t Dq, int64_t Ds, int64_t Ls,
+                             double maxQw, float maxHt, float maxW,
+                             float maxHs, bool general) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  double proj = general ? Dq * eps * maxHt * maxW : 0.0;
+  return f32Tolerance(Ds, Ls, 1.0, (float)maxQw, maxHs, maxHs) +
+         2.0 * Ds * maxHs * proj * maxHs;
+}
+
+/// The bound on Luong's attentional state tanh(W_c [c; h] + b) (eq. 5),
+/// from the bound `ctxTol` on the context c: that error times the Dc
+/// weights of W_c it meets (tanh is 1-Lipschitz); the f32 sum of Dc + Dq
+/// products (the convention of luongTolerance) and the bias; the
+/// polynomial tanh, a few ulp of a result of magnitude <= 1.
+inline double luongOutputTolerance(double ctxTol, int64_t Dc, int64_t Dq,
+                                   double maxC, float maxHt, float maxWc,
+                                   float maxBias) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  double sumTerms = maxC * Dc + (double)maxHt * Dq;
+  return ctxTol * Dc * maxWc + (Dc + Dq) * eps * sumTerms * maxWc +
+         eps * maxBias + 8 * eps;
+}
+
 /// bf16 storage: round to nearest even (NaN kept quiet), and back.
 inline uint16_t toBf16(float x) {
   uint32_t u;

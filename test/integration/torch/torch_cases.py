@@ -267,7 +267,27 @@ def main(out_dir):
     out, w = mha_weights(q, k, v, 0.3, attn_mask=hidden)
     save(os.path.join(out_dir, "probs_causal"), q=q, k=k, v=v, out=out,
          probs=w)
-    print(f"torch_cases: wrote 19 cases to {out_dir} "
+    # Luong attention over GRU states, as NMT code writes it (Luong et al.
+    # 2015, eq. 5 and 8): the general score as an nn.Linear(source, target,
+    # bias=False) applied to the encoder states, softmax, bmm, and the
+    # attentional state tanh(nn.Linear(2 sizes, target)(cat[c, h_t])).
+    enc = torch.nn.GRU(12, 40, batch_first=True)
+    dec = torch.nn.GRU(10, 24, batch_first=True)
+    w_a = torch.nn.Linear(40, 24, bias=False)
+    w_c = torch.nn.Linear(40 + 24, 24)
+    with torch.no_grad():
+        hs, _ = enc(r(2, 15, 12))
+        ht, _ = dec(r(2, 6, 10))
+        score = torch.bmm(ht, w_a(hs).transpose(1, 2))
+        align = F.softmax(score, dim=-1)
+        context = torch.bmm(align, hs)
+        h_tilde = torch.tanh(w_c(torch.cat([context, ht], dim=-1)))
+    one_head = lambda t: t.unsqueeze(1)
+    save(os.path.join(out_dir, "luong_gru"), ht=one_head(ht),
+         hs=one_head(hs), wa=w_a.weight, wc=w_c.weight.t(), bc=w_c.bias,
+         context=one_head(context), probs=one_head(align),
+         out=one_head(h_tilde))
+    print(f"torch_cases: wrote 20 cases to {out_dir} "
           f"(PyTorch {torch.__version__})")
 
 

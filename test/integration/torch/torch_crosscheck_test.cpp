@@ -1,13 +1,14 @@
 //===- torch_crosscheck_test.cpp - attnc kernels vs PyTorch 1.13 -----------===//
 //
-// Runs the kernels of sdpa_kernels.mlir (and the named, mod, lse and
-// weights kernels' files) on inputs written by torch_cases.py
+// Runs the kernels of sdpa_kernels.mlir (and the named, mod, lse, weights
+// and Luong kernels' files) on inputs written by torch_cases.py
 // and compares with what PyTorch's own attention (the fused
 // _scaled_dot_product_attention and nn.MultiheadAttention) computed on them.
 //
 //===----------------------------------------------------------------------===//
 #include "../cpu/Checked.h"
 #include "examples/npy.h"
+#include "luong_kernels.h"
 #include "sdpa_kernels.h"
 #include "sdpa_lse_kernels.h"
 #include "sdpa_mod_kernels.h"
@@ -364,4 +365,52 @@ TEST(TorchCrossCheck, WeightsAreMultiheadAttentionsPerHeadWeights) {
             2 * 4 * 45 * 44 / 2);
 }
 
+} // namespace
+
+namespace {
+TEST(TorchCrossCheck, LuongAttentionOverGruStates) {
+  Array ht, hs, wa, wc, bc, context, probs, out;
+  for (auto [name, a] : {std::pair<const char *, Array *>{"ht", &ht},
+                         {"hs", &hs}, {"wa", &wa}, {"wc", &wc}, {"bc", &bc},
+                         {"context", &context}, {"probs", &probs},
+                         {"out", &out}})
+    load("luong_gru", name, *a);
+  attn_tensor_t tht = ht.desc(), ths = hs.desc(), twa = wa.desc(),
+                twc = wc.desc(), tbc = bc.desc(), tc, tp, to;
+  std::vector<float> c(context.a.count, NAN), p(probs.a.count, NAN),
+      o(out.a.count, NAN);
+  attn_tensor_contiguous(&tc, c.data(), ATTN_DTYPE_F32, 4, context.a.shape);
+  attn_tensor_contiguous(&tp, p.data(), ATTN_DTYPE_F32, 4, probs.a.shape);
+  attn_tensor_contiguous(&to, o.data(), ATTN_DTYPE_F32, 4, out.a.shape);
+  ASSERT_EQ(luong_general__probs(&tht, &ths, &twa, &tc, &tp), ATTN_OK)
+      << attn_last_error();
+  ASSERT_EQ(luong_layer(&tht, &ths, &twa, &twc, &tbc, &to), ATTN_OK)
+      << attn_last_error();
+  // Reference.h's bounds, doubled because PyTorch computes in f32 too.
+  int64_t Dq = ht.a.shape[3], Ds = hs.a.shape[3], Ls = hs.a.shape[2];
+  double maxQw = 0;
+  for (size_t r = 0; r < ht.a.count / Dq; ++r)
+    for (int64_t j = 0; j < Ds; ++j) {
+      double s = 0;
+      for (int64_t i = 0; i < Dq; ++i)
+        s += (double)ht.f()[r * Dq + i] * wa.f()[i * Ds + j];
+      maxQw = std::max(maxQw, std::fabs(s));
+    }
+  double ctxTol = attn_test::luongTolerance(
+      Dq, Ds, Ls, maxQw, ht.maxAbs(), wa.maxAbs(), hs.maxAbs(), true);
+  EXPECT_LE(maxDiff(c.data(), context.f(), c.size()), 2 * ctxTol);
+  double pTol = 0;
+  for (size_t i = 0; i < p.size(); ++i)
+    pTol = std::max(
+        pTol, attn_test::probsTolerance(Ds, Ls, 1.0, (float)maxQw,
+                                        hs.maxAbs(), 0, probs.f()[i]) +
+                  // The folded query's f32 error (luongTolerance's).
+                  probs.f()[i] * 6.0 * Ds * hs.maxAbs() * Dq * FLT_EPSILON *
+                      ht.maxAbs() * wa.maxAbs());
+  EXPECT_LE(maxDiff(p.data(), probs.f(), p.size()), 2 * pTol);
+  EXPECT_LE(maxDiff(o.data(), out.f(), o.size()),
+            2 * attn_test::luongOutputTolerance(ctxTol, Ds, Dq,
+                                                context.maxAbs(), ht.maxAbs(),
+                                                wc.maxAbs(), bc.maxAbs()));
+}
 } // namespace
