@@ -42,7 +42,9 @@ Reproduce a section with `bench/run.sh` (kernels for the host's ISA, about
 45 minutes on 2 cores) or `BENCH_ISA=avx2 bench/run.sh` (AVX2 kernels,
 x86-64-v3, and peers limited to AVX2, on any AVX2 host). A run replaces only
 the section of its own ISA. The masks sections (`masks-ISA`) come from
-`bench/run_masks.sh` (about 10 minutes) and are kept by the others' runs.
+`bench/run_masks.sh` (about 10 minutes), the attention family's
+(`family-ISA`) from `bench/run_family.sh` (under a minute); each run keeps
+the others' sections.
 """
 
 

@@ -305,6 +305,12 @@ AttnExportFunctionsPass::exportFunction(ModuleOp module, func::FuncOp func) {
                                                        -> WalkResult {
     if (isa<SdpaOp, ShapeRelationsOpInterface>(op))
       return WalkResult::skip();
+    if (isa<LuongOp>(op)) {
+      op->emitError() << "'" << op->getName()
+                      << "' must be rewritten by attn-expand-variants "
+                         "before attn-export-functions";
+      return WalkResult::interrupt();
+    }
     if (op == func.getOperation() ||
         isa<tensor::CastOp, func::ReturnOp>(op))
       return WalkResult::advance();

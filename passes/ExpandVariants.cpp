@@ -24,17 +24,10 @@ void expandLuong(LuongOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value query = op.getQuery();
-  if (Value weight = op.getWeight()) {
-    // h_t W_a: [batch, q_heads, q_len, source_dim], in the query's type.
-    auto q = cast<RankedTensorType>(query.getType());
-    auto w = cast<RankedTensorType>(weight.getType());
-    SmallVector<int64_t> shape(q.getShape());
-    if (w.getRank() == 3)
-      shape[1] = w.getDimSize(0);
-    shape[3] = w.getDimSize(w.getRank() - 1);
-    auto type = RankedTensorType::get(shape, q.getElementType());
-    query = ProjectOp::create(b, loc, type, query, weight, /*bias=*/Value());
-  }
+  // General: h_t W_a, [batch, q_heads, q_len, source_dim].
+  if (Value weight = op.getWeight())
+    query = ProjectOp::create(b, loc, op.getFoldedQueryType(), query, weight,
+                              /*bias=*/Value());
   auto sdpa = SdpaOp::create(
       b, loc, op.getOutput().getType(), /*lse=*/Type(), /*probs=*/Type(),
       query, op.getSource(), op.getSource(), op.getMask(),

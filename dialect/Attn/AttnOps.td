@@ -451,6 +451,13 @@ def Attn_LuongOp : Attn_Op<"luong", [
     `:` type($query) `,` type($source) `->` type($output)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The query attn.sdpa attends with: `query` itself for the dot score;
+    /// for the general score `query · W_a`, [batch, q_heads, q_len,
+    /// source_dim] in the query's element type, its heads the query's (or
+    /// the weight's dim 0 when the query's are dynamic).
+    ::mlir::RankedTensorType getFoldedQueryType();
+  }];
 }
 
 def Attn_LuongOutputOp : Attn_Op<"luong_output", [

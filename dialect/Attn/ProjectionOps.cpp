@@ -55,6 +55,12 @@ static ArrayRef<llvm::StringLiteral> weightDims(RankedTensorType t) {
   return kWeight2Dims;
 }
 
+static ArrayRef<llvm::StringLiteral> biasDims(RankedTensorType t) {
+  if (t.getRank() == 2)
+    return kBias2Dims;
+  return kBias1Dims;
+}
+
 /// The shared checks of a projection by `weight` ([in, out] or
 /// [heads, in, out]) with an optional `bias` ([out] or [heads, out]) into
 /// `out` ([batch, heads, len, out]) of rows whose dims 0-2 are `rows`'
@@ -77,7 +83,10 @@ static LogicalResult verifyProjection(Operation *op, const Operand &rows,
   // The heads: the weight's dim 0 when it has them, else the result's.
   const Operand &heads = wr == 3 ? w : o;
   unsigned headsDim = wr == 3 ? 0 : 1;
-  bool rowsBroadcast = broadcastRows && rows.type.getDimSize(1) == 1;
+  // Rows of one head are read for every head of a rank-3 weight; with a
+  // rank-2 weight the result has the rows' heads.
+  bool rowsBroadcast =
+      broadcastRows && wr == 3 && rows.type.getDimSize(1) == 1;
   if (wr == 3 && failed(checkSameDim(op, o, 1, w, 0)))
     return failure();
   if (!rowsBroadcast && failed(checkSameDim(op, rows, 1, o, 1)))
@@ -87,8 +96,7 @@ static LogicalResult verifyProjection(Operation *op, const Operand &rows,
     if (failed(checkOperand(op, bo, {1, 2})))
       return failure();
     int64_t br = bo.type.getRank();
-    bo.dims = br == 2 ? ArrayRef<llvm::StringLiteral>(kBias2Dims)
-                      : ArrayRef<llvm::StringLiteral>(kBias1Dims);
+    bo.dims = biasDims(bo.type);
     if (failed(checkSameDim(op, bo, br - 1, w, wr - 1)) ||
         (br == 2 && failed(checkSameDim(op, bo, 0, heads, headsDim))))
       return failure();
@@ -226,9 +234,9 @@ static void relateProjection(ShapeRelations &rel, Value rows, bool mayBroadcast,
   rel.tie(output, 3, weight, wr - 1);
   if (wr == 3)
     rel.tie(output, 1, weight, 0);
-  else
-    rel.tie(output, 1, rows, 1);
-  if (!(mayBroadcast && tensorType(rows).getDimSize(1) == 1))
+  // The rows' heads are the result's unless broadcast (as in
+  // verifyProjection).
+  if (!(mayBroadcast && wr == 3 && tensorType(rows).getDimSize(1) == 1))
     rel.tie(rows, 1, output, 1);
   if (bias) {
     int64_t br = tensorType(bias).getRank();
@@ -320,10 +328,7 @@ LogicalResult LuongOp::verify() {
         failed(checkSameDim(op, w, wr - 1, s, 3)) ||
         (wr == 3 && failed(checkSameDim(op, w, 0, q, 1))))
       return failure();
-    // The folded query h_t W_a: [batch, q_heads, q_len, source_dim].
-    SmallVector<int64_t> shape(q.type.getShape());
-    shape[3] = w.type.getDimSize(wr - 1);
-    sdpaQuery = RankedTensorType::get(shape, q.type.getElementType());
+    sdpaQuery = getFoldedQueryType();
   } else if (failed(checkSameDim(op, q, 3, s, 3))) {
     return failure();
   }
@@ -331,6 +336,18 @@ LogicalResult LuongOp::verify() {
                          tensorType(getMask()), "result",
                          tensorType(getOutput()), std::nullopt, "source",
                          "source");
+}
+
+RankedTensorType LuongOp::getFoldedQueryType() {
+  RankedTensorType q = tensorType(getQuery());
+  RankedTensorType w = tensorType(getWeight());
+  if (!w)
+    return q;
+  SmallVector<int64_t> shape(q.getShape());
+  if (w.getRank() == 3 && ShapedType::isDynamic(shape[1]))
+    shape[1] = w.getDimSize(0);
+  shape[3] = w.getDimSize(w.getRank() - 1);
+  return RankedTensorType::get(shape, q.getElementType());
 }
 
 LogicalResult

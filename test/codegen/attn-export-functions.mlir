@@ -286,3 +286,15 @@ func.func @padded(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor
       }
   return %o : tensor<?x2x?x16xf32>
 }
+
+// -----
+
+// attn.luong is attn.sdpa once attn-expand-variants (earlier in the
+// pipeline) has rewritten it; the export asks for that.
+func.func @unexpanded(%ht: tensor<?x1x?x8xf32>, %hs: tensor<?x1x?x8xf32>)
+    -> tensor<?x1x?x8xf32> {
+  // expected-error @+1 {{'attn.luong' must be rewritten by attn-expand-variants before attn-export-functions}}
+  %c = attn.luong %ht, %hs : tensor<?x1x?x8xf32>, tensor<?x1x?x8xf32>
+      -> tensor<?x1x?x8xf32>
+  return %c : tensor<?x1x?x8xf32>
+}

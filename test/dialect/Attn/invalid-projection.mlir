@@ -215,3 +215,75 @@ func.func @output_bias(%c: tensor<2x1x3x6xf32>, %h: tensor<2x1x3x8xf32>, %w: ten
   %o = attn.luong_output %c, %h, %w bias %b : tensor<2x1x3x6xf32>, tensor<2x1x3x8xf32>, tensor<14x4xf32>, tensor<5xf32> -> tensor<2x1x3x4xf32>
   return %o : tensor<2x1x3x4xf32>
 }
+
+// -----
+
+func.func @project_result_heads_shared(%x: tensor<2x1x3x4xf32>, %w: tensor<4x5xf32>) -> tensor<2x8x3x5xf32> {
+  // expected-error @+1 {{'attn.project' op input dim 1 (heads) is 1 but result dim 1 (heads) is 8}}
+  %y = attn.project %x, %w : tensor<2x1x3x4xf32>, tensor<4x5xf32> -> tensor<2x8x3x5xf32>
+  return %y : tensor<2x8x3x5xf32>
+}
+
+// -----
+
+func.func @project_result_rank(%x: tensor<2x1x3x4xf32>, %w: tensor<4x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{'attn.project' op result must have rank 4, got rank 3}}
+  %y = attn.project %x, %w : tensor<2x1x3x4xf32>, tensor<4x5xf32> -> tensor<2x3x5xf32>
+  return %y : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @project_result_dtype(%x: tensor<2x1x3x4xf32>, %w: tensor<4x5xf32>) -> tensor<2x1x3x5xf16> {
+  // expected-error @+1 {{'attn.project' op result has element type 'f16'; expected f32 or bf16}}
+  %y = attn.project %x, %w : tensor<2x1x3x4xf32>, tensor<4x5xf32> -> tensor<2x1x3x5xf16>
+  return %y : tensor<2x1x3x5xf16>
+}
+
+// -----
+
+func.func @project_bias_dtype(%x: tensor<2x1x3x4xf32>, %w: tensor<4x5xf32>, %b: tensor<5xi32>) -> tensor<2x1x3x5xf32> {
+  // expected-error @+1 {{'attn.project' op bias has element type 'i32'; expected f32 or bf16}}
+  %y = attn.project %x, %w bias %b : tensor<2x1x3x4xf32>, tensor<4x5xf32>, tensor<5xi32> -> tensor<2x1x3x5xf32>
+  return %y : tensor<2x1x3x5xf32>
+}
+
+// -----
+
+func.func @luong_weight_rank(%ht: tensor<2x1x3x8xf32>, %hs: tensor<2x1x5x6xf32>, %w: tensor<48xf32>) -> tensor<2x1x3x6xf32> {
+  // expected-error @+1 {{'attn.luong' op weight must have rank 2 or 3, got rank 1}}
+  %c = attn.luong %ht, %hs weight(%w : tensor<48xf32>) : tensor<2x1x3x8xf32>, tensor<2x1x5x6xf32> -> tensor<2x1x3x6xf32>
+  return %c : tensor<2x1x3x6xf32>
+}
+
+// -----
+
+func.func @luong_mask_dtype(%ht: tensor<2x1x3x8xf32>, %hs: tensor<2x1x5x8xf32>, %m: tensor<3x5xi8>) -> tensor<2x1x3x8xf32> {
+  // expected-error @+1 {{'attn.luong' op mask has element type 'i8'; expected i1 (keep-mask) or f32 (additive bias)}}
+  %c = attn.luong %ht, %hs mask(%m : tensor<3x5xi8>) : tensor<2x1x3x8xf32>, tensor<2x1x5x8xf32> -> tensor<2x1x3x8xf32>
+  return %c : tensor<2x1x3x8xf32>
+}
+
+// -----
+
+func.func @luong_result_rank(%ht: tensor<2x1x3x8xf32>, %hs: tensor<2x1x5x8xf32>) -> tensor<2x3x8xf32> {
+  // expected-error @+1 {{'attn.luong' op result must have rank 4 ([batch, q_heads, q_len, v_head_dim]), got rank 3}}
+  %c = attn.luong %ht, %hs : tensor<2x1x3x8xf32>, tensor<2x1x5x8xf32> -> tensor<2x3x8xf32>
+  return %c : tensor<2x3x8xf32>
+}
+
+// -----
+
+func.func @luong_folded_heads_gqa(%ht: tensor<1x?x4x32xf32>, %hs: tensor<1x3x6x16xf32>, %w: tensor<8x32x16xf32>) -> tensor<1x?x4x16xf32> {
+  // expected-error @+1 {{'attn.luong' op query dim 1 (q_heads) = 8 is not a multiple of source dim 1 (kv_heads) = 3 (GQA needs q_heads % kv_heads == 0)}}
+  %c = attn.luong %ht, %hs weight(%w : tensor<8x32x16xf32>) : tensor<1x?x4x32xf32>, tensor<1x3x6x16xf32> -> tensor<1x?x4x16xf32>
+  return %c : tensor<1x?x4x16xf32>
+}
+
+// -----
+
+func.func @output_bias_heads(%c: tensor<2x2x3x6xf32>, %h: tensor<2x2x3x8xf32>, %w: tensor<2x14x4xf32>, %b: tensor<3x4xf32>) -> tensor<2x2x3x4xf32> {
+  // expected-error @+1 {{'attn.luong_output' op bias dim 0 (heads) is 3 but weight dim 0 (heads) is 2}}
+  %o = attn.luong_output %c, %h, %w bias %b : tensor<2x2x3x6xf32>, tensor<2x2x3x8xf32>, tensor<2x14x4xf32>, tensor<3x4xf32> -> tensor<2x2x3x4xf32>
+  return %o : tensor<2x2x3x4xf32>
+}

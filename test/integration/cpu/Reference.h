@@ -288,15 +288,30 @@ inline double luongTolerance(int64_t Dq, int64_t Ds, int64_t Ls,
 /// The bound on Luong's attentional state tanh(W_c [c; h] + b) (eq. 5),
 /// from the bound `ctxTol` on the context c: that error times the Dc
 /// weights of W_c it meets (tanh is 1-Lipschitz); the f32 sum of Dc + Dq
-/// products (the convention of luongTolerance) and the bias; the
-/// polynomial tanh, a few ulp of a result of magnitude <= 1.
+/// products, eps times each product's bound (the convention of
+/// luongTolerance), and the bias; the polynomial tanh, a few ulp of a
+/// result of magnitude <= 1.
 inline double luongOutputTolerance(double ctxTol, int64_t Dc, int64_t Dq,
                                    double maxC, float maxHt, float maxWc,
                                    float maxBias) {
   const double eps = std::numeric_limits<float>::epsilon();
   double sumTerms = maxC * Dc + (double)maxHt * Dq;
-  return ctxTol * Dc * maxWc + (Dc + Dq) * eps * sumTerms * maxWc +
-         eps * maxBias + 8 * eps;
+  return ctxTol * Dc * maxWc + eps * sumTerms * maxWc + eps * maxBias +
+         8 * eps;
+}
+
+/// The bound on one alignment weight a_t(s) = p_ref of the general score:
+/// probsTolerance with the folded query's scores, plus the folded query's
+/// own f32 error (luongTolerance's projection term, a score error
+/// delta = Ds max|h̄_s| Dq eps max|h_t| max|W_a| moving p by 2 delta
+/// relatively, counted three times as probsTolerance counts its score
+/// error).
+inline double luongProbsTolerance(int64_t Dq, int64_t Ds, int64_t Ls,
+                                  double maxQw, float maxHt, float maxW,
+                                  float maxHs, double ref) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  return probsTolerance(Ds, Ls, 1.0, (float)maxQw, maxHs, 0, ref) +
+         ref * 6.0 * Ds * maxHs * Dq * eps * maxHt * maxW;
 }
 
 /// bf16 storage: round to nearest even (NaN kept quiet), and back.
@@ -318,7 +333,7 @@ inline float fromBf16(uint16_t h) {
 /// The bound for bf16 inputs, with its derivation. The reference reads the
 /// same bf16 values (widened exactly), so the f32 bound covers the f32
 /// arithmetic. Two roundings to bf16 may add to it, each by at most
-/// u * max|v| with u = 2^-9, the unit roundoff of bf16's 8-bit significand
+/// u * max|v| with u = 2^-8, the unit roundoff of bf16's 8-bit significand
 /// (round to nearest even):
 /// - the kernel may round the softmax weights P to bf16 for the avx512_bf16
 ///   dot products of P V: |sum_j (p~_j - p_j) v_j| / sum_j p_j <= u max|v|
@@ -327,7 +342,7 @@ inline float fromBf16(uint16_t h) {
 inline double bf16Tolerance(int64_t D, int64_t Lk, double scale, float maxQ,
                             float maxK, float maxV, bool bf16Out,
                             float maxBias = 0) {
-  const double u = 1.0 / 512;
+  const double u = 1.0 / 256;
   return f32Tolerance(D, Lk, scale, maxQ, maxK, maxV, maxBias) +
          (double)maxV * u * (bf16Out ? 2.0 : 1.0);
 }

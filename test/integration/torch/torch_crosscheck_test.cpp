@@ -399,15 +399,12 @@ TEST(TorchCrossCheck, LuongAttentionOverGruStates) {
   double ctxTol = attn_test::luongTolerance(
       Dq, Ds, Ls, maxQw, ht.maxAbs(), wa.maxAbs(), hs.maxAbs(), true);
   EXPECT_LE(maxDiff(c.data(), context.f(), c.size()), 2 * ctxTol);
-  double pTol = 0;
   for (size_t i = 0; i < p.size(); ++i)
-    pTol = std::max(
-        pTol, attn_test::probsTolerance(Ds, Ls, 1.0, (float)maxQw,
-                                        hs.maxAbs(), 0, probs.f()[i]) +
-                  // The folded query's f32 error (luongTolerance's).
-                  probs.f()[i] * 6.0 * Ds * hs.maxAbs() * Dq * FLT_EPSILON *
-                      ht.maxAbs() * wa.maxAbs());
-  EXPECT_LE(maxDiff(p.data(), probs.f(), p.size()), 2 * pTol);
+    ASSERT_LE(std::fabs((double)p[i] - probs.f()[i]),
+              2 * attn_test::luongProbsTolerance(Dq, Ds, Ls, maxQw,
+                                                 ht.maxAbs(), wa.maxAbs(),
+                                                 hs.maxAbs(), probs.f()[i]))
+        << "weight " << i;
   EXPECT_LE(maxDiff(o.data(), out.f(), o.size()),
             2 * attn_test::luongOutputTolerance(ctxTol, Ds, Dq,
                                                 context.maxAbs(), ht.maxAbs(),
