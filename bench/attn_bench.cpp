@@ -494,13 +494,4 @@ BENCHMARK(NaiveBlas)
 
 } // namespace
 
-int main(int argc, char **argv) {
-  bench::fixMmapThreshold();
-  benchmark::Initialize(&argc, argv);
-  bench::addHostContext();
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char **argv) { return bench::benchmarkMain(argc, argv); }

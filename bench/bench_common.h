@@ -214,6 +214,22 @@ inline void addHostContext() {
                                                 std::to_string(cacheKiB(3)));
 }
 
+/// The main of each benchmark binary: Google Benchmark with the host in
+/// its context; `beforeRows` (may be null) runs once before the rows.
+inline int benchmarkMain(int argc, char **argv,
+                         void (*beforeRows)() = nullptr) {
+  fixMmapThreshold();
+  benchmark::Initialize(&argc, argv);
+  addHostContext();
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  if (beforeRows)
+    beforeRows();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
 /// Counters of a row: GFLOPs (4·B·H·Lq·Lk·D per second, the dense count even
 /// for causal), flop, threads, rss_mib (peak resident memory above what the
 /// process held before the row) and io_mib (its inputs and outputs).

@@ -84,13 +84,4 @@ BENCHMARK(LuongLayer)->Args({16, 1, 64})->Args({16, 64, 64})->Apply(units);
 
 } // namespace
 
-int main(int argc, char **argv) {
-  bench::fixMmapThreshold();
-  benchmark::Initialize(&argc, argv);
-  bench::addHostContext();
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char **argv) { return bench::benchmarkMain(argc, argv); }

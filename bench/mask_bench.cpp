@@ -296,13 +296,6 @@ BENCHMARK(Weights)
 } // namespace
 
 int main(int argc, char **argv) {
-  bench::fixMmapThreshold();
-  benchmark::Initialize(&argc, argv);
-  bench::addHostContext();
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  evictCaches(); // allocates its buffer before any row's memory counter
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  // evictCaches allocates its buffer before any row's memory counter.
+  return bench::benchmarkMain(argc, argv, evictCaches);
 }

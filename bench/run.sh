@@ -13,20 +13,7 @@
 #   BENCH_FILTER=regex  runs only the matching Google Benchmark rows (the
 #                       PyTorch rows all run; for a quick look).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-isa="${BENCH_ISA:-native}"
-case "$isa" in
-  native) ;;
-  avx2)
-    # The peers' own dispatch, capped at AVX2.
-    export DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ;;
-  *) echo "bench: BENCH_ISA must be native or avx2" >&2; exit 2 ;;
-esac
-"$root/scripts/build.sh" --target help >/dev/null
-cmake "$build" -DATTN_BENCH_ISA="$isa" >/dev/null
-"$root/scripts/build.sh" --target attn_bench
-out="$build/bench"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" attn_bench
 filter="${BENCH_FILTER:-.}"
 common=(--benchmark_min_time=0.5 --benchmark_out_format=json
         --benchmark_filter="$filter")

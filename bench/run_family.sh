@@ -7,18 +7,7 @@
 #   BENCH_ISA=native (default) | avx2, as bench/run.sh.
 #   BENCH_FILTER=regex  runs only the matching Google Benchmark rows.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-isa="${BENCH_ISA:-native}"
-case "$isa" in
-  native) ;;
-  avx2) export OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ;;
-  *) echo "bench: BENCH_ISA must be native or avx2" >&2; exit 2 ;;
-esac
-"$root/scripts/build.sh" --target help >/dev/null
-cmake "$build" -DATTN_BENCH_ISA="$isa" >/dev/null
-"$root/scripts/build.sh" --target family_bench
-out="$build/bench"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" family_bench
 "$build/bench/family_bench" --benchmark_min_time=0.5 \
   --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
   --benchmark_out_format=json --benchmark_out="$out/family_bench.json" \
